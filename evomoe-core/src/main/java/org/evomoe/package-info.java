@@ -1,0 +1,2 @@
+/** EvoMoE core. */
+package org.evomoe;

@@ -1,2 +1,0 @@
-/** EvoMoE core. */
-package org.evomoe;

@@ -1,0 +1,371 @@
+package org.evomoe.moe;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.evomoe.nn.Layer;
+import org.evomoe.nn.Shapes;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.router.Modality;
+import org.evomoe.router.Router;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.Parallel;
+import org.evomoe.tensor.Parameter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Dropless sparse Mixture-of-Experts: router -> softmax -> top-k -> dispatch -> experts ->
+ * combine.
+ *
+ * <p>Dispatch groups the tokens by expert (a counting sort of the T*k assignments), gathers each
+ * expert's rows with one native op, runs the expert's gemms on only those rows, and adds the
+ * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
+ * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
+ * when {@link MoeConfig#renormalize()} and k > 1).
+ *
+ * <p>Losses: the layer's {@link #auxLoss()} (load balancing, E * sum_i F_i G_i with F_i the share
+ * of assignments routed to i and G_i the mean probability of i) and {@link #zLoss()} are computed
+ * in forward; {@link #backward} adds the gradients of {@code auxLossWeight * auxLoss + zLossWeight
+ * * zLoss}, whose value {@link #weightedLoss()} returns for the training loss.
+ */
+public final class MoeLayer implements Layer {
+  private final MoeConfig config;
+  private final Router router; // x [T, d] -> logits [T, E]
+  private final List<SwiGluFfn> experts; // E experts, d -> d
+
+  private int forcedExpert = -1; // >= 0: every token to this expert, router bypassed
+
+  // Cached by forward:
+  private RoutingPlan plan;
+  private INDArray[] expertOut; // per expert [n_e, d] or null when it got no token
+  private boolean routed; // whether the router ran (not forced)
+  private double auxLoss;
+  private double zLoss;
+
+  /**
+   * @param router a router with {@code numExperts() == config.numExperts()}
+   * @param experts E experts of width {@code config.dModel()} and {@code config.dHidden()}
+   */
+  public MoeLayer(MoeConfig config, Router router, List<SwiGluFfn> experts) {
+    this.config = config;
+    if (router.numExperts() != config.numExperts() || router.inputDim() != config.dModel()) {
+      throw new IllegalArgumentException(
+          "router maps " + router.inputDim() + " -> " + router.numExperts()
+              + " but the config needs " + config.dModel() + " -> " + config.numExperts());
+    }
+    if (experts.size() != config.numExperts()) {
+      throw new IllegalArgumentException(
+          "expected " + config.numExperts() + " experts, got " + experts.size());
+    }
+    for (int e = 0; e < experts.size(); e++) {
+      SwiGluFfn f = experts.get(e);
+      if (f.dModel() != config.dModel() || f.dHidden() != config.dHidden()) {
+        throw new IllegalArgumentException(
+            "expert " + e + " is " + f.dModel() + "x" + f.dHidden() + ", config needs "
+                + config.dModel() + "x" + config.dHidden());
+      }
+    }
+    this.router = router;
+    this.experts = List.copyOf(experts);
+  }
+
+  public MoeConfig config() {
+    return config;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  /** The experts, index 0 first (in EvoMoE, expert 0 is the trainable seed). */
+  public List<SwiGluFfn> experts() {
+    return experts;
+  }
+
+  /**
+   * Sends every token to expert {@code e} with gate 1 and bypasses the router (standalone-expert
+   * evaluation; the dense seed FFN of expert evolution). {@code -1} restores routing.
+   */
+  public void forceExpert(int e) {
+    if (e < -1 || e >= config.numExperts()) {
+      throw new IllegalArgumentException(
+          "forced expert must be -1 or in [0, " + config.numExperts() + "), got " + e);
+    }
+    this.forcedExpert = e;
+  }
+
+  /** The forced expert, or -1 when routing. */
+  public int forcedExpert() {
+    return forcedExpert;
+  }
+
+  /**
+   * x [T, d] -> y [T, d].
+   *
+   * @param modalities one tag per token, passed to the router
+   */
+  public INDArray forward(INDArray x, Modality[] modalities) {
+    Shapes.requireMatrix("MoE input", x, config.dModel());
+    Modality.validate(modalities, x.size(0));
+    INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
+    int t = (int) xc.size(0);
+    int e = config.numExperts();
+    if (forcedExpert >= 0) {
+      plan = RoutingPlan.forced(t, e, forcedExpert);
+      routed = false;
+      auxLoss = 0;
+      zLoss = 0;
+    } else {
+      INDArray logits = router.forward(xc, modalities);
+      double[] l = logits.castTo(DataType.DOUBLE).data().asDouble();
+      plan = RoutingPlan.route(l, t, e, config.topK(), config.renormalize());
+      routed = true;
+      computeLosses();
+    }
+    expertOut = new INDArray[e];
+    for (int i = 0; i < e; i++) {
+      int[] rows = plan.tokens[i];
+      if (rows.length == 0) {
+        continue;
+      }
+      INDArray xe = Nd4j.pullRows(xc, 1, rows);
+      expertOut[i] = experts.get(i).forward(xe);
+    }
+    return combine(t, xc.dataType());
+  }
+
+  private void computeLosses() {
+    int t = plan.numTokens;
+    int e = plan.numExperts;
+    if (t == 0) {
+      auxLoss = 0;
+      zLoss = 0;
+      return;
+    }
+    double aux = 0;
+    for (int i = 0; i < e; i++) {
+      double f = plan.count(i) / (double) (t * plan.topK);
+      double g = 0;
+      for (int r = 0; r < t; r++) {
+        g += plan.probs[r * e + i];
+      }
+      aux += f * g / t;
+    }
+    auxLoss = e * aux;
+    double z = 0;
+    for (int r = 0; r < t; r++) {
+      z += plan.logSumExp[r] * plan.logSumExp[r];
+    }
+    zLoss = z / t;
+  }
+
+  /** y[t] = sum_j gate(t, j) * expertOut[e(t, j)][slot(t, j)]. */
+  private INDArray combine(int t, DataType type) {
+    int d = config.dModel();
+    int k = plan.topK;
+    INDArray y = Nd4j.createUninitialized(type, t, d);
+    Buffers by = Buffers.of(y);
+    Buffers[] bo = buffersOf(expertOut);
+    Parallel.forRange(
+        t,
+        64,
+        (t0, t1) -> {
+          double[] acc = new double[d];
+          double[] row = new double[d];
+          for (int tok = t0; tok < t1; tok++) {
+            java.util.Arrays.fill(acc, 0);
+            for (int j = 0; j < k; j++) {
+              int a = tok * k + j;
+              bo[plan.expert[a]].read((long) plan.slot[a] * d, row, 0, d);
+              double g = plan.gate[a];
+              for (int i = 0; i < d; i++) {
+                acc[i] += g * row[i];
+              }
+            }
+            by.write((long) tok * d, acc, 0, d);
+          }
+        });
+    return y;
+  }
+
+  /**
+   * dy [T, d] -> dx [T, d]. Reaches the experts (gate-scaled output gradients), the router
+   * (through the gate weights and the auxiliary losses) and the input.
+   */
+  public INDArray backward(INDArray dy) {
+    Shapes.requireForward("MoeLayer", plan);
+    int t = plan.numTokens;
+    int d = config.dModel();
+    int k = plan.topK;
+    Shapes.requireShape("MoE output gradient", dy, t, d);
+    INDArray dyc = dy.isView() || dy.ordering() != 'c' ? dy.dup('c') : dy;
+    Buffers bdy = Buffers.of(dyc);
+    double[] dGate = new double[t * k];
+    INDArray[] dxe = new INDArray[config.numExperts()];
+    for (int e = 0; e < config.numExperts(); e++) {
+      if (expertOut[e] == null) {
+        continue;
+      }
+      int[] assign = plan.assignments[e];
+      INDArray dye = Nd4j.createUninitialized(dyc.dataType(), assign.length, d);
+      Buffers bdye = Buffers.of(dye);
+      Buffers bout = Buffers.of(expertOut[e]);
+      Parallel.forRange(
+          assign.length,
+          64,
+          (r0, r1) -> {
+            double[] g = new double[d];
+            double[] o = new double[d];
+            for (int r = r0; r < r1; r++) {
+              int a = assign[r];
+              bdy.read((long) (a / k) * d, g, 0, d);
+              bout.read((long) r * d, o, 0, d);
+              double dot = 0;
+              double gate = plan.gate[a];
+              for (int i = 0; i < d; i++) {
+                dot += g[i] * o[i];
+                g[i] *= gate;
+              }
+              dGate[a] = dot;
+              bdye.write((long) r * d, g, 0, d);
+            }
+          });
+      dxe[e] = experts.get(e).backward(dye);
+    }
+    INDArray dx = scatterAdd(dxe, t, dyc.dataType());
+    if (routed && t > 0) {
+      INDArray dLogits = logitGradient(dGate, dyc.dataType());
+      dx.addi(router.backward(dLogits));
+    }
+    return dx;
+  }
+
+  /** dx[t] = sum_j dxe[e(t, j)][slot(t, j)]. */
+  private INDArray scatterAdd(INDArray[] dxe, int t, DataType type) {
+    int d = config.dModel();
+    int k = plan.topK;
+    INDArray dx = Nd4j.createUninitialized(type, t, d);
+    Buffers bdx = Buffers.of(dx);
+    Buffers[] b = buffersOf(dxe);
+    Parallel.forRange(
+        t,
+        64,
+        (t0, t1) -> {
+          double[] acc = new double[d];
+          double[] row = new double[d];
+          for (int tok = t0; tok < t1; tok++) {
+            java.util.Arrays.fill(acc, 0);
+            for (int j = 0; j < k; j++) {
+              int a = tok * k + j;
+              b[plan.expert[a]].read((long) plan.slot[a] * d, row, 0, d);
+              for (int i = 0; i < d; i++) {
+                acc[i] += row[i];
+              }
+            }
+            bdx.write((long) tok * d, acc, 0, d);
+          }
+        });
+    return dx;
+  }
+
+  /**
+   * Gradient of the logits from the gate gradients and the auxiliary losses: first d/dp (gates,
+   * renormalisation, load balancing), then the softmax Jacobian, plus the z-loss term.
+   */
+  private INDArray logitGradient(double[] dGate, DataType type) {
+    int t = plan.numTokens;
+    int e = plan.numExperts;
+    int k = plan.topK;
+    double[] dp = new double[t * e];
+    for (int tok = 0; tok < t; tok++) {
+      if (plan.renormalized) {
+        // g_j = p_j / S, S = sum of chosen p: dp_j = (dg_j - sum_i dg_i g_i) / S.
+        double sum = 0;
+        double dot = 0;
+        for (int j = 0; j < k; j++) {
+          int a = tok * k + j;
+          sum += plan.probs[tok * e + plan.expert[a]];
+          dot += dGate[a] * plan.gate[a];
+        }
+        for (int j = 0; j < k; j++) {
+          int a = tok * k + j;
+          dp[tok * e + plan.expert[a]] += (dGate[a] - dot) / sum;
+        }
+      } else {
+        for (int j = 0; j < k; j++) {
+          int a = tok * k + j;
+          dp[tok * e + plan.expert[a]] += dGate[a];
+        }
+      }
+    }
+    double alpha = config.auxLossWeight();
+    if (alpha != 0) {
+      for (int i = 0; i < e; i++) {
+        double f = plan.count(i) / (double) (t * k);
+        double gi = alpha * e * f / t; // d(alpha * L_aux) / d p[t, i]
+        for (int tok = 0; tok < t; tok++) {
+          dp[tok * e + i] += gi;
+        }
+      }
+    }
+    double zw = config.zLossWeight();
+    double[] dl = new double[t * e];
+    for (int tok = 0; tok < t; tok++) {
+      int base = tok * e;
+      double s = 0;
+      for (int i = 0; i < e; i++) {
+        s += plan.probs[base + i] * dp[base + i];
+      }
+      double z = zw * 2 * plan.logSumExp[tok] / t; // d(zw * L_z) / d lse_t
+      for (int i = 0; i < e; i++) {
+        double p = plan.probs[base + i];
+        dl[base + i] = p * (dp[base + i] - s) + z * p;
+      }
+    }
+    return Nd4j.create(dl, new long[] {t, e}, 'c').castTo(type);
+  }
+
+  private static Buffers[] buffersOf(INDArray[] arrays) {
+    Buffers[] b = new Buffers[arrays.length];
+    for (int i = 0; i < arrays.length; i++) {
+      b[i] = arrays[i] == null ? null : Buffers.of(arrays[i]);
+    }
+    return b;
+  }
+
+  /** Load-balancing loss of the last forward (unweighted; 0 when routing was forced). */
+  public double auxLoss() {
+    return auxLoss;
+  }
+
+  /** Router z-loss of the last forward (unweighted). */
+  public double zLoss() {
+    return zLoss;
+  }
+
+  /** auxLossWeight * auxLoss + zLossWeight * zLoss: this layer's share of the training loss. */
+  public double weightedLoss() {
+    return config.auxLossWeight() * auxLoss + config.zLossWeight() * zLoss;
+  }
+
+  /**
+   * The routing decisions of the last forward (chosen experts, gates, probabilities, tokens per
+   * expert). Built on request from the forward's plan, so routing costs nothing extra when nobody
+   * asks.
+   */
+  public RoutingRecord lastRouting() {
+    Shapes.requireForward("MoeLayer.lastRouting", plan);
+    return RoutingRecord.of(plan);
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> ps = new ArrayList<>(router.parameters());
+    for (SwiGluFfn f : experts) {
+      ps.addAll(f.parameters());
+    }
+    return Collections.unmodifiableList(ps);
+  }
+}

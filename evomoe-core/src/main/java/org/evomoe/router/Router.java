@@ -1,0 +1,29 @@
+package org.evomoe.router;
+
+import org.evomoe.nn.Layer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Maps tokens to expert logits. Every router receives each token's modality tag; a router that
+ * ignores it (the linear router) treats image and text tokens alike.
+ */
+public interface Router extends Layer {
+  /** Model width d. */
+  int inputDim();
+
+  /** Number of experts E. */
+  int numExperts();
+
+  /**
+   * @param x tokens [T, d]
+   * @param modalities T tags
+   * @return logits [T, E]
+   */
+  INDArray forward(INDArray x, Modality[] modalities);
+
+  /**
+   * @param dLogits [T, E]
+   * @return dx [T, d]; accumulates the router's parameter gradients
+   */
+  INDArray backward(INDArray dLogits);
+}

@@ -1,0 +1,268 @@
+package org.evomoe.moe;
+
+import static org.evomoe.TestArrays.maxAbsDiff;
+import static org.evomoe.TestArrays.normal;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.evomoe.grad.GradientCheck;
+import org.evomoe.grad.GradientCheck.Target;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.router.LinearRouter;
+import org.evomoe.router.Modality;
+import org.evomoe.tensor.Parameter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MoeLayerTest {
+  static MoeLayer randomMoe(MoeConfig c, DataType type, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    LinearRouter router = new LinearRouter("mlp.gate", c.dModel(), c.numExperts(), type, rng);
+    router.weight().value().muli(3); // sharper routing: distinct top-k choices
+    List<SwiGluFfn> experts = new ArrayList<>();
+    for (int e = 0; e < c.numExperts(); e++) {
+      experts.add(new SwiGluFfn("mlp.experts." + e, c.dModel(), c.dHidden(), type, rng));
+    }
+    return new MoeLayer(c, router, experts);
+  }
+
+  /** Per-token loop oracle: softmax, top-k by sorting, each chosen expert on the single row. */
+  static INDArray oracle(MoeLayer moe, INDArray x) {
+    MoeConfig c = moe.config();
+    int t = (int) x.size(0);
+    INDArray y = Nd4j.zeros(DataType.DOUBLE, t, c.dModel());
+    for (int i = 0; i < t; i++) {
+      INDArray xi = x.getRow(i, true).dup();
+      double[] logits =
+          moe.router().forward(xi, Modality.all(1, Modality.TEXT)).castTo(DataType.DOUBLE).toDoubleVector();
+      double max = Arrays.stream(logits).max().orElseThrow();
+      double[] p = Arrays.stream(logits).map(v -> Math.exp(v - max)).toArray();
+      double sum = Arrays.stream(p).sum();
+      Integer[] order = new Integer[p.length];
+      for (int e = 0; e < p.length; e++) {
+        p[e] /= sum;
+        order[e] = e;
+      }
+      Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+      double chosen = 0;
+      for (int j = 0; j < c.topK(); j++) {
+        chosen += p[order[j]];
+      }
+      for (int j = 0; j < c.topK(); j++) {
+        int e = order[j];
+        double g = c.renormalize() && c.topK() > 1 ? p[e] / chosen : p[e];
+        INDArray out = moe.experts().get(e).forward(xi).castTo(DataType.DOUBLE);
+        y.getRow(i, true).addi(out.muli(g));
+      }
+    }
+    return y;
+  }
+
+  @ParameterizedTest
+  @CsvSource({"4,1,false", "4,2,false", "4,2,true", "8,3,true", "5,5,false"})
+  void matchesPerTokenOracleInFloat(int experts, int k, boolean renorm) {
+    MoeConfig c = new MoeConfig(16, 24, experts, k, renorm, 0.01, 0.0);
+    MoeLayer moe = randomMoe(c, DataType.FLOAT, 11 + experts * 7L + k);
+    INDArray x = normal(5, DataType.FLOAT, 37, 16);
+    INDArray y = moe.forward(x, Modality.all(37, Modality.TEXT));
+    INDArray ref = oracle(moe, x);
+    assertTrue(maxAbsDiff(y, ref) < 1e-5, "max diff " + maxAbsDiff(y, ref));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"4,1,false,0.0", "4,2,false,0.0", "4,2,true,0.0", "4,1,false,0.001", "6,2,true,0.01"})
+  void gradientCheck(int experts, int k, boolean renorm, double zLoss) {
+    MoeConfig c = new MoeConfig(6, 8, experts, k, renorm, 0.3, zLoss);
+    MoeLayer moe = randomMoe(c, DataType.DOUBLE, 100 + experts + k);
+    INDArray x = normal(21, 9, 6);
+    Modality[] tags = Modality.all(9, Modality.TEXT);
+    INDArray y = moe.forward(x, tags);
+    INDArray r = normal(22, y.shape());
+    INDArray dx = moe.backward(r);
+    List<Target> targets = new ArrayList<>();
+    targets.add(new Target("input", x, dx));
+    for (Parameter p : moe.parameters()) {
+      if (p.hasGrad()) {
+        targets.add(Target.of(p));
+      }
+    }
+    GradientCheck.check(
+            () -> GradientCheck.dot(moe.forward(x, tags), r) + moe.weightedLoss(),
+            targets,
+            GradientCheck.Options.defaults())
+        .assertPassed();
+  }
+
+  @Test
+  void auxLossGradientAloneReachesTheRouter() {
+    // With a zero output gradient only alpha * L_aux drives the router.
+    MoeConfig c = new MoeConfig(5, 7, 4, 2, false, 1.0, 0.0);
+    MoeLayer moe = randomMoe(c, DataType.DOUBLE, 5);
+    INDArray x = normal(3, 12, 5);
+    Modality[] tags = Modality.all(12, Modality.IMAGE);
+    moe.forward(x, tags);
+    moe.backward(Nd4j.zeros(DataType.DOUBLE, 12, 5));
+    LinearRouter router = (LinearRouter) moe.router();
+    assertTrue(router.weight().grad().amaxNumber().doubleValue() > 0);
+    GradientCheck.check(
+            () -> {
+              moe.forward(x, tags);
+              return moe.weightedLoss();
+            },
+            List.of(Target.of(router.weight())),
+            GradientCheck.Options.defaults())
+        .assertPassed();
+  }
+
+  @Test
+  void oneExpertEqualsTheDenseFfn() {
+    SplittableRandom rng = new SplittableRandom(9);
+    SwiGluFfn dense = new SwiGluFfn("mlp", 8, 12, DataType.DOUBLE, rng);
+    MoeConfig c = MoeConfig.of(8, 12, 1, 1, 0.01);
+    MoeLayer moe = Upcycling.fromDense(dense, c,
+        new LinearRouter("mlp.gate", 8, 1, DataType.DOUBLE, rng), "mlp");
+    INDArray x = normal(4, 10, 8);
+    INDArray r = normal(5, 10, 8);
+    INDArray y = moe.forward(x, Modality.all(10, Modality.TEXT));
+    INDArray yd = dense.forward(x);
+    assertTrue(maxAbsDiff(y, yd) < 1e-12);
+    INDArray dx = moe.backward(r);
+    INDArray dxd = dense.backward(r);
+    assertTrue(maxAbsDiff(dx, dxd) < 1e-12);
+    assertTrue(maxAbsDiff(moe.experts().get(0).gate().grad(), dense.gate().grad()) < 1e-12);
+    assertEquals(0.0, ((LinearRouter) moe.router()).weight().grad().amaxNumber().doubleValue(),
+        "a single expert has p = 1: the router gets no gradient");
+  }
+
+  @Test
+  void upcycledCopiesWithRenormalisedTopTwoEqualTheDenseFfn() {
+    SplittableRandom rng = new SplittableRandom(2);
+    SwiGluFfn dense = new SwiGluFfn("mlp", 8, 12, DataType.DOUBLE, rng);
+    MoeLayer moe = Upcycling.fromDense(dense, new MoeConfig(8, 12, 4, 2, true, 0.01, 0),
+        new LinearRouter("mlp.gate", 8, 4, DataType.DOUBLE, rng), "model.layers.0.mlp");
+    INDArray x = normal(4, 10, 8);
+    assertTrue(maxAbsDiff(moe.forward(x, Modality.all(10, Modality.TEXT)), dense.forward(x)) < 1e-12);
+    assertEquals("model.layers.0.mlp.experts.3.down_proj.weight",
+        moe.experts().get(3).down().name());
+    // Copies are independent.
+    moe.experts().get(1).gate().value().addi(1);
+    assertEquals(0.0, maxAbsDiff(moe.experts().get(0).gate().value(), dense.gate().value()));
+    assertNotEquals(0.0, maxAbsDiff(moe.experts().get(1).gate().value(), dense.gate().value()));
+  }
+
+  @Test
+  void expertsWithZeroTokensWorkInForwardAndBackward() {
+    // 8 experts, 3 tokens, top-1: at least 5 experts receive nothing.
+    MoeConfig c = new MoeConfig(6, 8, 8, 1, false, 0.1, 0.001);
+    MoeLayer moe = randomMoe(c, DataType.DOUBLE, 3);
+    INDArray x = normal(8, 3, 6);
+    Modality[] tags = Modality.all(3, Modality.TEXT);
+    INDArray ref = oracle(moe, x); // runs experts on single rows: before the forward under test
+    INDArray y = moe.forward(x, tags);
+    RoutingRecord rec = moe.lastRouting();
+    long idle = Arrays.stream(rec.tokensPerExpert()).filter(n -> n == 0).count();
+    assertTrue(idle >= 5);
+    assertTrue(maxAbsDiff(y, ref) < 1e-12);
+    INDArray r = normal(9, 3, 6);
+    INDArray dx = moe.backward(r);
+    for (int e = 0; e < 8; e++) {
+      if (rec.tokensPerExpert()[e] == 0) {
+        assertFalse(moe.experts().get(e).gate().hasGrad(), "idle expert " + e + " got a gradient");
+      }
+    }
+    List<Target> targets = new ArrayList<>();
+    targets.add(new Target("input", x, dx));
+    for (Parameter p : moe.parameters()) {
+      if (p.hasGrad()) {
+        targets.add(Target.of(p));
+      }
+    }
+    GradientCheck.check(
+            () -> GradientCheck.dot(moe.forward(x, tags), r) + moe.weightedLoss(),
+            targets, GradientCheck.Options.defaults())
+        .assertPassed();
+  }
+
+  @Test
+  void topOneGateIsTheRawProbability() {
+    MoeLayer moe = randomMoe(new MoeConfig(6, 8, 4, 1, true, 0, 0), DataType.DOUBLE, 4);
+    moe.forward(normal(1, 20, 6), Modality.all(20, Modality.TEXT));
+    RoutingRecord rec = moe.lastRouting();
+    for (int t = 0; t < 20; t++) {
+      int e = rec.expert(t, 0);
+      assertEquals(rec.prob(t, e), rec.gates()[t], 0.0);
+      assertTrue(rec.gates()[t] < 1.0, "top-1 gate must not be renormalised to 1");
+    }
+    assertEquals(20, Arrays.stream(rec.tokensPerExpert()).sum());
+  }
+
+  @Test
+  void loadBalancingLossMatchesItsDefinition() {
+    MoeConfig c = new MoeConfig(6, 8, 4, 2, false, 0.01, 0.0);
+    MoeLayer moe = randomMoe(c, DataType.DOUBLE, 6);
+    int t = 30;
+    moe.forward(normal(2, t, 6), Modality.all(t, Modality.TEXT));
+    RoutingRecord rec = moe.lastRouting();
+    double expected = 0;
+    for (int e = 0; e < 4; e++) {
+      double f = rec.tokensPerExpert()[e] / (double) (t * 2);
+      double g = 0;
+      for (int i = 0; i < t; i++) {
+        g += rec.prob(i, e) / t;
+      }
+      expected += 4 * f * g;
+    }
+    assertEquals(expected, moe.auxLoss(), 1e-12);
+    // Perfectly balanced routing with uniform probabilities gives exactly 1.
+    assertTrue(moe.auxLoss() >= 0.5 && moe.auxLoss() < 4.0);
+  }
+
+  @Test
+  void forcedExpertSendsEveryTokenToOneExpert() {
+    MoeLayer moe = randomMoe(MoeConfig.of(6, 8, 4, 2, 0.01), DataType.DOUBLE, 8);
+    INDArray x = normal(3, 7, 6);
+    moe.forceExpert(2);
+    INDArray y = moe.forward(x, Modality.all(7, Modality.TEXT));
+    assertTrue(maxAbsDiff(y, moe.experts().get(2).forward(x)) < 1e-12);
+    assertArrayEquals(new int[] {0, 0, 7, 0}, moe.lastRouting().tokensPerExpert());
+    assertEquals(0.0, moe.weightedLoss());
+    moe.backward(normal(4, 7, 6));
+    assertFalse(((LinearRouter) moe.router()).weight().hasGrad(), "router bypassed when forced");
+  }
+
+  @Test
+  void invalidConfigurationNamesTheBadValue() {
+    assertMessage("topK", () -> MoeConfig.of(8, 16, 4, 5, 0.01));
+    assertMessage("topK", () -> MoeConfig.of(8, 16, 4, 0, 0.01));
+    assertMessage("dModel", () -> MoeConfig.of(0, 16, 4, 1, 0.01));
+    assertMessage("dHidden", () -> MoeConfig.of(8, -1, 4, 1, 0.01));
+    assertMessage("numExperts", () -> MoeConfig.of(8, 16, 0, 1, 0.01));
+    assertMessage("auxLossWeight", () -> MoeConfig.of(8, 16, 4, 1, -1));
+    MoeLayer moe = randomMoe(MoeConfig.of(6, 8, 4, 1, 0.01), DataType.DOUBLE, 1);
+    assertMessage("[5, 7]", () -> moe.forward(normal(1, 5, 7), Modality.all(5, Modality.TEXT)));
+    assertMessage("modality", () -> moe.forward(normal(1, 5, 6), Modality.all(4, Modality.TEXT)));
+    moe.forward(normal(1, 5, 6), Modality.all(5, Modality.TEXT));
+    assertMessage("[5, 6]", () -> moe.backward(normal(1, 4, 6)));
+    SplittableRandom rng = new SplittableRandom(1);
+    assertMessage("experts", () -> new MoeLayer(MoeConfig.of(6, 8, 4, 1, 0.01),
+        new LinearRouter("g", 6, 4, DataType.DOUBLE, rng),
+        List.of(new SwiGluFfn("e", 6, 8, DataType.DOUBLE, rng))));
+  }
+
+  private static void assertMessage(String fragment, org.junit.jupiter.api.function.Executable ex) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ex);
+    assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks " + fragment);
+  }
+}

@@ -9,6 +9,7 @@ import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
 import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -130,7 +131,8 @@ public final class MoeLayer implements Layer {
       if (rows.length == 0) {
         continue;
       }
-      INDArray xe = Nd4j.pullRows(xc, 1, rows);
+      INDArray xe = Nd4j.createUninitialized(xc.dataType(), rows.length, config.dModel());
+      Kernels.gatherRows(xc, rows, xe);
       expertOut[i] = experts.get(i).forward(xe);
     }
     return combine(t, xc.dataType());

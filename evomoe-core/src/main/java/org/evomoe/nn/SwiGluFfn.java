@@ -24,6 +24,7 @@ public final class SwiGluFfn implements Layer {
   private INDArray g; // x gate^T [T, dHidden]
   private INDArray u; // x up^T [T, dHidden]
   private INDArray h; // silu(g) * u [T, dHidden]
+  private INDArray s; // sigmoid(g) [T, dHidden], kept so that backward needs no exponential
 
   /**
    * A freshly initialised FFN. gate and up ~ N(0, 1/dModel), down ~ N(0, 1/dHidden).
@@ -89,13 +90,14 @@ public final class SwiGluFfn implements Layer {
     g = Nd4j.createUninitialized(type, t, dHidden);
     u = Nd4j.createUninitialized(type, t, dHidden);
     h = Nd4j.createUninitialized(type, t, dHidden);
+    s = Nd4j.createUninitialized(type, t, dHidden);
     INDArray y = Nd4j.createUninitialized(type, t, dModel);
     if (t == 0) {
       return y;
     }
     Nd4j.gemm(x, gate.value(), g, false, true, 1.0, 0.0);
     Nd4j.gemm(x, up.value(), u, false, true, 1.0, 0.0);
-    Kernels.siluMul(g, u, h);
+    Kernels.siluMul(g, u, h, s);
     Nd4j.gemm(h, down.value(), y, false, true, 1.0, 0.0);
     return y;
   }
@@ -117,7 +119,7 @@ public final class SwiGluFfn implements Layer {
     Nd4j.gemm(dy, down.value(), dh, false, false, 1.0, 0.0); // [T, dModel] x [dModel, dHidden]
     INDArray dg = Nd4j.createUninitialized(type, t, dHidden);
     INDArray du = Nd4j.createUninitialized(type, t, dHidden);
-    Kernels.siluMulBackward(g, u, dh, dg, du);
+    Kernels.siluMulBackward(g, u, s, dh, dg, du);
     if (gate.trainable()) {
       Nd4j.gemm(dg, x, gate.grad(), true, false, 1.0, 1.0);
     }

@@ -1,14 +1,18 @@
 package org.evomoe.tensor;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Fused element-wise kernels in plain Java. ND4J runs sigmoid and exp at about 0.5 Gelem/s and
- * each op costs a dispatch; these fuse a whole SwiGLU activation (forward or backward) into one
- * pass over the buffers.
+ * Fused element-wise kernels in plain Java over the arrays' memory. ND4J runs sigmoid and exp at
+ * about 0.5 Gelem/s and each op costs a dispatch; these fuse a whole SwiGLU activation (forward or
+ * backward) into one pass. FLOAT arrays are processed in float with the exponential in double;
+ * DOUBLE arrays (gradient checks) entirely in double.
  */
 public final class Kernels {
-  private static final int CHUNK = 2048;
+  private static final int CHUNK = 4096;
 
   private Kernels() {}
 
@@ -18,84 +22,196 @@ public final class Kernels {
   }
 
   /**
-   * h = silu(g) * u, element-wise.
+   * h = silu(g) * u and s = sigmoid(g), element-wise; s is kept for the backward pass.
    *
    * @param g gate pre-activations, any shape, dense
-   * @param u up projections, same shape
-   * @param h output, same shape (may alias neither input)
+   * @param u up projections, same length
+   * @param h output, same length
+   * @param s sigmoid(g) output, same length
    */
-  public static void siluMul(INDArray g, INDArray u, INDArray h) {
-    requireSameLength(g, u, h);
-    Buffers bg = Buffers.of(g);
-    Buffers bu = Buffers.of(u);
-    Buffers bh = Buffers.of(h);
+  public static void siluMul(INDArray g, INDArray u, INDArray h, INDArray s) {
+    requireSame(g, u, h, s);
     long n = g.length();
-    int chunks = (int) ((n + CHUNK - 1) / CHUNK);
-    Parallel.forRange(
-        chunks,
-        8,
-        (c0, c1) -> {
-          double[] a = new double[CHUNK];
-          double[] b = new double[CHUNK];
-          for (int c = c0; c < c1; c++) {
-            long pos = (long) c * CHUNK;
-            int len = (int) Math.min(CHUNK, n - pos);
-            bg.read(pos, a, 0, len);
-            bu.read(pos, b, 0, len);
-            for (int i = 0; i < len; i++) {
-              double x = a[i];
-              a[i] = x / (1.0 + Math.exp(-x)) * b[i];
-            }
-            bh.write(pos, a, 0, len);
-          }
-        });
+    if (g.dataType() == DataType.FLOAT) {
+      FloatBuffer bg = g.data().asNioFloat();
+      FloatBuffer bu = u.data().asNioFloat();
+      FloatBuffer bh = h.data().asNioFloat();
+      FloatBuffer bs = s.data().asNioFloat();
+      int og = off(g), ou = off(u), oh = off(h), os = off(s);
+      chunks(n, (pos, len) -> {
+        float[] a = new float[len];
+        float[] b = new float[len];
+        bg.get(og + pos, a, 0, len);
+        bu.get(ou + pos, b, 0, len);
+        for (int i = 0; i < len; i++) {
+          float x = a[i];
+          float sig = (float) (1.0 / (1.0 + Math.exp(-x)));
+          a[i] = sig;
+          b[i] = x * sig * b[i];
+        }
+        bs.put(os + pos, a, 0, len);
+        bh.put(oh + pos, b, 0, len);
+      });
+    } else {
+      DoubleBuffer bg = g.data().asNioDouble();
+      DoubleBuffer bu = u.data().asNioDouble();
+      DoubleBuffer bh = h.data().asNioDouble();
+      DoubleBuffer bs = s.data().asNioDouble();
+      int og = off(g), ou = off(u), oh = off(h), os = off(s);
+      chunks(n, (pos, len) -> {
+        double[] a = new double[len];
+        double[] b = new double[len];
+        bg.get(og + pos, a, 0, len);
+        bu.get(ou + pos, b, 0, len);
+        for (int i = 0; i < len; i++) {
+          double x = a[i];
+          double sig = 1.0 / (1.0 + Math.exp(-x));
+          a[i] = sig;
+          b[i] = x * sig * b[i];
+        }
+        bs.put(os + pos, a, 0, len);
+        bh.put(oh + pos, b, 0, len);
+      });
+    }
   }
 
   /**
-   * Backward of h = silu(g) * u: dg = dh * u * silu'(g), du = dh * silu(g), with silu'(g) =
-   * s (1 + g (1 - s)), s = sigmoid(g). Either output may be null to skip it.
+   * Backward of h = silu(g) * u given s = sigmoid(g) from the forward: du = dh * g * s and dg = dh
+   * * u * s * (1 + g (1 - s)). Results overwrite {@code dg} and {@code du}. No exponential.
    */
   public static void siluMulBackward(
-      INDArray g, INDArray u, INDArray dh, INDArray dg, INDArray du) {
-    requireSameLength(g, u, dh);
-    Buffers bg = Buffers.of(g);
-    Buffers bu = Buffers.of(u);
-    Buffers bdh = Buffers.of(dh);
-    Buffers bdg = dg == null ? null : Buffers.of(dg);
-    Buffers bdu = du == null ? null : Buffers.of(du);
+      INDArray g, INDArray u, INDArray s, INDArray dh, INDArray dg, INDArray du) {
+    requireSame(g, u, s, dh, dg, du);
     long n = g.length();
-    int chunks = (int) ((n + CHUNK - 1) / CHUNK);
-    Parallel.forRange(
-        chunks,
-        8,
-        (c0, c1) -> {
-          double[] x = new double[CHUNK];
-          double[] up = new double[CHUNK];
-          double[] d = new double[CHUNK];
-          for (int c = c0; c < c1; c++) {
-            long pos = (long) c * CHUNK;
-            int len = (int) Math.min(CHUNK, n - pos);
-            bg.read(pos, x, 0, len);
-            bu.read(pos, up, 0, len);
-            bdh.read(pos, d, 0, len);
-            for (int i = 0; i < len; i++) {
-              double gi = x[i];
-              double s = 1.0 / (1.0 + Math.exp(-gi));
-              double di = d[i];
-              x[i] = di * up[i] * s * (1.0 + gi * (1.0 - s)); // dg
-              up[i] = di * gi * s; // du
-            }
-            if (bdg != null) {
-              bdg.write(pos, x, 0, len);
-            }
-            if (bdu != null) {
-              bdu.write(pos, up, 0, len);
-            }
-          }
-        });
+    if (g.dataType() == DataType.FLOAT) {
+      FloatBuffer bg = g.data().asNioFloat();
+      FloatBuffer bu = u.data().asNioFloat();
+      FloatBuffer bs = s.data().asNioFloat();
+      FloatBuffer bdh = dh.data().asNioFloat();
+      FloatBuffer bdg = dg.data().asNioFloat();
+      FloatBuffer bdu = du.data().asNioFloat();
+      int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
+      chunks(n, (pos, len) -> {
+        float[] x = new float[len];
+        float[] up = new float[len];
+        float[] sg = new float[len];
+        float[] d = new float[len];
+        bg.get(og + pos, x, 0, len);
+        bu.get(ou + pos, up, 0, len);
+        bs.get(os + pos, sg, 0, len);
+        bdh.get(odh + pos, d, 0, len);
+        for (int i = 0; i < len; i++) {
+          float gi = x[i];
+          float si = sg[i];
+          float di = d[i];
+          x[i] = di * up[i] * si * (1f + gi * (1f - si));
+          up[i] = di * gi * si;
+        }
+        bdg.put(odg + pos, x, 0, len);
+        bdu.put(odu + pos, up, 0, len);
+      });
+    } else {
+      DoubleBuffer bg = g.data().asNioDouble();
+      DoubleBuffer bu = u.data().asNioDouble();
+      DoubleBuffer bs = s.data().asNioDouble();
+      DoubleBuffer bdh = dh.data().asNioDouble();
+      DoubleBuffer bdg = dg.data().asNioDouble();
+      DoubleBuffer bdu = du.data().asNioDouble();
+      int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
+      chunks(n, (pos, len) -> {
+        double[] x = new double[len];
+        double[] up = new double[len];
+        double[] sg = new double[len];
+        double[] d = new double[len];
+        bg.get(og + pos, x, 0, len);
+        bu.get(ou + pos, up, 0, len);
+        bs.get(os + pos, sg, 0, len);
+        bdh.get(odh + pos, d, 0, len);
+        for (int i = 0; i < len; i++) {
+          double gi = x[i];
+          double si = sg[i];
+          double di = d[i];
+          x[i] = di * up[i] * si * (1.0 + gi * (1.0 - si));
+          up[i] = di * gi * si;
+        }
+        bdg.put(odg + pos, x, 0, len);
+        bdu.put(odu + pos, up, 0, len);
+      });
+    }
   }
 
-  private static void requireSameLength(INDArray a, INDArray... others) {
+  /**
+   * Copies rows {@code rows[i]} of {@code src} [T, d] into row i of {@code dst} [rows.length, d].
+   * Same data type; one parallel pass, no ND4J dispatch per row.
+   */
+  public static void gatherRows(INDArray src, int[] rows, INDArray dst) {
+    requireDenseSameType(src, dst);
+    int d = (int) src.size(1);
+    if (dst.size(0) != rows.length || dst.size(1) != d) {
+      throw new IllegalArgumentException("gather destination must be [" + rows.length + ", " + d
+          + "], got " + java.util.Arrays.toString(dst.shape()));
+    }
+    int os = off(src), od = off(dst);
+    if (src.dataType() == DataType.FLOAT) {
+      FloatBuffer bs = src.data().asNioFloat();
+      FloatBuffer bd = dst.data().asNioFloat();
+      Parallel.forRange(rows.length, 256, (r0, r1) -> {
+        float[] row = new float[d];
+        for (int r = r0; r < r1; r++) {
+          bs.get(os + rows[r] * d, row, 0, d);
+          bd.put(od + r * d, row, 0, d);
+        }
+      });
+    } else {
+      DoubleBuffer bs = src.data().asNioDouble();
+      DoubleBuffer bd = dst.data().asNioDouble();
+      Parallel.forRange(rows.length, 256, (r0, r1) -> {
+        double[] row = new double[d];
+        for (int r = r0; r < r1; r++) {
+          bs.get(os + rows[r] * d, row, 0, d);
+          bd.put(od + r * d, row, 0, d);
+        }
+      });
+    }
+  }
+
+  @FunctionalInterface
+  private interface ChunkBody {
+    void run(int pos, int len);
+  }
+
+  private static void chunks(long n, ChunkBody body) {
+    if (n > Integer.MAX_VALUE - CHUNK) {
+      throw new IllegalArgumentException("array too large for the Java kernels: " + n);
+    }
+    int count = (int) ((n + CHUNK - 1) / CHUNK);
+    Parallel.forRange(count, 4, (c0, c1) -> {
+      for (int c = c0; c < c1; c++) {
+        int pos = c * CHUNK;
+        body.run(pos, (int) Math.min(CHUNK, n - pos));
+      }
+    });
+  }
+
+  private static int off(INDArray a) {
+    return Math.toIntExact(a.offset());
+  }
+
+  private static void requireDenseSameType(INDArray a, INDArray... others) {
+    Buffers.requireDense(a);
+    if (!Buffers.supports(a.dataType())) {
+      throw new IllegalArgumentException("only FLOAT and DOUBLE arrays are supported, got " + a.dataType());
+    }
+    for (INDArray o : others) {
+      Buffers.requireDense(o);
+      if (o.dataType() != a.dataType()) {
+        throw new IllegalArgumentException("data type mismatch: " + a.dataType() + " vs " + o.dataType());
+      }
+    }
+  }
+
+  private static void requireSame(INDArray a, INDArray... others) {
+    requireDenseSameType(a, others);
     for (INDArray o : others) {
       if (o.length() != a.length()) {
         throw new IllegalArgumentException(

@@ -18,10 +18,13 @@ class KernelsTest {
       INDArray g = normal(1, t, 33, 129).muli(4);
       INDArray u = normal(2, t, 33, 129);
       INDArray h = Nd4j.createUninitialized(t, 33, 129);
-      Kernels.siluMul(g, u, h);
-      INDArray ref = Transforms.sigmoid(g, true).muli(g).muli(u);
+      INDArray s = Nd4j.createUninitialized(t, 33, 129);
+      Kernels.siluMul(g, u, h, s);
+      INDArray sig = Transforms.sigmoid(g, true);
+      INDArray ref = sig.mul(g).muli(u);
       double tol = t == DataType.FLOAT ? 1e-5 : 1e-12;
       assertTrue(maxAbsDiff(h, ref) < tol, t + " diff " + maxAbsDiff(h, ref));
+      assertTrue(maxAbsDiff(s, sig) < tol, t + " sigmoid diff " + maxAbsDiff(s, sig));
     }
   }
 
@@ -34,8 +37,42 @@ class KernelsTest {
     INDArray uv = u.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 7),
         org.nd4j.linalg.indexing.NDArrayIndex.all());
     INDArray h = Nd4j.zeros(DataType.DOUBLE, 4, 8);
-    Kernels.siluMul(gv, uv, h);
+    Kernels.siluMul(gv, uv, h, Nd4j.zeros(DataType.DOUBLE, 4, 8));
     INDArray ref = Transforms.sigmoid(gv, true).muli(gv).muli(uv);
     assertTrue(maxAbsDiff(h, ref) < 1e-12);
+  }
+
+  @Test
+  void gatherRowsMatchesPullRows() {
+    for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray x = normal(4, t, 50, 7);
+      int[] rows = {49, 0, 3, 3, 17};
+      INDArray out = Nd4j.createUninitialized(t, rows.length, 7);
+      Kernels.gatherRows(x, rows, out);
+      assertTrue(maxAbsDiff(out, Nd4j.pullRows(x, 1, rows)) == 0.0);
+    }
+  }
+
+  @Test
+  void siluMulBackwardMatchesFiniteDifferencesOfTheForward() {
+    // Element-wise, so a central difference per element checks both outputs at once.
+    INDArray g = normal(5, DataType.DOUBLE, 6, 9).muli(3);
+    INDArray u = normal(6, DataType.DOUBLE, 6, 9);
+    INDArray dh = normal(7, DataType.DOUBLE, 6, 9);
+    INDArray h = Nd4j.zeros(DataType.DOUBLE, 6, 9);
+    INDArray s = Nd4j.zeros(DataType.DOUBLE, 6, 9);
+    Kernels.siluMul(g, u, h, s);
+    INDArray dg = Nd4j.zeros(DataType.DOUBLE, 6, 9);
+    INDArray du = Nd4j.zeros(DataType.DOUBLE, 6, 9);
+    Kernels.siluMulBackward(g, u, s, dh, dg, du);
+    double eps = 1e-6;
+    for (int i = 0; i < 54; i++) {
+      double gi = g.getDouble(i);
+      double ui = u.getDouble(i);
+      double numG = (Kernels.silu(gi + eps) - Kernels.silu(gi - eps)) / (2 * eps) * ui * dh.getDouble(i);
+      double numU = Kernels.silu(gi) * dh.getDouble(i);
+      assertTrue(Math.abs(numG - dg.getDouble(i)) < 1e-8, "dg at " + i);
+      assertTrue(Math.abs(numU - du.getDouble(i)) < 1e-12, "du at " + i);
+    }
   }
 }

@@ -1,0 +1,19 @@
+package org.evomoe.examples.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code evomoe bench ...}: benchmarks whose results are recorded in docs/performance.md. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks: sparse MoE layer speed, memory over many steps.",
+    subcommands = {MoeBenchmark.class, MemoryBenchmark.class})
+public final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

@@ -1,0 +1,170 @@
+package org.evomoe.examples.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.Upcycling;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.router.LinearRouter;
+import org.evomoe.router.Modality;
+import org.evomoe.tensor.Init;
+import org.evomoe.tensor.Threads;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Sparse MoE forward+backward against a dense SwiGLU FFN with the same active FLOPs (hidden width
+ * k * dHidden), measured in the same run, plus ND4J's gemm peak on a large square product.
+ */
+@Command(
+    name = "moe",
+    mixinStandardHelpOptions = true,
+    description = "Time MoeLayer forward+backward vs a dense FFN of equal active FLOPs.")
+public final class MoeBenchmark implements Callable<Integer> {
+  @Option(names = "--json", description = "Print one JSON object per case.")
+  boolean json;
+
+  @Option(names = "--threads", description = "CPU threads for ND4J and Java kernels (default: ${DEFAULT-VALUE}).")
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--tokens", split = ",", description = "Token counts (default: 256,1024,4096).")
+  int[] tokens = {256, 1024, 4096};
+
+  @Option(names = "--top-k", split = ",", description = "Top-k values, of --experts (default: 1,2).")
+  int[] topK = {1, 2};
+
+  @Option(names = "--experts", description = "Experts (default: ${DEFAULT-VALUE}).")
+  int experts = 4;
+
+  @Option(names = "--shapes", split = ",",
+      description = "dModel x dHidden pairs (default: 512x1408,256x704).")
+  String[] shapes = {"512x1408", "256x704"};
+
+  @Option(names = "--reps", description = "Timed repetitions per measurement (default: ${DEFAULT-VALUE}).")
+  int reps = 5;
+
+  @Option(names = "--warmup", description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
+  int warmup = 2;
+
+  @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
+  long seed = 1;
+
+  @Override
+  public Integer call() throws Exception {
+    if (reps < 1 || warmup < 0) {
+      throw new IllegalArgumentException("--reps must be >= 1 and --warmup >= 0");
+    }
+    Threads.set(threads);
+    ObjectMapper om = new ObjectMapper();
+    double peak = gemmPeakGflops(2048);
+    if (!json) {
+      System.out.printf(Locale.ROOT, "gemm peak (2048^3, %d threads): %.1f GFLOP/s%n", threads, peak);
+      System.out.printf("%7s %6s %7s %7s %4s %9s %9s %6s %7s %6s%n",
+          "tokens", "dModel", "dHidden", "experts", "topK", "moeMs", "denseMs", "ratio", "gflops", "%peak");
+    }
+    for (String shape : shapes) {
+      String[] dh = shape.toLowerCase(Locale.ROOT).split("x");
+      if (dh.length != 2) {
+        throw new IllegalArgumentException("--shapes entries must look like 512x1408, got " + shape);
+      }
+      int d = Integer.parseInt(dh[0].trim());
+      int h = Integer.parseInt(dh[1].trim());
+      for (int k : topK) {
+        for (int t : tokens) {
+          Map<String, Object> r = runCase(t, d, h, experts, k);
+          r.put("gemmPeakGflops", round(peak));
+          r.put("peakFraction", round((double) r.get("gflops") / peak));
+          if (json) {
+            System.out.println(om.writeValueAsString(r));
+          } else {
+            System.out.printf(Locale.ROOT, "%7d %6d %7d %7d %4d %9.2f %9.2f %6.3f %7.1f %5.0f%%%n",
+                t, d, h, experts, k, r.get("moeMs"), r.get("denseMs"), r.get("ratio"),
+                r.get("gflops"), 100 * (double) r.get("peakFraction"));
+          }
+          System.out.flush();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private Map<String, Object> runCase(int t, int d, int h, int e, int k) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    DataType f = DataType.FLOAT;
+    SwiGluFfn seedFfn = new SwiGluFfn("mlp", d, h, f, rng);
+    MoeConfig cfg = new MoeConfig(d, h, e, k, false, 0.01, 0.0);
+    LinearRouter router = new LinearRouter("mlp.gate", d, e, f, rng);
+    MoeLayer moe = Upcycling.fromDense(seedFfn, cfg, router, "mlp");
+    // Distinct experts, so that nothing is accidentally shared.
+    for (SwiGluFfn ex : moe.experts()) {
+      ex.gate().value().addi(Init.normal(rng, 0.01, f, h, d));
+    }
+    SwiGluFfn dense = new SwiGluFfn("dense", d, k * h, f, rng);
+    INDArray x = Init.normal(rng, 1.0, f, t, d);
+    INDArray dy = Init.normal(rng, 1.0, f, t, d);
+    Modality[] tags = Modality.all(t, Modality.TEXT);
+
+    double moeMs = Timer.medianMs("bench-moe", warmup, reps, () -> {
+      moe.forward(x, tags);
+      moe.backward(dy);
+    });
+    double denseMs = Timer.medianMs("bench-dense", warmup, reps, () -> {
+      dense.forward(x);
+      dense.backward(dy);
+    });
+    double moeFwdMs = Timer.medianMs("bench-moe", 1, reps, () -> moe.forward(x, tags));
+    double denseFwdMs = Timer.medianMs("bench-dense", 1, reps, () -> dense.forward(x));
+    int[] perExpert = moe.lastRouting().tokensPerExpert();
+    moe.zeroGrad();
+    dense.zeroGrad();
+
+    // Forward 3 gemms (6 T k d h flops) + backward 6 gemms (12 T k d h) + router (2 T d E, x3).
+    double flops = 18.0 * t * k * d * h + 6.0 * t * d * e;
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("bench", "moe");
+    r.put("tokens", t);
+    r.put("dModel", d);
+    r.put("dHidden", h);
+    r.put("experts", e);
+    r.put("topK", k);
+    r.put("threads", threads);
+    r.put("dtype", "float32");
+    r.put("moeMs", round(moeMs));
+    r.put("denseMs", round(denseMs));
+    r.put("ratio", round(moeMs / denseMs));
+    r.put("gflops", round(flops / (moeMs * 1e6)));
+    r.put("moeForwardMs", round(moeFwdMs));
+    r.put("denseForwardMs", round(denseFwdMs));
+    r.put("forwardRatio", round(moeFwdMs / denseFwdMs));
+    List<Integer> counts = new ArrayList<>();
+    for (int c : perExpert) {
+      counts.add(c);
+    }
+    r.put("tokensPerExpert", counts);
+    return r;
+  }
+
+  /** ND4J float gemm on an n x n x n product into a preallocated output. */
+  static double gemmPeakGflops(int n) {
+    SplittableRandom rng = new SplittableRandom(7);
+    INDArray a = Init.normal(rng, 1.0, DataType.FLOAT, n, n);
+    INDArray b = Init.normal(rng, 1.0, DataType.FLOAT, n, n);
+    INDArray c = Nd4j.createUninitialized(DataType.FLOAT, n, n);
+    double ms = Timer.medianMs("bench-gemm", 1, 5, () -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0));
+    return 2.0 * n * n * n / (ms * 1e6);
+  }
+
+  static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+}

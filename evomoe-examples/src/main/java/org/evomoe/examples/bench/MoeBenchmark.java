@@ -56,19 +56,22 @@ public final class MoeBenchmark implements Callable<Integer> {
   @Option(names = "--warmup", description = "Untimed warm-up runs (default: ${DEFAULT-VALUE}).")
   int warmup = 2;
 
+  @Option(names = "--peak-size", description = "Side of the square gemm that measures the peak (default: ${DEFAULT-VALUE}).")
+  int peakSize = 2048;
+
   @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
   @Override
   public Integer call() throws Exception {
-    if (reps < 1 || warmup < 0) {
-      throw new IllegalArgumentException("--reps must be >= 1 and --warmup >= 0");
+    if (reps < 1 || warmup < 0 || peakSize < 1) {
+      throw new IllegalArgumentException("--reps and --peak-size must be >= 1 and --warmup >= 0");
     }
     Threads.set(threads);
     ObjectMapper om = new ObjectMapper();
-    double peak = gemmPeakGflops(2048);
+    double peak = gemmPeakGflops(peakSize);
     if (!json) {
-      System.out.printf(Locale.ROOT, "gemm peak (2048^3, %d threads): %.1f GFLOP/s%n", threads, peak);
+      System.out.printf(Locale.ROOT, "gemm peak (%d^3, %d threads): %.1f GFLOP/s%n", peakSize, threads, peak);
       System.out.printf("%7s %6s %7s %7s %4s %9s %9s %6s %7s %6s%n",
           "tokens", "dModel", "dHidden", "experts", "topK", "moeMs", "denseMs", "ratio", "gflops", "%peak");
     }

@@ -161,7 +161,8 @@ public final class IdxReader {
         } catch (ZipException | EOFException e) {
           throw new IdxFormatException(source, 0, true, "corrupt gzip header: " + e.getMessage());
         }
-        return new IdxStream(new BufferedInputStream(gz, 1 << 16), source, true, -1);
+        // Unbuffered on purpose: a failing read then reports exactly how far decoding got.
+        return new IdxStream(gz, source, true, -1);
       }
       return new IdxStream(buffered, source, false, fileSize);
     }

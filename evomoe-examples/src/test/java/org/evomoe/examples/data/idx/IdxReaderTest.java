@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -227,6 +228,8 @@ class IdxReaderTest {
     Path p = file("liar.gz", gzip(concat(header(0x803, 2_550_000, 28, 28), new byte[100])));
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+    threads.setThreadAllocatedMemoryEnabled(true);
     long tid = Thread.currentThread().getId();
     long before = threads.getThreadAllocatedBytes(tid);
     IdxFormatException e = assertThrows(IdxFormatException.class, () -> IdxReader.readImages(p));

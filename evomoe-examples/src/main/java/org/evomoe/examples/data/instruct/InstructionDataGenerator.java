@@ -1,0 +1,329 @@
+package org.evomoe.examples.data.instruct;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.evomoe.examples.data.FashionMnistClass;
+import org.evomoe.examples.data.FashionMnistDataset;
+import org.evomoe.examples.data.ItemCategory;
+
+/**
+ * Makes multimodal instruction data from Fashion-MNIST: canvases of 2 to 4 items with position,
+ * counting, POPE existence and caption questions, plus text-only questions about the class
+ * vocabulary.
+ *
+ * <p>Training canvases use only images of the training pool and test canvases only images of the
+ * test pool. Each position, counting and caption sample gets a canvas of its own; each POPE pair
+ * (a {@code yes} and a {@code no} question) shares one. Everything comes from one {@link Random}
+ * seeded with {@link InstructionConfig#seed()}, in a fixed order: training canvases, training
+ * questions, test canvases, test questions, text-only samples, shuffles; so equal inputs give
+ * equal data.
+ *
+ * <p>Answers: position -> class word or {@code nothing}; counting -> {@code zero..four}; POPE and
+ * membership -> {@code yes} / {@code no}; caption -> the classes in reading order of their first
+ * item, each with its count ("a bag" or "two bags"), joined as "x .", "x and y .", "x , y and z
+ * ."; category -> {@code clothing} / {@code footwear} / {@code accessory}; choice -> the class word
+ * that belongs to the category; plural -> the plural word. POPE negatives: see {@link PopeProbe};
+ * "popular" uses the class frequencies of all training canvases, for both splits.
+ */
+public final class InstructionDataGenerator {
+  private static final String[] NUMBER_WORDS = {"zero", "one", "two", "three", "four"};
+  private static final int POPULAR_TOP_K = 3;
+  private static final int MAX_ADVERSARIAL_ATTEMPTS = 10_000;
+
+  /** Share of counting questions about one class, about a category, and about all items. */
+  private static final double COUNT_CLASS_SHARE = 0.6;
+  private static final double COUNT_CATEGORY_SHARE = 0.25;
+  /** Chance that a class-counting question names a class present on the canvas. */
+  private static final double COUNT_PRESENT_CLASS = 0.75;
+
+  private InstructionDataGenerator() {}
+
+  /** Generates both splits from the pools of {@code data}. */
+  public static InstructionDataset generate(FashionMnistDataset data, InstructionConfig config) {
+    Random rng = new Random(config.seed());
+    CanvasSampler trainSampler = new CanvasSampler(data.train(), config);
+    CanvasSampler testSampler = new CanvasSampler(data.test(), config);
+
+    SplitCanvases trainCanvases = SplitCanvases.draw(trainSampler, config.train(), rng);
+    Map<FashionMnistClass, Integer> trainCounts = trainCanvases.itemCounts();
+    List<FashionMnistClass> ranking = InstructionDataset.popularityRanking(trainCounts);
+    List<InstructionSample> train = new ArrayList<>(config.train().total());
+    trainCanvases.addImageSamples(train, ranking, rng);
+
+    SplitCanvases testCanvases = SplitCanvases.draw(testSampler, config.test(), rng);
+    List<InstructionSample> test = new ArrayList<>(config.test().total());
+    testCanvases.addImageSamples(test, ranking, rng);
+
+    addTextOnly(train, config.train().textOnly(), rng);
+    addTextOnly(test, config.test().textOnly(), rng);
+    Collections.shuffle(train, rng);
+    Collections.shuffle(test, rng);
+    return new InstructionDataset(train, test, trainCounts);
+  }
+
+  /** The canvases of one split, drawn before any question so frequencies are known. */
+  private record SplitCanvases(
+      List<Canvas> position,
+      List<Canvas> counting,
+      Map<PopeProbe, List<Canvas>> pope,
+      List<Canvas> captions) {
+
+    static SplitCanvases draw(CanvasSampler sampler, TaskCounts counts, Random rng) {
+      List<Canvas> position = drawMany(sampler, counts.position(), rng);
+      List<Canvas> counting = drawMany(sampler, counts.counting(), rng);
+      Map<PopeProbe, List<Canvas>> pope = new EnumMap<>(PopeProbe.class);
+      for (PopeProbe probe : PopeProbe.values()) {
+        List<Canvas> canvases = new ArrayList<>(counts.popePairsPerProbe());
+        for (int i = 0; i < counts.popePairsPerProbe(); i++) {
+          canvases.add(
+              probe == PopeProbe.ADVERSARIAL ? drawAdversarial(sampler, rng) : sampler.draw(rng));
+        }
+        pope.put(probe, canvases);
+      }
+      List<Canvas> captions = drawMany(sampler, counts.caption(), rng);
+      return new SplitCanvases(position, counting, pope, captions);
+    }
+
+    Map<FashionMnistClass, Integer> itemCounts() {
+      Map<FashionMnistClass, Integer> counts = new EnumMap<>(FashionMnistClass.class);
+      for (FashionMnistClass c : FashionMnistClass.values()) {
+        counts.put(c, 0);
+      }
+      List<Canvas> all = new ArrayList<>(position);
+      all.addAll(counting);
+      pope.values().forEach(all::addAll);
+      all.addAll(captions);
+      for (Canvas canvas : all) {
+        for (CanvasItem item : canvas.items()) {
+          counts.merge(item.itemClass(), 1, Integer::sum);
+        }
+      }
+      return counts;
+    }
+
+    void addImageSamples(
+        List<InstructionSample> out, List<FashionMnistClass> ranking, Random rng) {
+      for (Canvas canvas : position) {
+        out.add(positionQuestion(canvas, rng));
+      }
+      for (Canvas canvas : counting) {
+        out.add(countingQuestion(canvas, rng));
+      }
+      for (PopeProbe probe : PopeProbe.values()) {
+        for (Canvas canvas : pope.get(probe)) {
+          addPopePair(out, canvas, probe, ranking, rng);
+        }
+      }
+      for (Canvas canvas : captions) {
+        out.add(
+            new InstructionSample(
+                InstructionTask.CAPTION, canvas, "describe the image .", caption(canvas), null));
+      }
+    }
+  }
+
+  private static List<Canvas> drawMany(CanvasSampler sampler, int n, Random rng) {
+    List<Canvas> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(sampler.draw(rng));
+    }
+    return out;
+  }
+
+  private static Canvas drawAdversarial(CanvasSampler sampler, Random rng) {
+    for (int attempt = 0; attempt < MAX_ADVERSARIAL_ATTEMPTS; attempt++) {
+      Canvas canvas = sampler.draw(rng);
+      if (!absentLookalikes(canvas).isEmpty()) {
+        return canvas;
+      }
+    }
+    throw new IllegalStateException(
+        "no canvas with an absent look-alike class in "
+            + MAX_ADVERSARIAL_ATTEMPTS
+            + " draws from "
+            + sampler.pool().description()
+            + "; the pool or the canvas settings leave no room for adversarial probes");
+  }
+
+  /** Classes absent from the canvas that look like a class on it, in label order. */
+  static Set<FashionMnistClass> absentLookalikes(Canvas canvas) {
+    Set<FashionMnistClass> present = canvas.presentClasses();
+    Set<FashionMnistClass> out = EnumSet.noneOf(FashionMnistClass.class);
+    for (FashionMnistClass c : present) {
+      out.addAll(c.lookalikes());
+    }
+    out.removeAll(present);
+    return out;
+  }
+
+  private static InstructionSample positionQuestion(Canvas canvas, Random rng) {
+    CanvasCell cell = CanvasCell.values()[rng.nextInt(CanvasCell.values().length)];
+    String answer = canvas.itemAt(cell).map(item -> item.itemClass().word()).orElse("nothing");
+    return new InstructionSample(
+        InstructionTask.POSITION, canvas, "what is at the " + cell.phrase() + " ?", answer, null);
+  }
+
+  private static InstructionSample countingQuestion(Canvas canvas, Random rng) {
+    double kind = rng.nextDouble();
+    String what;
+    int count;
+    if (kind < COUNT_CLASS_SHARE) {
+      List<FashionMnistClass> present = new ArrayList<>(canvas.presentClasses());
+      List<FashionMnistClass> absent = new ArrayList<>(absentClasses(canvas));
+      boolean askPresent = rng.nextDouble() < COUNT_PRESENT_CLASS || absent.isEmpty();
+      List<FashionMnistClass> from = askPresent ? present : absent;
+      FashionMnistClass c = from.get(rng.nextInt(from.size()));
+      what = c.pluralWord();
+      count = canvas.count(c);
+    } else if (kind < COUNT_CLASS_SHARE + COUNT_CATEGORY_SHARE) {
+      ItemCategory category =
+          rng.nextBoolean() ? ItemCategory.CLOTHING : ItemCategory.FOOTWEAR;
+      what = category.word() + " items";
+      count = canvas.count(category);
+    } else {
+      what = "items";
+      count = canvas.items().size();
+    }
+    return new InstructionSample(
+        InstructionTask.COUNTING,
+        canvas,
+        "how many " + what + " are there ?",
+        NUMBER_WORDS[count],
+        null);
+  }
+
+  private static void addPopePair(
+      List<InstructionSample> out,
+      Canvas canvas,
+      PopeProbe probe,
+      List<FashionMnistClass> ranking,
+      Random rng) {
+    List<FashionMnistClass> present = new ArrayList<>(canvas.presentClasses());
+    FashionMnistClass yes = present.get(rng.nextInt(present.size()));
+    List<FashionMnistClass> negatives =
+        switch (probe) {
+          case RANDOM -> new ArrayList<>(absentClasses(canvas));
+          case POPULAR -> {
+            List<FashionMnistClass> top = new ArrayList<>();
+            for (FashionMnistClass c : ranking) {
+              if (!canvas.contains(c) && top.size() < POPULAR_TOP_K) {
+                top.add(c);
+              }
+            }
+            yield top;
+          }
+          case ADVERSARIAL -> new ArrayList<>(absentLookalikes(canvas));
+        };
+    FashionMnistClass no = negatives.get(rng.nextInt(negatives.size()));
+    out.add(existenceQuestion(canvas, yes, "yes", probe));
+    out.add(existenceQuestion(canvas, no, "no", probe));
+  }
+
+  private static InstructionSample existenceQuestion(
+      Canvas canvas, FashionMnistClass c, String answer, PopeProbe probe) {
+    return new InstructionSample(
+        InstructionTask.POPE, canvas, "is there a " + c.word() + " in the image ?", answer, probe);
+  }
+
+  private static Set<FashionMnistClass> absentClasses(Canvas canvas) {
+    Set<FashionMnistClass> absent = EnumSet.allOf(FashionMnistClass.class);
+    absent.removeAll(canvas.presentClasses());
+    return absent;
+  }
+
+  /** "a bag .", "two bags and a coat .", "a bag , a coat and a boot ." */
+  static String caption(Canvas canvas) {
+    Map<FashionMnistClass, Integer> counts = new LinkedHashMap<>();
+    for (CanvasItem item : canvas.items()) {
+      counts.merge(item.itemClass(), 1, Integer::sum);
+    }
+    List<String> parts = new ArrayList<>(counts.size());
+    counts.forEach(
+        (c, n) -> parts.add(n == 1 ? "a " + c.word() : NUMBER_WORDS[n] + " " + c.pluralWord()));
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < parts.size(); i++) {
+      if (i > 0) {
+        sb.append(i == parts.size() - 1 ? " and " : " , ");
+      }
+      sb.append(parts.get(i));
+    }
+    return sb.append(" .").toString();
+  }
+
+  private static final InstructionTask[] TEXT_TASKS = {
+    InstructionTask.TEXT_MEMBERSHIP,
+    InstructionTask.TEXT_CATEGORY,
+    InstructionTask.TEXT_CHOICE,
+    InstructionTask.TEXT_PLURAL
+  };
+
+  /**
+   * Text-only samples, tasks round-robin; membership questions alternate yes and no, so they are
+   * balanced.
+   */
+  private static void addTextOnly(List<InstructionSample> out, int n, Random rng) {
+    FashionMnistClass[] classes = FashionMnistClass.values();
+    ItemCategory[] categories = ItemCategory.values();
+    int membership = 0;
+    for (int i = 0; i < n; i++) {
+      InstructionTask task = TEXT_TASKS[i % TEXT_TASKS.length];
+      FashionMnistClass c = classes[rng.nextInt(classes.length)];
+      switch (task) {
+        case TEXT_MEMBERSHIP -> {
+          boolean yes = membership++ % 2 == 0;
+          ItemCategory category = c.category();
+          if (!yes) {
+            List<ItemCategory> others = new ArrayList<>(List.of(categories));
+            others.remove(c.category());
+            category = others.get(rng.nextInt(others.size()));
+          }
+          out.add(
+              textSample(
+                  task,
+                  "is a " + c.word() + " a kind of " + category.word() + " ?",
+                  yes ? "yes" : "no"));
+        }
+        case TEXT_CATEGORY -> out.add(
+            textSample(task, "what kind of item is a " + c.word() + " ?", c.category().word()));
+        case TEXT_CHOICE -> {
+          ItemCategory category = c.category();
+          List<FashionMnistClass> outside = new ArrayList<>();
+          for (FashionMnistClass o : classes) {
+            if (o.category() != category) {
+              outside.add(o);
+            }
+          }
+          FashionMnistClass other = outside.get(rng.nextInt(outside.size()));
+          boolean rightFirst = rng.nextBoolean();
+          FashionMnistClass first = rightFirst ? c : other;
+          FashionMnistClass second = rightFirst ? other : c;
+          out.add(
+              textSample(
+                  task,
+                  "which one is a kind of "
+                      + category.word()
+                      + " : "
+                      + first.word()
+                      + " or "
+                      + second.word()
+                      + " ?",
+                  c.word()));
+        }
+        case TEXT_PLURAL -> out.add(
+            textSample(task, "what is the plural of " + c.word() + " ?", c.pluralWord()));
+        default -> throw new IllegalStateException("not a text task: " + task);
+      }
+    }
+  }
+
+  private static InstructionSample textSample(InstructionTask task, String prompt, String answer) {
+    return new InstructionSample(task, null, prompt, answer, null);
+  }
+}

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
@@ -56,10 +57,10 @@ final class SafetensorsReader {
           .build();
 
   private final Path file;
-  private final FileChannel channel;
+  private final SeekableByteChannel channel;
   private final long fileSize;
 
-  private SafetensorsReader(Path file, FileChannel channel) throws IOException {
+  private SafetensorsReader(Path file, SeekableByteChannel channel) throws IOException {
     this.file = file;
     this.channel = channel;
     this.fileSize = channel.size();
@@ -75,17 +76,26 @@ final class SafetensorsReader {
   /** Reads, validates and converts the whole file. */
   static SafetensorsFile read(Path file, LoadOptions options) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      SafetensorsReader reader = new SafetensorsReader(file, channel);
-      Parsed parsed = reader.header(options);
-      Map<String, Tensor> tensors = new HashMap<>();
-      List<String> nonFinite = new ArrayList<>();
-      for (RawEntry e : parsed.entries) {
-        Tensor t = reader.readTensor(e, parsed.header.dataStart(), options, nonFinite);
-        tensors.put(e.name, t);
-      }
-      nonFinite.sort(NameOrder.INSTANCE);
-      return new SafetensorsFile(parsed.header, tensors, nonFinite);
+      return read(channel, file, options);
     }
+  }
+
+  /**
+   * Reads, validates and converts safetensors bytes from any channel (for example one over bytes
+   * in memory); {@code name} stands for the file in messages. The channel is not closed.
+   */
+  static SafetensorsFile read(SeekableByteChannel channel, Path name, LoadOptions options)
+      throws IOException {
+    SafetensorsReader reader = new SafetensorsReader(name, channel);
+    Parsed parsed = reader.header(options);
+    Map<String, Tensor> tensors = new HashMap<>();
+    List<String> nonFinite = new ArrayList<>();
+    for (RawEntry e : parsed.entries) {
+      Tensor t = reader.readTensor(e, parsed.header.dataStart(), options, nonFinite);
+      tensors.put(e.name, t);
+    }
+    nonFinite.sort(NameOrder.INSTANCE);
+    return new SafetensorsFile(parsed.header, tensors, nonFinite);
   }
 
   // ---------------------------------------------------------------- header
@@ -197,6 +207,8 @@ final class SafetensorsReader {
             METADATA_KEY + " value of key '" + CheckpointFormatException.printable(key)
                 + "' must be a string, found " + describe(value));
       }
+      requireUnicode(key, null, tokenOffset(p), METADATA_KEY + " key");
+      requireUnicode(p.getText(), null, tokenOffset(p), METADATA_KEY + " value");
       metadata.put(key, p.getText());
     }
   }
@@ -205,6 +217,7 @@ final class SafetensorsReader {
     if (name.isEmpty()) {
       throw error(Reason.MALFORMED_HEADER, null, keyOffset, "a tensor name is empty");
     }
+    requireUnicode(name, null, keyOffset, "a tensor name");
     JsonToken t = p.nextToken();
     if (t != JsonToken.START_OBJECT) {
       throw error(Reason.MALFORMED_HEADER, name, tokenOffset(p),
@@ -457,8 +470,9 @@ final class SafetensorsReader {
   /** Fills {@code buffer} from {@code position}; a file that ends first is truncated. */
   private void readFully(ByteBuffer buffer, long position, String tensor) throws IOException {
     long at = position;
+    channel.position(position);
     while (buffer.hasRemaining()) {
-      int n = channel.read(buffer, at);
+      int n = channel.read(buffer);
       if (n < 0) {
         throw error(Reason.TRUNCATED, tensor, at,
             "the file ends at byte " + at + " (it shrank while being read)");
@@ -490,6 +504,33 @@ final class SafetensorsReader {
     if (r.isError()) {
       throw error(Reason.MALFORMED_HEADER, null, 8 + json.length, "the header is not valid UTF-8");
     }
+  }
+
+  /**
+   * Rejects strings with an unpaired surrogate (a JSON escape can encode one): they are not
+   * Unicode text and could not be written back.
+   */
+  private void requireUnicode(String s, String tensor, long offset, String what)
+      throws CheckpointFormatException {
+    int at = unpairedSurrogate(s);
+    if (at >= 0) {
+      throw error(Reason.MALFORMED_HEADER, tensor, offset,
+          what + " has an unpaired UTF-16 surrogate at character " + at);
+    }
+  }
+
+  /** Index of the first unpaired surrogate in {@code s}, or -1 when it is valid Unicode. */
+  static int unpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Byte offset in the file of the parser's current token. */

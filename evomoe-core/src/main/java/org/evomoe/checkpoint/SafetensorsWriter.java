@@ -174,14 +174,9 @@ final class SafetensorsWriter {
   /** Rejects null and strings that are not valid Unicode (an unpaired surrogate). */
   private static void requireText(String what, String s) {
     Objects.requireNonNull(s, what);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException(what + " has an unpaired surrogate at index " + i);
-      }
+    int at = SafetensorsReader.unpairedSurrogate(s);
+    if (at >= 0) {
+      throw new IllegalArgumentException(what + " has an unpaired surrogate at index " + at);
     }
   }
 }

@@ -2,6 +2,7 @@ package org.evomoe.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -28,15 +29,16 @@ class HalfFloatsTest {
       float got = HalfFloats.halfToFloat(bits);
       double want = halfOracle(bits);
       if (Double.isNaN(want)) {
-        assertTrue(Float.isNaN(got), "pattern " + Integer.toHexString(bits));
+        assertTrue(Float.isNaN(got));
         // sign and payload are kept
         assertEquals(bits & 0x8000, (Float.floatToRawIntBits(got) >>> 16) & 0x8000);
         assertEquals(bits & 0x3FF, (Float.floatToRawIntBits(got) >>> 13) & 0x3FF);
       } else {
-        assertEquals(want, got, 0.0, "pattern " + Integer.toHexString(bits));
+        final int pattern = bits;
+        assertEquals(want, got, 0.0, () -> "pattern " + Integer.toHexString(pattern));
         // signed zero keeps its sign
         assertEquals((bits & 0x8000) != 0, Float.floatToRawIntBits(got) < 0,
-            "sign of " + Integer.toHexString(bits));
+            () -> "sign of " + Integer.toHexString(pattern));
       }
     }
   }
@@ -109,8 +111,12 @@ class HalfFloatsTest {
       if (Float.isNaN(f)) {
         continue;
       }
-      assertEquals(bf16Oracle(f), HalfFloats.floatToBfloat16(f),
-          "value " + f + " bits " + Integer.toHexString(Float.floatToRawIntBits(f)));
+      int want = bf16Oracle(f);
+      int got = HalfFloats.floatToBfloat16(f);
+      if (want != got) {
+        fail("value " + f + " bits " + Integer.toHexString(Float.floatToRawIntBits(f))
+            + ": expected " + Integer.toHexString(want) + ", got " + Integer.toHexString(got));
+      }
       checked++;
     }
     assertTrue(checked > 1_990_000);

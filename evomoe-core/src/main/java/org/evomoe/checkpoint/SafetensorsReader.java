@@ -175,7 +175,8 @@ final class SafetensorsReader {
       JsonToken after = p.nextToken();
       if (after != null) {
         throw error(Reason.MALFORMED_HEADER, null, tokenOffset(p),
-            "unexpected " + describe(after) + " after the header object (only spaces may follow)");
+            "unexpected " + describe(after)
+                + " after the header object (only whitespace may follow)");
       }
     } catch (JsonProcessingException e) {
       JsonLocation where = e.getLocation();
@@ -185,7 +186,9 @@ final class SafetensorsReader {
           ? Reason.DUPLICATE_KEY
           : Reason.MALFORMED_HEADER;
       throw error(reason, null, Math.min(offset, 8 + json.length),
-          "the header is not valid JSON: " + shorten(message), e);
+          "the header is not valid JSON: "
+              + (message == null ? "(no detail)" : CheckpointFormatException.printable(message)),
+          e);
     }
     return entries;
   }

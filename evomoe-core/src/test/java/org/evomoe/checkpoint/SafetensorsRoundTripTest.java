@@ -230,7 +230,8 @@ class SafetensorsRoundTripTest {
         () -> new Tensor("", new long[] {1}, new float[1]));
     assertThrows(IllegalArgumentException.class,
         () -> new Tensor("x", new long[] {1L << 40, 1L << 40}, new float[1]));
-    assertEquals(0, new Tensor("x", new long[] {1L << 40, 1L << 40, 0}, new float[0]).data().length);
+    Tensor empty = new Tensor("x", new long[] {1L << 40, 1L << 40, 0}, new float[0]);
+    assertEquals(0, empty.data().length);
     long[] shape = {2};
     Tensor t = new Tensor("x", shape, new float[2]);
     shape[0] = 5;

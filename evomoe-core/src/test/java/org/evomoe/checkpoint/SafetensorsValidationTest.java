@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SafetensorsValidationTest {
   @TempDir Path dir;
 
-  private static final String TWO = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+  private static final String TWO =
+      "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
       + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
   private static final byte[] TWO_DATA = f32(1, 2, 3);
 

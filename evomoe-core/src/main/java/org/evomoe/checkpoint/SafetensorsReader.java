@@ -468,7 +468,7 @@ final class SafetensorsReader {
     }
   }
 
-  // ---------------------------------------------------------------- helpers
+  // ---------------------------------------------------------------- utilities
 
   /** Fills {@code buffer} from {@code position}; a file that ends first is truncated. */
   private void readFully(ByteBuffer buffer, long position, String tensor) throws IOException {

@@ -32,7 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * * zLoss}, whose value {@link #weightedLoss()} returns for the training loss.
  */
 public final class MoeLayer implements Layer {
-  private final MoeConfig config;
+  private MoeConfig config;
   private final Router router; // x [T, d] -> logits [T, E]
   private final List<SwiGluFfn> experts; // E experts, d -> d
 
@@ -74,6 +74,20 @@ public final class MoeLayer implements Layer {
 
   public MoeConfig config() {
     return config;
+  }
+
+  /**
+   * Changes top-k, renormalisation and the auxiliary-loss weights between training stages (e.g.
+   * EvoMoE's Stage III runs top-1 with alpha = 0.001). The sizes must stay the same.
+   */
+  public void setConfig(MoeConfig newConfig) {
+    if (newConfig.dModel() != config.dModel()
+        || newConfig.dHidden() != config.dHidden()
+        || newConfig.numExperts() != config.numExperts()) {
+      throw new IllegalArgumentException(
+          "a MoE layer's sizes cannot change: " + config + " -> " + newConfig);
+    }
+    this.config = newConfig;
   }
 
   public Router router() {

@@ -1,0 +1,104 @@
+package org.evomoe.optim;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Plain-Java access to the elements of c-ordered, contiguous FLOAT or DOUBLE arrays on the CPU
+ * backend, for fused element-wise kernels (one pass over memory instead of one ND4J op per
+ * arithmetic step). Other backends (device memory) and other data types go through ND4J ops.
+ */
+final class HostBuffers {
+  /** Arrays at least this long are processed in parallel chunks (element-wise, so deterministic). */
+  static final int PARALLEL_THRESHOLD = 1 << 16;
+
+  private static final int CHUNK = 1 << 15;
+
+  private HostBuffers() {}
+
+  /** Receives a half-open element range {@code [from, to)}. */
+  @FunctionalInterface
+  interface RangeBody {
+    void run(int from, int to);
+  }
+
+  /**
+   * True when every array can be read and written through {@link #floats}/{@link #doubles}: CPU
+   * backend, all of the first array's data type (FLOAT or DOUBLE), same length, c-ordered and
+   * contiguous, and addressable with int indices.
+   */
+  static boolean usable(INDArray... arrays) {
+    if (!Nd4j.getEnvironment().isCPU()) {
+      return false;
+    }
+    DataType type = arrays[0].dataType();
+    if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+      return false;
+    }
+    long length = arrays[0].length();
+    for (INDArray a : arrays) {
+      if (a.dataType() != type || a.length() != length || a.ordering() != 'c') {
+        return false;
+      }
+      if (length > 1 && a.elementWiseStride() != 1) {
+        return false;
+      }
+      if ((a.offset() + length) * type.width() > Integer.MAX_VALUE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The elements of a FLOAT array; index 0 is the array's first element (its offset honoured). */
+  static FloatBuffer floats(INDArray a) {
+    FloatBuffer all = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    all.position(Math.toIntExact(a.offset()));
+    return all.slice();
+  }
+
+  /** The elements of a DOUBLE array; index 0 is the array's first element (its offset honoured). */
+  static DoubleBuffer doubles(INDArray a) {
+    DoubleBuffer all = a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+    all.position(Math.toIntExact(a.offset()));
+    return all.slice();
+  }
+
+  /** Runs {@code body} over {@code [0, length)}, in parallel chunks for long arrays. */
+  static void forRange(int length, RangeBody body) {
+    if (length < PARALLEL_THRESHOLD) {
+      body.run(0, length);
+      return;
+    }
+    int chunks = (length + CHUNK - 1) / CHUNK;
+    IntStream.range(0, chunks)
+        .parallel()
+        .forEach(c -> body.run(c * CHUNK, Math.min(length, (c + 1) * CHUNK)));
+  }
+
+  /** Sum of squares of all elements, accumulated in double (in a fixed order: deterministic). */
+  static double sumOfSquares(INDArray a) {
+    int n = Math.toIntExact(a.length());
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer b = floats(a);
+      double s = 0;
+      for (int i = 0; i < n; i++) {
+        double x = b.get(i);
+        s += x * x;
+      }
+      return s;
+    }
+    DoubleBuffer b = doubles(a);
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      double x = b.get(i);
+      s += x * x;
+    }
+    return s;
+  }
+}

@@ -150,4 +150,43 @@ class StageRunnerTest {
     assertThrows(IllegalArgumentException.class, () -> StageRunner.run(m, new StageConfig("v",
         EnumSet.of(ParameterRole.VISION), StageRouting.seedOnlyRouting(), null, o), (s, mb) -> 0.0));
   }
+
+  @Test
+  void stoppingAndResumingIsBitIdenticalToAnUninterruptedRun() {
+    Task task = new Task();
+    OptimSettings o = new OptimSettings(12, 2, 0.02, 0.2, 0.1, 0.01, 0.5);
+    // Uninterrupted: warm-up, then evolution for 12 steps.
+    ToyModel a = model();
+    StageRunner.run(a, Stages.warmup(o), (s, mb) -> a.trainStep(task.image, task.text, task.target));
+    StageConfig evo = Stages.evolution(o, EvolutionConfig.paperDefaults(4, 4));
+    StageResult full = StageRunner.run(a, evo, (s, mb) -> a.trainStep(task.image, task.text, task.target));
+
+    // Interrupted after 5 steps: weights and trainer state copied out, a fresh model resumes.
+    ToyModel b = model();
+    StageRunner.run(b, Stages.warmup(o), (s, mb) -> b.trainStep(task.image, task.text, task.target));
+    Map<String, INDArray> weights;
+    TrainerState state;
+    try (StageTrainer t = new StageTrainer(b, evo, (s, mb) -> b.trainStep(task.image, task.text, task.target))) {
+      for (int i = 0; i < 5; i++) {
+        t.step();
+      }
+      weights = snapshot(b);
+      state = t.exportState();
+    }
+    ToyModel c = model();
+    for (Parameter p : c.parameters()) {
+      p.value().assign(weights.get(p.name()));
+    }
+    StageResult resumed;
+    try (StageTrainer t = new StageTrainer(c, evo, (s, mb) -> c.trainStep(task.image, task.text, task.target))) {
+      t.restoreState(state);
+      resumed = t.runToEnd(null);
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(full.losses(), resumed.losses());
+    for (Parameter p : a.parameters()) {
+      INDArray other = c.parameters().stream().filter(q -> q.name().equals(p.name())).findFirst()
+          .orElseThrow().value();
+      assertEquals(0.0, TestArrays.maxAbsDiff(p.value(), other), p.name() + " differs after resume");
+    }
+  }
 }

@@ -1,0 +1,276 @@
+package org.evomoe.tuning;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.evomoe.evolution.ExpertEvolution;
+import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.MoeLayer;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.optim.AdamW;
+import org.evomoe.optim.AdamWConfig;
+import org.evomoe.optim.CosineWarmupSchedule;
+import org.evomoe.optim.GradientAccumulator;
+import org.evomoe.optim.GradientClipping;
+import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.StepWorkspace;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link StageConfig} on a {@link TunableModel}, step by step, and can stop and resume
+ * exactly.
+ *
+ * <ol>
+ *   <li>Construction freezes every parameter whose role the stage does not train (no gradient
+ *       buffer, no optimiser state), unfreezes the others, and sets the MoE layers' routing (seed
+ *       only, or routed top-k with the stage's loss weights).
+ *   <li>An evolution stage copies the seed into the evolved experts before its first step (not
+ *       when resumed).
+ *   <li>Each step: micro-batches in a step workspace, averaged gradients, clipping, evolution's
+ *       snapshot, the AdamW step at the scheduled learning rate, evolution's update.
+ * </ol>
+ */
+public final class StageTrainer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StageTrainer.class);
+
+  /** Called after every optimiser step (progress bars, curves). */
+  @FunctionalInterface
+  public interface StepListener {
+    void onStep(int step, int totalSteps, double loss, double learningRate);
+  }
+
+  private final TunableModel model;
+  private final StageConfig stage;
+  private final MicroBatchStep microBatch;
+  private final List<Parameter> trainable;
+  private final AdamW optimizer;
+  private final CosineWarmupSchedule schedule;
+  private final GradientAccumulator accumulator;
+  private final ExpertEvolution evolution; // null unless the stage evolves experts
+  private final double[] losses;
+  private final double[] lrs;
+  private final double[] norms;
+  private int next;
+  private boolean seeded; // evolved experts initialised from the seed (or restored)
+  private double seconds;
+
+  /**
+   * @throws IllegalArgumentException if the stage would train nothing in this model, or evolves
+   *     experts in a model without MoE layers
+   */
+  public StageTrainer(TunableModel model, StageConfig stage, MicroBatchStep microBatch) {
+    this.model = model;
+    this.stage = stage;
+    this.microBatch = microBatch;
+    this.trainable = applyFreezing(model, stage);
+    applyRouting(model, stage.routing());
+    this.evolution = stage.evolution() == null ? null : evolution(model, stage);
+    OptimSettings o = stage.optim();
+    this.optimizer = new AdamW(AdamWConfig.withDefaults(o.learningRate(), o.weightDecay()), trainable);
+    this.schedule = CosineWarmupSchedule.withWarmupRatio(
+        o.learningRate(), o.steps(), o.warmupRatio(), o.minLrRatio());
+    this.accumulator = new GradientAccumulator(trainable, o.microBatches());
+    this.losses = new double[o.steps()];
+    this.lrs = new double[o.steps()];
+    this.norms = new double[o.steps()];
+    optimizer.zeroGrad();
+  }
+
+  public StageConfig stage() {
+    return stage;
+  }
+
+  /** The next step to run (0 at the start, {@code steps} when done). */
+  public int nextStep() {
+    return next;
+  }
+
+  public boolean done() {
+    return next >= stage.optim().steps();
+  }
+
+  /** Runs one optimiser step; returns its mean micro-batch loss. */
+  public double step() {
+    if (done()) {
+      throw new IllegalStateException("stage " + stage.name() + " already ran its "
+          + stage.optim().steps() + " steps");
+    }
+    long t0 = System.nanoTime();
+    if (evolution != null && !seeded) {
+      evolution.copySeedIntoEvolved();
+    }
+    seeded = true;
+    OptimSettings o = stage.optim();
+    int step = next;
+    double lr = schedule.learningRate(step);
+    optimizer.setLearningRate(lr);
+    double loss = 0;
+    for (int m = 0; m < o.microBatches(); m++) {
+      try (MemoryWorkspace ignored = StepWorkspace.open("stage")) {
+        loss += microBatch.run(step, m);
+      }
+      accumulator.endMicroBatch(() -> {
+        norms[step] = o.maxGradNorm() > 0
+            ? GradientClipping.clipByGlobalNorm(trainable, o.maxGradNorm())
+            : GradientClipping.globalNorm(trainable);
+        if (evolution != null) {
+          evolution.beforeStep();
+        }
+        optimizer.step();
+        if (evolution != null) {
+          evolution.afterStep();
+        }
+      });
+    }
+    losses[step] = loss / o.microBatches();
+    lrs[step] = lr;
+    if (!Double.isFinite(losses[step])) {
+      throw new IllegalStateException(
+          "stage " + stage.name() + ": loss is " + losses[step] + " at step " + step);
+    }
+    next++;
+    seconds += (System.nanoTime() - t0) / 1e9;
+    return losses[step];
+  }
+
+  /** Runs the remaining steps; {@code listener} may be null. */
+  public StageResult runToEnd(StepListener listener) {
+    while (!done()) {
+      double loss = step();
+      if (listener != null) {
+        listener.onStep(next - 1, stage.optim().steps(), loss, lrs[next - 1]);
+      }
+    }
+    StageResult r = result();
+    LOG.info("{}: {} steps, loss {} -> {}, {} trained / {} frozen scalars, {} s", stage.name(),
+        r.losses().length, fmt(r.losses()[0]), fmt(r.finalLoss(1)), r.trainedParameters(),
+        r.frozenParameters(), fmt(r.seconds()));
+    return r;
+  }
+
+  /** The curves of the steps run so far. */
+  public StageResult result() {
+    long frozen = 0;
+    long trained = 0;
+    for (Parameter p : model.parameters()) {
+      if (p.trainable()) {
+        trained += p.length();
+      } else {
+        frozen += p.length();
+      }
+    }
+    return new StageResult(stage.name(), Arrays.copyOf(losses, next), Arrays.copyOf(lrs, next),
+        Arrays.copyOf(norms, next), trained, frozen, seconds);
+  }
+
+  /** The state to resume from later (the caller saves the model weights alongside). */
+  public TrainerState exportState() {
+    return new TrainerState(stage.name(), next, optimizer.exportState(),
+        evolution == null ? null : evolution.exportState(),
+        Arrays.copyOf(losses, next), Arrays.copyOf(lrs, next), Arrays.copyOf(norms, next));
+  }
+
+  /**
+   * Continues from an exported state. The model's weights must already hold the values they had
+   * when the state was exported.
+   *
+   * @throws IllegalArgumentException if the state belongs to another stage or does not fit
+   */
+  public void restoreState(TrainerState s) {
+    if (!s.stage().equals(stage.name())) {
+      throw new IllegalArgumentException(
+          "trainer state is for stage " + s.stage() + ", this trainer runs " + stage.name());
+    }
+    if (s.nextStep() > stage.optim().steps()) {
+      throw new IllegalArgumentException("trainer state is at step " + s.nextStep()
+          + " but stage " + stage.name() + " has " + stage.optim().steps() + " steps");
+    }
+    if ((s.evolution() == null) != (evolution == null)) {
+      throw new IllegalArgumentException("trainer state evolution presence does not match stage "
+          + stage.name());
+    }
+    optimizer.restoreState(s.optimizer());
+    if (evolution != null) {
+      evolution.restoreState(s.evolution());
+    }
+    System.arraycopy(s.losses(), 0, losses, 0, s.nextStep());
+    System.arraycopy(s.learningRates(), 0, lrs, 0, s.nextStep());
+    System.arraycopy(s.gradNorms(), 0, norms, 0, s.nextStep());
+    next = s.nextStep();
+    seeded = next > 0;
+  }
+
+  @Override
+  public void close() {
+    if (evolution != null) {
+      evolution.close();
+    }
+    optimizer.clearState();
+  }
+
+  /** Sets every parameter's trainable flag from its role; returns the trainable ones. */
+  static List<Parameter> applyFreezing(TunableModel model, StageConfig stage) {
+    Map<Parameter, ParameterRole> roles = ParameterRole.classify(model);
+    List<Parameter> trainable = new ArrayList<>();
+    for (Parameter p : model.parameters()) {
+      boolean train = stage.trains().contains(roles.get(p));
+      p.setTrainable(train);
+      if (train) {
+        trainable.add(p);
+      }
+    }
+    if (trainable.isEmpty()) {
+      throw new IllegalArgumentException(
+          "stage " + stage.name() + " trains " + stage.trains() + ", which this model does not have");
+    }
+    return trainable;
+  }
+
+  /** Applies the stage's routing to every MoE layer. */
+  static void applyRouting(TunableModel model, StageRouting r) {
+    for (MoeLayer moe : model.moeLayers()) {
+      if (r.seedOnly()) {
+        moe.forceExpert(0);
+      } else {
+        MoeConfig c = moe.config();
+        moe.setConfig(new MoeConfig(c.dModel(), c.dHidden(), c.numExperts(), r.topK(),
+            r.renormalize(), r.auxLossWeight(), r.zLossWeight()));
+        moe.forceExpert(-1);
+      }
+    }
+  }
+
+  /** One evolution over all MoE layers: the betas of a step are shared across layers. */
+  private static ExpertEvolution evolution(TunableModel model, StageConfig stage) {
+    List<MoeLayer> layers = model.moeLayers();
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException(
+          "stage " + stage.name() + " evolves experts but the model has no MoE layer");
+    }
+    int n = stage.evolution().numExperts();
+    List<Parameter> seed = new ArrayList<>();
+    List<List<Parameter>> evolved = new ArrayList<>();
+    for (int e = 1; e < n; e++) {
+      evolved.add(new ArrayList<>());
+    }
+    for (MoeLayer moe : layers) {
+      if (moe.experts().size() != n) {
+        throw new IllegalArgumentException("evolution config has " + n
+            + " experts but a MoE layer has " + moe.experts().size());
+      }
+      List<SwiGluFfn> ex = moe.experts();
+      seed.addAll(ex.get(0).parameters());
+      for (int e = 1; e < n; e++) {
+        evolved.get(e - 1).addAll(ex.get(e).parameters());
+      }
+    }
+    return new ExpertEvolution(stage.evolution(), seed, evolved);
+  }
+
+  private static String fmt(double v) {
+    return String.format(java.util.Locale.ROOT, "%.4f", v);
+  }
+}

@@ -25,30 +25,35 @@ import org.nd4j.linalg.factory.Nd4j;
  * text  x [Tt, d] -> input     -> /
  * </pre>
  */
-final class ToyModel implements TunableModel {
+public final class ToyModel implements TunableModel {
   final int d;
   final Linear projector; // PROJECTOR
   final Linear input; // LANGUAGE
   final MoeLayer moe;
   final Linear head; // LANGUAGE
 
-  ToyModel(int d, int hidden, int experts, Function<SplittableRandom, Router> routerFactory, long seed) {
+  public ToyModel(int d, int hidden, int experts, Function<SplittableRandom, Router> routerFactory, long seed) {
+    this(d, hidden, experts, routerFactory, seed, DataType.DOUBLE);
+  }
+
+  public ToyModel(int d, int hidden, int experts, Function<SplittableRandom, Router> routerFactory, long seed,
+      DataType type) {
     SplittableRandom rng = new SplittableRandom(seed);
     this.d = d;
-    this.projector = new Linear("multi_modal_projector.linear_1", d, d, true, DataType.DOUBLE, rng);
-    this.input = new Linear("model.input", d, d, true, DataType.DOUBLE, rng);
-    SwiGluFfn dense = new SwiGluFfn("model.layers.0.mlp.experts.0", d, hidden, DataType.DOUBLE, rng);
+    this.projector = new Linear("multi_modal_projector.linear_1", d, d, true, type, rng);
+    this.input = new Linear("model.input", d, d, true, type, rng);
+    SwiGluFfn dense = new SwiGluFfn("model.layers.0.mlp.experts.0", d, hidden, type, rng);
     List<SwiGluFfn> ex = new ArrayList<>();
     ex.add(dense);
     for (int e = 1; e < experts; e++) {
       ex.add(dense.copy("model.layers.0.mlp.experts." + e));
     }
     this.moe = new MoeLayer(MoeConfig.of(d, hidden, experts, 1, 0.0), routerFactory.apply(rng), ex);
-    this.head = new Linear("lm_head", d, d, true, DataType.DOUBLE, rng);
+    this.head = new Linear("lm_head", d, d, true, type, rng);
   }
 
   /** Forward, squared-error loss (mean over rows and features) and backward; returns the loss. */
-  double trainStep(INDArray image, INDArray text, INDArray target) {
+  public double trainStep(INDArray image, INDArray text, INDArray target) {
     INDArray pred = forward(image, text);
     INDArray diff = pred.sub(target);
     double loss = diff.mul(diff).sumNumber().doubleValue() / diff.length() + moe.weightedLoss();
@@ -57,7 +62,7 @@ final class ToyModel implements TunableModel {
   }
 
   /** Loss without backward. */
-  double loss(INDArray image, INDArray text, INDArray target) {
+  public double loss(INDArray image, INDArray text, INDArray target) {
     INDArray diff = forward(image, text).sub(target);
     return diff.mul(diff).sumNumber().doubleValue() / diff.length();
   }

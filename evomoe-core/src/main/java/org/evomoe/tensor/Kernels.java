@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Fused element-wise kernels in plain Java over the arrays' memory. ND4J runs sigmoid and exp at
  * about 0.5 Gelem/s and each op costs a dispatch; these fuse a whole SwiGLU activation (forward or
- * backward) into one pass. FLOAT arrays are processed in float with the exponential in double;
- * DOUBLE arrays (gradient checks) entirely in double.
+ * backward) into one pass. FLOAT arrays are processed in float with {@link FastMath#exp};
+ * DOUBLE arrays (gradient checks) entirely in double with {@code Math.exp}.
  */
 public final class Kernels {
   private static final int CHUNK = 4096;
@@ -45,7 +45,7 @@ public final class Kernels {
         bu.get(ou + pos, b, 0, len);
         for (int i = 0; i < len; i++) {
           float x = a[i];
-          float sig = (float) (1.0 / (1.0 + Math.exp(-x)));
+          float sig = FastMath.sigmoid(x);
           a[i] = sig;
           b[i] = x * sig * b[i];
         }

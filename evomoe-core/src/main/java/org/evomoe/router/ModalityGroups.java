@@ -1,0 +1,126 @@
+package org.evomoe.router;
+
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.Kernels;
+import org.evomoe.tensor.Parallel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The token indices of a batch grouped by modality, in token order within each group, with the
+ * gather and scatter of matrix rows that per-modality routers need: gather a modality's rows of a
+ * [T, c] matrix into a contiguous [n_m, c] block, run that modality's gemms on it, scatter the
+ * result back. One pass over the tags; gather and scatter are plain-Java row copies (no ND4J call
+ * per row).
+ */
+public final class ModalityGroups {
+  private final int tokens;
+  private final int[][] rows; // per modality ordinal: token indices, ascending
+
+  private ModalityGroups(int tokens, int[][] rows) {
+    this.tokens = tokens;
+    this.rows = rows;
+  }
+
+  /**
+   * Groups the tokens of one batch by tag.
+   *
+   * @param tags one tag per token, none null
+   */
+  public static ModalityGroups of(Modality[] tags) {
+    Modality.validate(tags, tags == null ? 0 : tags.length);
+    Modality[] all = Modality.values();
+    int[] counts = new int[all.length];
+    for (Modality m : tags) {
+      counts[m.ordinal()]++;
+    }
+    int[][] rows = new int[all.length][];
+    for (int i = 0; i < all.length; i++) {
+      rows[i] = new int[counts[i]];
+    }
+    int[] fill = new int[all.length];
+    for (int t = 0; t < tags.length; t++) {
+      int m = tags[t].ordinal();
+      rows[m][fill[m]++] = t;
+    }
+    return new ModalityGroups(tags.length, rows);
+  }
+
+  /** Number of tokens T in the batch. */
+  public int tokens() {
+    return tokens;
+  }
+
+  /** Token indices of modality {@code m}, ascending (empty when the batch has none). */
+  public int[] rows(Modality m) {
+    return rows[m.ordinal()].clone();
+  }
+
+  /** Number of tokens of modality {@code m}. */
+  public int count(Modality m) {
+    return rows[m.ordinal()].length;
+  }
+
+  /** True when every token of the batch has modality {@code m} (and T > 0). */
+  public boolean isOnly(Modality m) {
+    return tokens > 0 && rows[m.ordinal()].length == tokens;
+  }
+
+  /**
+   * Rows of {@code src} [T, c] that belong to modality {@code m}, as a new dense [n_m, c] array. When
+   * the whole batch is of modality {@code m}, returns {@code src} itself (no copy).
+   *
+   * @param src dense c-ordered [T, c]
+   */
+  public INDArray gather(INDArray src, Modality m) {
+    requireRows(src);
+    if (isOnly(m)) {
+      return src;
+    }
+    int[] r = rows[m.ordinal()];
+    INDArray dst = Nd4j.createUninitialized(src.dataType(), r.length, src.size(1));
+    if (r.length > 0) {
+      Kernels.gatherRows(src, r, dst);
+    }
+    return dst;
+  }
+
+  /**
+   * Writes row i of {@code block} [n_m, c] into row {@code rows(m)[i]} of {@code dst} [T, c]. Rows of
+   * other modalities are left untouched.
+   */
+  public void scatter(INDArray block, Modality m, INDArray dst) {
+    requireRows(dst);
+    int[] r = rows[m.ordinal()];
+    int c = (int) dst.size(1);
+    if (block.rank() != 2 || block.size(0) != r.length || block.size(1) != c) {
+      throw new IllegalArgumentException(
+          "scatter block of modality " + m + " must be [" + r.length + ", " + c + "], got "
+              + java.util.Arrays.toString(block.shape()));
+    }
+    if (block.dataType() != dst.dataType()) {
+      throw new IllegalArgumentException(
+          "scatter data type mismatch: " + block.dataType() + " vs " + dst.dataType());
+    }
+    if (r.length == 0) {
+      return;
+    }
+    Buffers src = Buffers.of(block);
+    Buffers out = Buffers.of(dst);
+    Parallel.forRange(r.length, 256, (r0, r1) -> {
+      double[] row = new double[c];
+      for (int i = r0; i < r1; i++) {
+        src.read((long) i * c, row, 0, c);
+        out.write((long) r[i] * c, row, 0, c);
+      }
+    });
+  }
+
+  private void requireRows(INDArray a) {
+    if (a.rank() != 2 || a.size(0) != tokens) {
+      throw new IllegalArgumentException(
+          "expected a [" + tokens + ", c] matrix (one row per token), got "
+              + java.util.Arrays.toString(a.shape()));
+    }
+  }
+}

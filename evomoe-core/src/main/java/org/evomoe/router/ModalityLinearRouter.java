@@ -1,0 +1,131 @@
+package org.evomoe.router;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.evomoe.nn.Linear;
+import org.evomoe.nn.Shapes;
+import org.evomoe.tensor.Parameter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The paper's modality linear router (ablation): one matrix W^m [E, d] per modality, logits_t =
+ * W^{m(t)} x_t. Parameters {@code <prefix>.image.weight}, {@code <prefix>.text.weight} (one per
+ * {@link Modality} constant, lower-case name), in {@code Modality.values()} order.
+ *
+ * <p>Forward gathers each modality's token rows into a contiguous block, runs one gemm per
+ * modality present and scatters the logits back; a modality absent from the batch is skipped and
+ * its weight receives no gradient contribution. A single-modality batch needs no gather.
+ */
+public final class ModalityLinearRouter implements Router {
+  private final int dModel;
+  private final int numExperts;
+  private final Linear[] proj; // per modality ordinal: [E, d], no bias
+
+  // Cached by forward:
+  private ModalityGroups groups;
+
+  /**
+   * @param prefix parameter prefix, e.g. {@code model.layers.0.mlp.gate}
+   * @param dModel d
+   * @param numExperts E
+   * @param rng initialisation: every W^m ~ N(0, 1/d), drawn in {@code Modality.values()} order
+   */
+  public ModalityLinearRouter(
+      String prefix, int dModel, int numExperts, DataType type, SplittableRandom rng) {
+    this.dModel = Shapes.positive(prefix + " dModel", dModel);
+    this.numExperts = Shapes.positive(prefix + " numExperts", numExperts);
+    Modality[] all = Modality.values();
+    this.proj = new Linear[all.length];
+    for (Modality m : all) {
+      proj[m.ordinal()] = new Linear(prefix + "." + modalityName(m), dModel, numExperts, false, type, rng);
+    }
+  }
+
+  /** The lower-case name used in parameter names, e.g. {@code image}. */
+  static String modalityName(Modality m) {
+    return m.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public int inputDim() {
+    return dModel;
+  }
+
+  @Override
+  public int numExperts() {
+    return numExperts;
+  }
+
+  /** W^m [E, d], the weight used for tokens of modality {@code m}. */
+  public Parameter weight(Modality m) {
+    return proj[m.ordinal()].weight();
+  }
+
+  /**
+   * @param x tokens [T, d]
+   * @param modalities T tags
+   * @return logits [T, E]
+   */
+  @Override
+  public INDArray forward(INDArray x, Modality[] modalities) {
+    Shapes.requireMatrix("modality linear router input", x, dModel);
+    Modality.validate(modalities, x.size(0));
+    INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
+    ModalityGroups g = ModalityGroups.of(modalities);
+    int t = g.tokens();
+    INDArray logits = Nd4j.createUninitialized(xc.dataType(), t, numExperts);
+    for (Modality m : Modality.values()) {
+      if (g.count(m) == 0) {
+        continue;
+      }
+      INDArray lm = proj[m.ordinal()].forward(g.gather(xc, m));
+      if (g.isOnly(m)) {
+        logits = lm;
+      } else {
+        g.scatter(lm, m, logits);
+      }
+    }
+    this.groups = g;
+    return logits;
+  }
+
+  /**
+   * @param dLogits [T, E]
+   * @return dx [T, d]; accumulates dW^m = dLogits_m^T x_m for each modality present (when
+   *     trainable)
+   */
+  @Override
+  public INDArray backward(INDArray dLogits) {
+    Shapes.requireForward("ModalityLinearRouter", groups);
+    int t = groups.tokens();
+    Shapes.requireShape("modality linear router logit gradient", dLogits, t, numExperts);
+    INDArray dl = dLogits.isView() || dLogits.ordering() != 'c' ? dLogits.dup('c') : dLogits;
+    INDArray dx = Nd4j.createUninitialized(dl.dataType(), t, dModel);
+    for (Modality m : Modality.values()) {
+      if (groups.count(m) == 0) {
+        continue;
+      }
+      INDArray dxm = proj[m.ordinal()].backward(groups.gather(dl, m));
+      if (groups.isOnly(m)) {
+        dx = dxm;
+      } else {
+        groups.scatter(dxm, m, dx);
+      }
+    }
+    return dx;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> ps = new ArrayList<>(proj.length);
+    for (Linear l : proj) {
+      ps.add(l.weight());
+    }
+    return Collections.unmodifiableList(ps);
+  }
+}

@@ -22,7 +22,9 @@ public final class RoutingCapture {
    * Attaches a listener to every layer, runs {@code dataPass}, and restores each layer's previous
    * listener, also when the pass throws. A layer that already had a listener keeps receiving its
    * records during the pass (the capture's listener runs after it). The layers' routing settings
-   * (forced experts, logit shuffling) are left as they are.
+   * (forced experts, logit shuffling) are left as they are. The observer is called on the thread
+   * that runs each forward; the diagnostics' collectors are not thread-safe, so a captured pass
+   * must run its forwards one at a time.
    *
    * @param layers the model's MoE layers, in layer order, each at most once
    * @param dataPass runs forward passes through the layers

@@ -3,6 +3,8 @@ package org.evomoe.moe;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 import org.evomoe.nn.Layer;
 import org.evomoe.nn.Shapes;
 import org.evomoe.nn.SwiGluFfn;
@@ -30,6 +32,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * of assignments routed to i and G_i the mean probability of i) and {@link #zLoss()} are computed
  * in forward; {@link #backward} adds the gradients of {@code auxLossWeight * auxLoss + zLossWeight
  * * zLoss}, whose value {@link #weightedLoss()} returns for the training loss.
+ *
+ * <p>Diagnostics hooks, all off by default and free while off: a {@linkplain
+ * #setRoutingListener routing listener} that receives a {@link RoutingRecord} after every forward,
+ * {@linkplain #setLogitShuffle logit shuffling} (the router shuffle test), and {@linkplain
+ * #forceExpert forced experts} (standalone-expert evaluation).
  */
 public final class MoeLayer implements Layer {
   private MoeConfig config;
@@ -37,9 +44,13 @@ public final class MoeLayer implements Layer {
   private final List<SwiGluFfn> experts; // E experts, d -> d
 
   private int forcedExpert = -1; // >= 0: every token to this expert, router bypassed
+  private Consumer<RoutingRecord> routingListener; // null: nobody listens
+  private RandomGenerator logitShuffle; // null: logits used as the router gives them
 
   // Cached by forward:
   private RoutingPlan plan;
+  private Modality[] modalities; // the forward's tags (a copy)
+  private int[] shufflePerm; // [T*E] when shuffled: softmax input [t, j] = logits[t, perm[t*E+j]]
   private INDArray[] expertOut; // per expert [n_e, d] or null when it got no token
   private boolean routed; // whether the router ran (not forced)
   private double auxLoss;
@@ -117,6 +128,43 @@ public final class MoeLayer implements Layer {
   }
 
   /**
+   * Calls {@code listener} at the end of every forward (routed or forced) with that forward's
+   * {@link RoutingRecord}, the same content {@link #lastRouting()} returns. {@code null} removes
+   * the listener; without one a forward builds no record.
+   */
+  public void setRoutingListener(Consumer<RoutingRecord> listener) {
+    this.routingListener = listener;
+  }
+
+  /** The routing listener, or null. */
+  public Consumer<RoutingRecord> routingListener() {
+    return routingListener;
+  }
+
+  /**
+   * Router shuffle test: while {@code rng} is non-null, every routed forward permutes each token's
+   * E router logits over the experts, with a fresh uniformly random permutation per token drawn
+   * from {@code rng} (Fisher-Yates), before softmax and top-k. Each token keeps its multiset of
+   * logits, hence its probabilities and gate values, but they land on random experts. {@code null}
+   * turns shuffling off. Forced forwards are not affected.
+   *
+   * <p>Backward stays exact for the shuffled forward: the logit gradient is permuted back to the
+   * router's expert order, so it is the gradient of the function that forward computed (the
+   * permutation being fixed). Repeated forwards draw new permutations, so a gradient check must
+   * re-seed {@code rng} before each forward.
+   *
+   * @param rng source of the permutations, used only by this layer while set; null = off
+   */
+  public void setLogitShuffle(RandomGenerator rng) {
+    this.logitShuffle = rng;
+  }
+
+  /** The logit shuffling source, or null when off. */
+  public RandomGenerator logitShuffle() {
+    return logitShuffle;
+  }
+
+  /**
    * x [T, d] -> y [T, d].
    *
    * @param modalities one tag per token, passed to the router
@@ -127,6 +175,8 @@ public final class MoeLayer implements Layer {
     INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
     int t = (int) xc.size(0);
     int e = config.numExperts();
+    this.modalities = modalities.clone();
+    shufflePerm = null;
     if (forcedExpert >= 0) {
       plan = RoutingPlan.forced(t, e, forcedExpert);
       routed = false;
@@ -135,6 +185,10 @@ public final class MoeLayer implements Layer {
     } else {
       INDArray logits = router.forward(xc, modalities);
       double[] l = logits.castTo(DataType.DOUBLE).data().asDouble();
+      if (logitShuffle != null) {
+        shufflePerm = new int[t * e];
+        l = shuffleRows(l, t, e, logitShuffle, shufflePerm);
+      }
       plan = RoutingPlan.route(l, t, e, config.topK(), config.renormalize());
       routed = true;
       computeLosses();
@@ -149,7 +203,36 @@ public final class MoeLayer implements Layer {
       Kernels.gatherRows(xc, rows, xe);
       expertOut[i] = experts.get(i).forward(xe);
     }
-    return combine(t, xc.dataType());
+    INDArray y = combine(t, xc.dataType());
+    if (routingListener != null) {
+      routingListener.accept(RoutingRecord.of(plan, this.modalities));
+    }
+    return y;
+  }
+
+  /**
+   * Permutes each row of {@code logits} [T*E] independently; {@code perm} receives, per row, the
+   * source expert of each position (out[t, j] = logits[t, perm[t*E+j]]).
+   */
+  private static double[] shuffleRows(
+      double[] logits, int t, int e, RandomGenerator rng, int[] perm) {
+    double[] out = new double[t * e];
+    for (int tok = 0; tok < t; tok++) {
+      int base = tok * e;
+      for (int j = 0; j < e; j++) {
+        perm[base + j] = j;
+      }
+      for (int j = e - 1; j > 0; j--) {
+        int r = rng.nextInt(j + 1);
+        int tmp = perm[base + j];
+        perm[base + j] = perm[base + r];
+        perm[base + r] = tmp;
+      }
+      for (int j = 0; j < e; j++) {
+        out[base + j] = logits[base + perm[base + j]];
+      }
+    }
+    return out;
   }
 
   private void computeLosses() {
@@ -340,6 +423,13 @@ public final class MoeLayer implements Layer {
         dl[base + i] = p * (dp[base + i] - s) + z * p;
       }
     }
+    if (shufflePerm != null) { // back from the shuffled positions to the router's expert order
+      double[] unshuffled = new double[t * e];
+      for (int a = 0; a < t * e; a++) {
+        unshuffled[(a / e) * e + shufflePerm[a]] = dl[a];
+      }
+      dl = unshuffled;
+    }
     return Nd4j.create(dl, new long[] {t, e}, 'c').castTo(type);
   }
 
@@ -367,13 +457,13 @@ public final class MoeLayer implements Layer {
   }
 
   /**
-   * The routing decisions of the last forward (chosen experts, gates, probabilities, tokens per
-   * expert). Built on request from the forward's plan, so routing costs nothing extra when nobody
-   * asks.
+   * The routing decisions of the last forward (chosen experts, gates, probabilities, logits,
+   * modality tags, tokens per expert). Built on request from the forward's plan, so routing costs
+   * nothing extra when nobody asks.
    */
   public RoutingRecord lastRouting() {
     Shapes.requireForward("MoeLayer.lastRouting", plan);
-    return RoutingRecord.of(plan);
+    return RoutingRecord.of(plan, modalities);
   }
 
   @Override

@@ -12,6 +12,7 @@ final class RoutingPlan {
   final int numTokens; // T
   final int numExperts; // E
   final int topK; // k
+  final double[] logits; // the logits the softmax saw [T*E]; null when routing was forced
   final double[] probs; // softmax of the logits [T*E]
   final double[] logSumExp; // per token [T]
   final int[] expert; // chosen expert per assignment [T*k]
@@ -21,10 +22,11 @@ final class RoutingPlan {
   final int[][] assignments; // per expert, the assignment index of each of its rows
   final boolean renormalized; // gates divided by the chosen probabilities' sum
 
-  private RoutingPlan(int t, int e, int k, boolean renormalized) {
+  private RoutingPlan(int t, int e, int k, boolean renormalized, double[] logits) {
     this.numTokens = t;
     this.numExperts = e;
     this.topK = k;
+    this.logits = logits;
     this.probs = new double[t * e];
     this.logSumExp = new double[t];
     this.expert = new int[t * k];
@@ -36,11 +38,11 @@ final class RoutingPlan {
   }
 
   /**
-   * @param logits router logits, row-major [T*E]
+   * @param logits router logits, row-major [T*E]; kept (not copied) as {@link #logits}
    * @param renormalize divide chosen probabilities by their sum (only honoured for k > 1)
    */
   static RoutingPlan route(double[] logits, int t, int e, int k, boolean renormalize) {
-    RoutingPlan p = new RoutingPlan(t, e, k, renormalize && k > 1);
+    RoutingPlan p = new RoutingPlan(t, e, k, renormalize && k > 1, logits);
     for (int i = 0; i < t; i++) {
       int base = i * e;
       double m = Double.NEGATIVE_INFINITY;
@@ -65,7 +67,7 @@ final class RoutingPlan {
 
   /** Every token to one expert with gate 1 (standalone-expert evaluation, dense seed mode). */
   static RoutingPlan forced(int t, int e, int expertIndex) {
-    RoutingPlan p = new RoutingPlan(t, e, 1, false);
+    RoutingPlan p = new RoutingPlan(t, e, 1, false, null);
     for (int i = 0; i < t; i++) {
       p.probs[i * e + expertIndex] = 1.0;
       p.expert[i] = expertIndex;

@@ -12,7 +12,7 @@ import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Seeded arrays and finite-difference helpers shared by the model tests (double precision). */
+/** Seeded arrays and finite-difference utilities shared by the model tests (double precision). */
 final class Grad {
   static final DataType D = DataType.DOUBLE;
 

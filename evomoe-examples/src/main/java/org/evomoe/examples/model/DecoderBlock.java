@@ -1,0 +1,185 @@
+package org.evomoe.examples.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.evomoe.moe.MoeLayer;
+import org.evomoe.nn.Layer;
+import org.evomoe.nn.RmsNorm;
+import org.evomoe.nn.Shapes;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.router.Modality;
+import org.evomoe.tensor.Parameter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One pre-norm LLaMA decoder layer: {@code z' = z + Attn(RMSNorm(z))}, {@code out = z' +
+ * F(RMSNorm(z'))}, where F is a dense SwiGLU FFN or a sparse MoE of SwiGLU experts. The MoE
+ * receives every row's modality tag.
+ *
+ * <p>Rows are batch-first: {@code [B*S, d]}, row {@code b*S + s} is token s of sequence b.
+ *
+ * <p>Parameter names (layer i): {@code model.layers.i.input_layernorm.weight [d]}, {@code
+ * model.layers.i.self_attn.{q,k,v,o}_proj.weight}, {@code
+ * model.layers.i.post_attention_layernorm.weight [d]}; dense FFN {@code
+ * model.layers.i.mlp.{gate,up,down}_proj.weight}; MoE {@code
+ * model.layers.i.mlp.gate.weight [E, d]} (router) and {@code
+ * model.layers.i.mlp.experts.e.{gate,up,down}_proj.weight}.
+ */
+public final class DecoderBlock implements Layer {
+  private final int index;
+  private final int dModel;
+  private final RmsNorm inputNorm;
+  private final MultiHeadAttention attention;
+  private final RmsNorm postAttentionNorm;
+  private SwiGluFfn dense; // exactly one of dense and moe is set
+  private MoeLayer moe;
+
+  /** A freshly initialised layer with a dense FFN. */
+  public DecoderBlock(int index, ModelConfig config, DataType type, SplittableRandom rng) {
+    if (index < 0 || index >= config.numLayers()) {
+      throw new IllegalArgumentException(
+          "layer index " + index + " is outside [0, " + config.numLayers() + ")");
+    }
+    this.index = index;
+    this.dModel = config.dModel();
+    String p = prefix(index);
+    this.inputNorm = new RmsNorm(p + ".input_layernorm", dModel, config.normEps(), type);
+    this.attention = new MultiHeadAttention(p + ".self_attn", "o_proj", config.attention(), type, rng);
+    this.postAttentionNorm =
+        new RmsNorm(p + ".post_attention_layernorm", dModel, config.normEps(), type);
+    this.dense = new SwiGluFfn(mlpPrefix(index), dModel, config.ffnHidden(), type, rng);
+  }
+
+  /** {@code model.layers.i}. */
+  public static String prefix(int index) {
+    return "model.layers." + index;
+  }
+
+  /** {@code model.layers.i.mlp}: the dense FFN's prefix and the MoE's (experts, gate) prefix. */
+  public static String mlpPrefix(int index) {
+    return prefix(index) + ".mlp";
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public RmsNorm inputNorm() {
+    return inputNorm;
+  }
+
+  public MultiHeadAttention attention() {
+    return attention;
+  }
+
+  public RmsNorm postAttentionNorm() {
+    return postAttentionNorm;
+  }
+
+  /** Whether the FFN is a MoE. */
+  public boolean isMoe() {
+    return moe != null;
+  }
+
+  /** The dense FFN; throws when the layer holds a MoE. */
+  public SwiGluFfn denseFfn() {
+    if (dense == null) {
+      throw new IllegalStateException("layer " + index + " has a MoE FFN, not a dense one");
+    }
+    return dense;
+  }
+
+  /** The MoE; throws when the layer holds a dense FFN. */
+  public MoeLayer moe() {
+    if (moe == null) {
+      throw new IllegalStateException("layer " + index + " has a dense FFN, not a MoE");
+    }
+    return moe;
+  }
+
+  /** Replaces the FFN by a dense one of width d (named {@code model.layers.i.mlp.*}). */
+  public void setFfn(SwiGluFfn ffn) {
+    if (ffn.dModel() != dModel) {
+      throw new IllegalArgumentException(
+          "layer " + index + " needs an FFN of width " + dModel + ", got " + ffn.dModel());
+    }
+    this.dense = ffn;
+    this.moe = null;
+  }
+
+  /** Replaces the FFN by a MoE of width d (named {@code model.layers.i.mlp.*}). */
+  public void setFfn(MoeLayer layer) {
+    if (layer.config().dModel() != dModel) {
+      throw new IllegalArgumentException(
+          "layer " + index + " needs a MoE of width " + dModel + ", got " + layer.config().dModel());
+    }
+    this.moe = layer;
+    this.dense = null;
+  }
+
+  /**
+   * @param z [B*S, d]
+   * @param modalities one tag per row (passed to the MoE)
+   * @return [B*S, d]
+   */
+  public INDArray forward(INDArray z, int batch, int seqLen, Modality[] modalities) {
+    return forward(z, batch, seqLen, MultiHeadAttention.defaultPositions(batch, seqLen, 0), modalities);
+  }
+
+  /** As {@link #forward(INDArray, int, int, Modality[])} with explicit RoPE positions [B*S]. */
+  public INDArray forward(
+      INDArray z, int batch, int seqLen, int[] positions, Modality[] modalities) {
+    Shapes.requireMatrix(prefix(index) + " input", z, dModel);
+    Modality.validate(modalities, z.size(0));
+    INDArray a = attention.forward(inputNorm.forward(z), batch, seqLen, positions);
+    return residualFfn(z, a, modalities);
+  }
+
+  /**
+   * Incremental (inference) forward of new rows against layer {@code index}'s cached keys and
+   * values, which it extends; see {@link MultiHeadAttention#forwardCached}.
+   */
+  public INDArray forwardCached(
+      INDArray z, int batch, int newLen, Modality[] modalities, KvCache cache) {
+    Shapes.requireMatrix(prefix(index) + " input", z, dModel);
+    Modality.validate(modalities, z.size(0));
+    INDArray a = attention.forwardCached(inputNorm.forward(z), batch, newLen, cache, index);
+    return residualFfn(z, a, modalities);
+  }
+
+  private INDArray residualFfn(INDArray z, INDArray attnOut, Modality[] modalities) {
+    INDArray mid = attnOut.addi(z); // z' = z + Attn(Norm(z))
+    INDArray h = postAttentionNorm.forward(mid);
+    INDArray f = moe != null ? moe.forward(h, modalities) : dense.forward(h);
+    return f.addi(mid);
+  }
+
+  /**
+   * @param dOut [B*S, d]
+   * @return dz [B*S, d]; accumulates the gradients of trainable parameters (and the MoE's
+   *     auxiliary-loss gradients)
+   */
+  public INDArray backward(INDArray dOut) {
+    INDArray dh = moe != null ? moe.backward(dOut) : dense.backward(dOut);
+    INDArray dMid = postAttentionNorm.backward(dh).addi(dOut);
+    INDArray da = attention.backward(dMid);
+    return inputNorm.backward(da).addi(dMid);
+  }
+
+  /** This layer's auxiliary-loss contribution from the last forward (0 for a dense FFN). */
+  public double weightedAuxLoss() {
+    return moe != null ? moe.weightedLoss() : 0.0;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> ps = new ArrayList<>(inputNorm.parameters());
+    ps.addAll(attention.parameters());
+    ps.addAll(postAttentionNorm.parameters());
+    ps.addAll(moe != null ? moe.parameters() : dense.parameters());
+    return Collections.unmodifiableList(ps);
+  }
+}

@@ -1,0 +1,89 @@
+package org.evomoe.examples.model;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Incremental decoding with a key/value cache: one forward over the prompt (prefill), then one
+ * forward per new token over that token alone. All sequences of a batch advance together (their
+ * prompts have the same length, images first); a sequence that produced the end token keeps
+ * being fed that token, but nothing more is recorded for it.
+ */
+public final class Generator {
+  private final DecoderModel model;
+
+  public Generator(DecoderModel model) {
+    this.model = model;
+  }
+
+  /**
+   * @param prompt B prompts of S positions (images first)
+   * @param maxNewTokens how many tokens to generate at most, &gt;= 0
+   * @param sampling greedy, temperature or top-p
+   * @param endToken the end-of-sequence id, or -1 for none
+   */
+  public GenerationResult generate(
+      DecoderInput prompt, int maxNewTokens, SamplingConfig sampling, int endToken) {
+    if (maxNewTokens < 0) {
+      throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
+    }
+    int vocab = model.config().vocabSize();
+    if (endToken < -1 || endToken >= vocab) {
+      throw new IllegalArgumentException(
+          "endToken must be -1 or in [0, " + vocab + "), got " + endToken);
+    }
+    int batch = prompt.batch();
+    int[][] tokens = new int[batch][maxNewTokens];
+    double[][] logProbs = new double[batch][maxNewTokens];
+    int[] produced = new int[batch];
+    boolean[] done = new boolean[batch];
+    if (maxNewTokens == 0) {
+      return result(tokens, logProbs, produced);
+    }
+    TokenSampler sampler = new TokenSampler(sampling);
+    KvCache cache = model.newCache();
+    INDArray logits = model.forward(prompt, cache);
+    int lastRowStride = prompt.seqLen();
+    for (int step = 0; step < maxNewTokens; step++) {
+      int[] next = new int[batch];
+      double[] rowsAll = logits.castTo(DataType.DOUBLE).data().asDouble();
+      for (int b = 0; b < batch; b++) {
+        int row = b * lastRowStride + lastRowStride - 1;
+        double[] l = Arrays.copyOfRange(rowsAll, row * vocab, (row + 1) * vocab);
+        if (done[b]) {
+          next[b] = endToken;
+          continue;
+        }
+        int t = sampler.sample(l);
+        next[b] = t;
+        tokens[b][produced[b]] = t;
+        logProbs[b][produced[b]] = TokenSampler.logSoftmax(l)[t];
+        produced[b]++;
+        if (t == endToken) {
+          done[b] = true;
+        }
+      }
+      boolean allDone = true;
+      for (boolean d : done) {
+        allDone &= d;
+      }
+      if (allDone || step == maxNewTokens - 1) {
+        break;
+      }
+      logits = model.forward(DecoderInput.text(batch, 1, next), cache);
+      lastRowStride = 1;
+    }
+    return result(tokens, logProbs, produced);
+  }
+
+  private static GenerationResult result(int[][] tokens, double[][] logProbs, int[] produced) {
+    int[][] t = new int[tokens.length][];
+    double[][] l = new double[tokens.length][];
+    for (int b = 0; b < tokens.length; b++) {
+      t[b] = Arrays.copyOf(tokens[b], produced[b]);
+      l[b] = Arrays.copyOf(logProbs[b], produced[b]);
+    }
+    return new GenerationResult(t, l);
+  }
+}

@@ -1,0 +1,405 @@
+package org.evomoe.examples.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.evomoe.nn.Layer;
+import org.evomoe.nn.Linear;
+import org.evomoe.nn.Shapes;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.Parallel;
+import org.evomoe.tensor.Parameter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Multi-head scaled dot-product self-attention with optional grouped-query attention (GQA), RoPE
+ * and causal masking, with a hand-written backward.
+ *
+ * <p>Layout: a batch of B sequences of length S is a matrix {@code x [B*S, d]}, row {@code b*S +
+ * s} holding token s of sequence b. The projections give {@code q [B*S, H*dh]} and {@code k, v
+ * [B*S, Hkv*dh]}; these are permuted (plain Java, RoPE applied on the way) into head layout {@code
+ * [B, heads, S, dh]}. Because query head h uses key/value head {@code h / G} (G = H / Hkv, Hugging
+ * Face's repeat_kv), the queries of one group are contiguous and the query tensor is viewed as
+ * {@code [B*Hkv, G*S, dh]}: one batched product per step computes every group's scores {@code
+ * [B*Hkv, G*S, L]} against the shared keys {@code [B*Hkv, L, dh]} without copying the keys G
+ * times, and the backward's products sum the G query heads' contributions to dK and dV for free.
+ *
+ * <p>Forward: {@code P = softmax(mask(Q K^T / sqrt(dh)))}, {@code O = P V}, {@code y = o_proj(O)}.
+ * Backward: {@code dV = P^T dO}, {@code dP = dO V^T}, {@code dS = P * (dP - rowsum(P * dP)) /
+ * sqrt(dh)}, {@code dQ = dS K}, {@code dK = dS^T Q}, then the inverse rotation and the projections'
+ * backward. The products are ND4J batched matmuls with transpose flags; softmax and its backward
+ * are one Java pass over the score buffer.
+ *
+ * <p>Parameter names: {@code prefix.q_proj.weight [H*dh, d]}, {@code prefix.k_proj.weight
+ * [Hkv*dh, d]}, {@code prefix.v_proj.weight [Hkv*dh, d]}, {@code prefix.<outputName>.weight [d,
+ * H*dh]} (LLaMA: {@code o_proj}; CLIP: {@code out_proj}), plus {@code .bias} when configured.
+ */
+public final class MultiHeadAttention implements Layer {
+  private final AttentionConfig config;
+  private final int heads;
+  private final int kvHeads;
+  private final int headDim;
+  private final int group;
+  private final double scale;
+  private final RotaryEmbedding rope; // null when disabled
+  private final Linear q;
+  private final Linear k;
+  private final Linear v;
+  private final Linear o;
+
+  // Cached by the training forward for backward:
+  private int batch;
+  private int seqLen;
+  private int[] positions;
+  private INDArray qh; // [B*Hkv, G*S, dh], rotated
+  private INDArray kh; // [B*Hkv, S, dh], rotated
+  private INDArray vh; // [B*Hkv, S, dh]
+  private INDArray probs; // [B*Hkv, G*S, S]
+
+  /**
+   * Fresh projections, weights ~ N(0, 1/fan_in), biases zero.
+   *
+   * @param prefix parameter prefix, e.g. {@code model.layers.0.self_attn}
+   * @param outputName name of the output projection: {@code o_proj} (LLaMA) or {@code out_proj}
+   *     (CLIP)
+   */
+  public MultiHeadAttention(
+      String prefix, String outputName, AttentionConfig config, DataType type, SplittableRandom rng) {
+    this.config = config;
+    this.heads = config.numHeads();
+    this.kvHeads = config.numKvHeads();
+    this.headDim = config.headDim();
+    this.group = config.groupSize();
+    this.scale = 1.0 / Math.sqrt(headDim);
+    this.rope = config.ropeTheta() > 0 ? new RotaryEmbedding(headDim, config.ropeTheta()) : null;
+    int d = config.dModel();
+    boolean bias = config.bias();
+    this.q = new Linear(prefix + ".q_proj", d, heads * headDim, bias, type, rng);
+    this.k = new Linear(prefix + ".k_proj", d, kvHeads * headDim, bias, type, rng);
+    this.v = new Linear(prefix + ".v_proj", d, kvHeads * headDim, bias, type, rng);
+    this.o = new Linear(prefix + "." + outputName, heads * headDim, d, bias, type, rng);
+  }
+
+  public AttentionConfig config() {
+    return config;
+  }
+
+  public Linear qProj() {
+    return q;
+  }
+
+  public Linear kProj() {
+    return k;
+  }
+
+  public Linear vProj() {
+    return v;
+  }
+
+  public Linear oProj() {
+    return o;
+  }
+
+  /** The rotary embedding, or null when RoPE is disabled. */
+  public RotaryEmbedding rope() {
+    return rope;
+  }
+
+  /**
+   * Attention within each sequence, positions 0..S-1.
+   *
+   * @param x [B*S, d], batch-first rows
+   * @return [B*S, d]
+   */
+  public INDArray forward(INDArray x, int batch, int seqLen) {
+    return forward(x, batch, seqLen, defaultPositions(batch, seqLen, 0));
+  }
+
+  /**
+   * Attention within each sequence with explicit RoPE positions (the causal mask always uses the
+   * row index within the sequence).
+   *
+   * @param x [B*S, d], batch-first rows
+   * @param positions RoPE position of each row, length B*S (ignored without RoPE, but checked)
+   * @return [B*S, d]
+   */
+  public INDArray forward(INDArray x, int batch, int seqLen, int[] positions) {
+    requireLayout(x, batch, seqLen);
+    int rows = batch * seqLen;
+    checkPositions(positions, rows);
+    INDArray qp = q.forward(x);
+    INDArray kp = k.forward(x);
+    INDArray vp = v.forward(x);
+    this.batch = batch;
+    this.seqLen = seqLen;
+    this.positions = positions.clone();
+    qh = toHeads(qp, batch, seqLen, heads, positions, batch * kvHeads, group * seqLen);
+    kh = toHeads(kp, batch, seqLen, kvHeads, positions, batch * kvHeads, seqLen);
+    vh = toHeads(vp, batch, seqLen, kvHeads, null, batch * kvHeads, seqLen);
+    INDArray scores = bmm(qh, kh, false, true, batch * kvHeads, group * seqLen, seqLen);
+    softmaxInPlace(scores, seqLen, 0);
+    probs = scores;
+    INDArray oh = bmm(probs, vh, false, false, batch * kvHeads, group * seqLen, headDim);
+    return o.forward(fromHeads(oh, batch, seqLen, heads, null));
+  }
+
+  /**
+   * Backward of the last {@link #forward}: accumulates the projections' gradients.
+   *
+   * @param dy [B*S, d]
+   * @return dx [B*S, d]
+   */
+  public INDArray backward(INDArray dy) {
+    Shapes.requireForward(o.weight().name() + " (attention; a cached forward has no backward)", probs);
+    int rows = batch * seqLen;
+    Shapes.requireShape("attention output gradient", dy, rows, config.dModel());
+    int bh = batch * kvHeads;
+    INDArray dMerged = o.backward(dy);
+    INDArray dOh = toHeads(dMerged, batch, seqLen, heads, null, bh, group * seqLen);
+    INDArray dV = bmm(probs, dOh, true, false, bh, seqLen, headDim);
+    INDArray dS = bmm(dOh, vh, false, true, bh, group * seqLen, seqLen);
+    softmaxBackwardInPlace(probs, dS);
+    INDArray dQ = bmm(dS, kh, false, false, bh, group * seqLen, headDim);
+    INDArray dK = bmm(dS, qh, true, false, bh, seqLen, headDim);
+    INDArray dx = q.backward(fromHeads(dQ, batch, seqLen, heads, positions));
+    dx.addi(k.backward(fromHeads(dK, batch, seqLen, kvHeads, positions)));
+    dx.addi(v.backward(fromHeads(dV, batch, seqLen, kvHeads, null)));
+    return dx;
+  }
+
+  /**
+   * Incremental (inference) forward: the chunk's rows attend causally to the cached keys and values
+   * of layer {@code layer} and to each other; its keys and values are appended to the cache. RoPE
+   * positions are {@code cache.length() + i}. The caller advances the cache length once every layer
+   * has run ({@link KvCache}). No backward follows a cached forward.
+   *
+   * @param x [B*newLen, d], batch-first rows of the new tokens
+   * @return [B*newLen, d]
+   */
+  public INDArray forwardCached(INDArray x, int batch, int newLen, KvCache cache, int layer) {
+    if (!config.causal()) {
+      throw new IllegalStateException("a key/value cache needs causal attention");
+    }
+    requireLayout(x, batch, newLen);
+    cache.requireBatch(batch);
+    int offset = cache.length();
+    int bh = batch * kvHeads;
+    INDArray oldK = cache.keys(layer);
+    INDArray oldV = cache.values(layer);
+    if (offset > 0) {
+      Shapes.requireShape("cached keys of layer " + layer, oldK, bh, offset, headDim);
+      Shapes.requireShape("cached values of layer " + layer, oldV, bh, offset, headDim);
+    }
+    int[] pos = defaultPositions(batch, newLen, offset);
+    checkPositions(pos, batch * newLen);
+    INDArray qhNew = toHeads(q.forward(x), batch, newLen, heads, pos, bh, group * newLen);
+    INDArray kNew = toHeads(k.forward(x), batch, newLen, kvHeads, pos, bh, newLen);
+    INDArray vNew = toHeads(v.forward(x), batch, newLen, kvHeads, null, bh, newLen);
+    INDArray kAll = offset == 0 ? kNew : appendRows(oldK, kNew);
+    INDArray vAll = offset == 0 ? vNew : appendRows(oldV, vNew);
+    cache.store(layer, kAll, vAll);
+    int total = offset + newLen;
+    INDArray scores = bmm(qhNew, kAll, false, true, bh, group * newLen, total);
+    softmaxInPlace(scores, newLen, offset);
+    INDArray oh = bmm(scores, vAll, false, false, bh, group * newLen, headDim);
+    probs = null; // a cached forward cannot be differentiated
+    qh = null;
+    kh = null;
+    vh = null;
+    return o.forward(fromHeads(oh, batch, newLen, heads, null));
+  }
+
+  private void requireLayout(INDArray x, int batch, int seqLen) {
+    if (batch <= 0 || seqLen <= 0) {
+      throw new IllegalArgumentException(
+          "batch and sequence length must be positive, got batch=" + batch + " seqLen=" + seqLen);
+    }
+    Shapes.requireMatrix(q.weight().name() + " input", x, config.dModel());
+    if (x.size(0) != (long) batch * seqLen) {
+      throw new IllegalArgumentException(
+          "attention input has " + x.size(0) + " rows, expected batch * seqLen = " + batch + " * "
+              + seqLen);
+    }
+  }
+
+  private void checkPositions(int[] positions, int rows) {
+    if (rope != null) {
+      rope.requirePositions(positions, rows);
+    } else if (positions == null || positions.length != rows) {
+      throw new IllegalArgumentException(
+          "positions must have one entry per row (" + rows + "), got "
+              + (positions == null ? "null" : positions.length));
+    }
+  }
+
+  /** Positions offset + s for row b*S + s. */
+  static int[] defaultPositions(int batch, int seqLen, int offset) {
+    int[] p = new int[batch * seqLen];
+    for (int b = 0; b < batch; b++) {
+      for (int s = 0; s < seqLen; s++) {
+        p[b * seqLen + s] = offset + s;
+      }
+    }
+    return p;
+  }
+
+  /**
+   * [B*S, nh*dh] -> head layout [B, nh, S, dh] stored with shape [d0, d1, dh] (d0*d1 = B*nh*S),
+   * rotating each head vector by its row's position when {@code rotatePositions} is not null.
+   */
+  private INDArray toHeads(
+      INDArray src, int batch, int seq, int nh, int[] rotatePositions, int d0, int d1) {
+    INDArray s = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
+    INDArray dst = Nd4j.createUninitialized(src.dataType(), d0, d1, headDim);
+    int width = nh * headDim;
+    Buffers bs = Buffers.of(s);
+    Buffers bd = Buffers.of(dst);
+    boolean rotate = rotatePositions != null && rope != null;
+    Parallel.forRange(batch * seq, 32, (r0, r1) -> {
+      double[] row = new double[width];
+      for (int r = r0; r < r1; r++) {
+        int b = r / seq;
+        int t = r % seq;
+        bs.read((long) r * width, row, 0, width);
+        for (int h = 0; h < nh; h++) {
+          if (rotate) {
+            rope.rotate(row, h * headDim, rotatePositions[r], false);
+          }
+          bd.write((((long) b * nh + h) * seq + t) * headDim, row, h * headDim, headDim);
+        }
+      }
+    });
+    return dst;
+  }
+
+  /**
+   * Head layout [B, nh, S, dh] (any 3-d shape over the same memory) -> [B*S, nh*dh], applying the
+   * inverse rotation when {@code inversePositions} is not null (the backward of the RoPE in
+   * {@link #toHeads}).
+   */
+  private INDArray fromHeads(INDArray src, int batch, int seq, int nh, int[] inversePositions) {
+    INDArray s = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
+    int width = nh * headDim;
+    INDArray dst = Nd4j.createUninitialized(src.dataType(), (long) batch * seq, width);
+    Buffers bs = Buffers.of(s);
+    Buffers bd = Buffers.of(dst);
+    boolean rotate = inversePositions != null && rope != null;
+    Parallel.forRange(batch * seq, 32, (r0, r1) -> {
+      double[] row = new double[width];
+      for (int r = r0; r < r1; r++) {
+        int b = r / seq;
+        int t = r % seq;
+        for (int h = 0; h < nh; h++) {
+          bs.read((((long) b * nh + h) * seq + t) * headDim, row, h * headDim, headDim);
+          if (rotate) {
+            rope.rotate(row, h * headDim, inversePositions[r], true);
+          }
+        }
+        bd.write((long) r * width, row, 0, width);
+      }
+    });
+    return dst;
+  }
+
+  /** [n, L, dh] followed by [n, m, dh] along the middle axis -> [n, L+m, dh]. */
+  private static INDArray appendRows(INDArray old, INDArray add) {
+    int n = (int) old.size(0);
+    int l = (int) old.size(1);
+    int m = (int) add.size(1);
+    int dh = (int) old.size(2);
+    INDArray dst = Nd4j.createUninitialized(old.dataType(), n, l + m, dh);
+    Buffers bo = Buffers.of(old);
+    Buffers ba = Buffers.of(add);
+    Buffers bd = Buffers.of(dst);
+    double[] tmp = new double[Math.max(l, m) * dh];
+    for (int i = 0; i < n; i++) {
+      bo.read((long) i * l * dh, tmp, 0, l * dh);
+      bd.write((long) i * (l + m) * dh, tmp, 0, l * dh);
+      ba.read((long) i * m * dh, tmp, 0, m * dh);
+      bd.write(((long) i * (l + m) + l) * dh, tmp, 0, m * dh);
+    }
+    return dst;
+  }
+
+  private static INDArray bmm(
+      INDArray a, INDArray b, boolean transA, boolean transB, long n, long rows, long cols) {
+    INDArray out = Nd4j.createUninitialized(a.dataType(), n, rows, cols);
+    Nd4j.matmul(a, b, out, transA, transB, false);
+    return out;
+  }
+
+  /**
+   * Masked, scaled softmax over the last axis of scores [n, R, L], R = G * newLen, in place. Row r
+   * of a slice is query {@code i = r % newLen} at absolute index {@code offset + i}; with causal
+   * masking it sees keys {@code 0 .. offset + i}, the others get probability 0.
+   */
+  private void softmaxInPlace(INDArray scores, int newLen, int offset) {
+    int rowsPerSlice = (int) scores.size(1);
+    int len = (int) scores.size(2);
+    int total = (int) scores.size(0) * rowsPerSlice;
+    boolean causal = config.causal();
+    double sc = scale;
+    Buffers b = Buffers.of(scores);
+    Parallel.forRange(total, 16, (r0, r1) -> {
+      double[] row = new double[len];
+      for (int r = r0; r < r1; r++) {
+        int i = (r % rowsPerSlice) % newLen;
+        int limit = causal ? Math.min(len, offset + i + 1) : len;
+        b.read((long) r * len, row, 0, len);
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < limit; j++) {
+          row[j] *= sc;
+          max = Math.max(max, row[j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < limit; j++) {
+          row[j] = Math.exp(row[j] - max);
+          sum += row[j];
+        }
+        double inv = 1.0 / sum;
+        for (int j = 0; j < limit; j++) {
+          row[j] *= inv;
+        }
+        java.util.Arrays.fill(row, limit, len, 0.0);
+        b.write((long) r * len, row, 0, len);
+      }
+    });
+  }
+
+  /** dP -> dS = P * (dP - rowsum(P * dP)) * scale, in place over {@code dP}. */
+  private void softmaxBackwardInPlace(INDArray p, INDArray dP) {
+    int len = (int) p.size(2);
+    int total = (int) (p.size(0) * p.size(1));
+    double sc = scale;
+    Buffers bp = Buffers.of(p);
+    Buffers bd = Buffers.of(dP);
+    Parallel.forRange(total, 16, (r0, r1) -> {
+      double[] pr = new double[len];
+      double[] dr = new double[len];
+      for (int r = r0; r < r1; r++) {
+        bp.read((long) r * len, pr, 0, len);
+        bd.read((long) r * len, dr, 0, len);
+        double dot = 0;
+        for (int j = 0; j < len; j++) {
+          dot += pr[j] * dr[j];
+        }
+        for (int j = 0; j < len; j++) {
+          dr[j] = pr[j] * (dr[j] - dot) * sc;
+        }
+        bd.write((long) r * len, dr, 0, len);
+      }
+    });
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> ps = new ArrayList<>();
+    ps.addAll(q.parameters());
+    ps.addAll(k.parameters());
+    ps.addAll(v.parameters());
+    ps.addAll(o.parameters());
+    return ps;
+  }
+}

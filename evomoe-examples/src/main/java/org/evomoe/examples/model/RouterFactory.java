@@ -1,0 +1,23 @@
+package org.evomoe.examples.model;
+
+import java.util.SplittableRandom;
+import org.evomoe.router.LinearRouter;
+import org.evomoe.router.Router;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** Builds the router of one MoE layer (used when a model is created and when it is upcycled). */
+@FunctionalInterface
+public interface RouterFactory {
+  /**
+   * @param name parameter prefix, e.g. {@code model.layers.0.mlp.gate}
+   * @param dModel router input width d
+   * @param numExperts E
+   * @return a router mapping [T, d] to logits [T, E]
+   */
+  Router create(String name, int dModel, int numExperts, DataType type, SplittableRandom rng);
+
+  /** MoE-LLaVA's linear router, weight {@code name.weight [E, d]} ~ N(0, 1/d). */
+  static RouterFactory linear() {
+    return LinearRouter::new;
+  }
+}

@@ -37,9 +37,9 @@ public record MoeSettings(
     }
   }
 
-  /** EvoMoE's Stage III setting: top-1 of E experts, linear router, alpha = 0.001, no z-loss. */
+  /** EvoMoE's Stage III setting: top-1 of E experts, the DTR, alpha = 0.001, no z-loss. */
   public static MoeSettings evoMoe(int numExperts) {
-    return new MoeSettings(numExperts, 1, false, 0.001, 0.0, RouterKind.LINEAR);
+    return new MoeSettings(numExperts, 1, false, 0.001, 0.0, RouterKind.DTR);
   }
 
   /** MoE-LLaVA's setting: top-2 of E experts (renormalised), linear router, alpha = 0.01. */

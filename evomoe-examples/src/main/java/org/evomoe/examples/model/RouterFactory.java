@@ -20,4 +20,15 @@ public interface RouterFactory {
   static RouterFactory linear() {
     return LinearRouter::new;
   }
+
+  /** One linear router per modality, {@code name.image.weight}, {@code name.text.weight}. */
+  static RouterFactory modalityLinear() {
+    return org.evomoe.router.ModalityLinearRouter::new;
+  }
+
+  /** The Dynamic Token-aware Router with {@link org.evomoe.router.DtrConfig#defaults}. */
+  static RouterFactory dtr() {
+    return (name, d, e, type, rng) -> new org.evomoe.router.DynamicTokenRouter(
+        name, org.evomoe.router.DtrConfig.defaults(d, e), type, rng);
+  }
 }

@@ -7,12 +7,18 @@ package org.evomoe.examples.model;
  */
 public enum RouterKind {
   /** {@link org.evomoe.router.LinearRouter}: logits = x W^T, one W for every modality. */
-  LINEAR;
+  LINEAR,
+  /** {@link org.evomoe.router.ModalityLinearRouter}: one W per modality (the paper's ablation). */
+  MODALITY_LINEAR,
+  /** {@link org.evomoe.router.DynamicTokenRouter}: EvoMoE's DTR with its default sizes. */
+  DTR;
 
   /** The factory that builds routers of this kind. */
   public RouterFactory factory() {
     return switch (this) {
       case LINEAR -> RouterFactory.linear();
+      case MODALITY_LINEAR -> RouterFactory.modalityLinear();
+      case DTR -> RouterFactory.dtr();
     };
   }
 }

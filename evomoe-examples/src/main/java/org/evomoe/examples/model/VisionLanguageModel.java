@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.evomoe.nn.Layer;
+import org.evomoe.tuning.TunableModel;
 import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * vision encoder has a trainable parameter, then into the vision encoder when it has one (the
  * EvoMoE stages keep the vision encoder frozen, so that last step is normally skipped).
  */
-public final class VisionLanguageModel implements Layer {
+public final class VisionLanguageModel implements TunableModel {
   private final VisionEncoder vision;
   private final MultiModalProjector projector;
   private final DecoderModel decoder;
@@ -124,6 +125,21 @@ public final class VisionLanguageModel implements Layer {
         vision.backward(dFeatures);
       }
     }
+  }
+
+  @Override
+  public List<org.evomoe.moe.MoeLayer> moeLayers() {
+    return decoder.moeLayers();
+  }
+
+  @Override
+  public List<Parameter> visionParameters() {
+    return vision.parameters();
+  }
+
+  @Override
+  public List<Parameter> projectorParameters() {
+    return projector.parameters();
   }
 
   /** The decoder's MoE auxiliary loss of the last forward. */

@@ -27,4 +27,23 @@ public final class Upcycling {
     }
     return new MoeLayer(config, router, experts);
   }
+
+  /**
+   * Overwrites every other expert of {@code moe} with the values of expert {@code source} (the
+   * MoE-LLaVA initialisation of an existing MoE layer from its Stage I seed).
+   */
+  public static void copyExpertIntoOthers(MoeLayer moe, int source) {
+    List<SwiGluFfn> ex = moe.experts();
+    if (source < 0 || source >= ex.size()) {
+      throw new IllegalArgumentException("source expert must be in [0, " + ex.size() + "), got " + source);
+    }
+    SwiGluFfn s = ex.get(source);
+    for (int e = 0; e < ex.size(); e++) {
+      if (e != source) {
+        ex.get(e).gate().value().assign(s.gate().value());
+        ex.get(e).up().value().assign(s.up().value());
+        ex.get(e).down().value().assign(s.down().value());
+      }
+    }
+  }
 }

@@ -163,6 +163,18 @@ class MoeLayerTest {
   }
 
   @Test
+  void copyExpertIntoOthersMakesEveryExpertEqualToTheSource() {
+    MoeLayer moe = randomMoe(MoeConfig.of(6, 8, 4, 2, 0.01), DataType.DOUBLE, 12);
+    INDArray src = moe.experts().get(2).down().value().dup();
+    Upcycling.copyExpertIntoOthers(moe, 2);
+    for (SwiGluFfn f : moe.experts()) {
+      assertEquals(0.0, maxAbsDiff(f.down().value(), src));
+      assertEquals(0.0, maxAbsDiff(f.gate().value(), moe.experts().get(2).gate().value()));
+    }
+    assertThrows(IllegalArgumentException.class, () -> Upcycling.copyExpertIntoOthers(moe, 4));
+  }
+
+  @Test
   void expertsWithZeroTokensWorkInForwardAndBackward() {
     // 8 experts, 3 tokens, top-1: at least 5 experts receive nothing.
     MoeConfig c = new MoeConfig(6, 8, 8, 1, false, 0.1, 0.001);

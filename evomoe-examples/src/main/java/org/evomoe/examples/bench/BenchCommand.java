@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks: sparse MoE layer speed, memory over many steps.",
-    subcommands = {MoeBenchmark.class, MemoryBenchmark.class})
+    subcommands = {MoeBenchmark.class, MemoryBenchmark.class, GenerationBenchmark.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -126,8 +126,21 @@ public final class DemoPipeline {
     return new VisionLanguageModel(vision, projector, decoder);
   }
 
-  /** Runs everything; returns the results tree (also what {@code results.json} holds). */
+  /** Runs every arm; returns the results tree (also what {@code results.json} holds). */
   public ObjectNode run() {
+    return run(ARMS);
+  }
+
+  /**
+   * Runs alignment, Stage I and the given arms (any of {@link #ARMS}, in that order; none: stop
+   * after Stage I).
+   */
+  public ObjectNode run(List<String> armsToRun) {
+    for (String a : armsToRun) {
+      if (!ARMS.contains(a)) {
+        throw new IllegalArgumentException("unknown arm " + a + ", expected one of " + ARMS);
+      }
+    }
     long t0 = System.nanoTime();
     ObjectNode results = JSON.createObjectNode();
     results.put("version", 1);
@@ -155,7 +168,11 @@ public final class DemoPipeline {
 
     ArrayNode arms = results.putArray("arms");
     int budget = s.stage2Steps() + s.stage3Steps();
+    saveModel("stage1", base);
     for (String arm : ARMS) {
+      if (!armsToRun.contains(arm)) {
+        continue;
+      }
       VisionLanguageModel m;
       switch (arm) {
         case "dense" -> {
@@ -188,9 +205,30 @@ public final class DemoPipeline {
       if (!arm.equals("dense")) {
         a.set("diagnostics", diagnostics(m));
       }
+      saveModel(arm, m);
     }
     results.put("seconds", (System.nanoTime() - t0) / 1e9);
     return results;
+  }
+
+  /** Hook: saves a trained model under out/models/NAME (set by {@link #saveModelsWith}). */
+  private void saveModel(String name, VisionLanguageModel m) {
+    if (modelSaver != null) {
+      modelSaver.save(name, m);
+    }
+  }
+
+  /** Saves a trained model (the command line writes model checkpoints with it). */
+  @FunctionalInterface
+  public interface ModelSaver {
+    void save(String name, VisionLanguageModel model);
+  }
+
+  private ModelSaver modelSaver;
+
+  /** Every trained model (stage1 and each arm) is handed to {@code saver}. */
+  public void saveModelsWith(ModelSaver saver) {
+    this.modelSaver = saver;
   }
 
   private OptimSettings optim(int steps, double lr) {
@@ -253,7 +291,8 @@ public final class DemoPipeline {
     }
   }
 
-  static ObjectNode evalJson(EvalResult r) {
+  /** The JSON of one evaluation: tasks, pope, average. */
+  public static ObjectNode evalJson(EvalResult r) {
     ObjectNode n = JSON.createObjectNode();
     ObjectNode tasks = n.putObject("tasks");
     r.tasks().forEach((name, t) -> {

@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Writes report.html and its PNG charts (loss curves, expert shares by modality, router",
-      "logit densities, expert similarity, shuffle and standalone-expert tests, results table)",
-      "from the results.json of an 'evomoe demo' run."
+      "Writes report.html and its PNG charts from the results.json of an 'evomoe demo'",
+      "run: results table, loss curves, expert shares by modality, router-logit",
+      "densities, expert similarity, router shuffle and standalone-expert tests."
     })
 public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--results", required = true, paramLabel = "PATH",

@@ -9,6 +9,7 @@ import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.examples.pipeline.ResultsTable;
+import org.evomoe.examples.report.ReportWriter;
 import org.evomoe.tensor.Threads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
     description = {
       "Projector alignment and Stage I, then three arms from the same Stage I weights with the same",
       "step budget: dense, MoE-LLaVA (copied experts, linear router, top-2) and EvoMoE (evolution,",
-      "then the DTR, top-1). Prints the results table and writes results.json to --out."
+      "then the DTR, top-1). Prints the results table and writes results.json, report.html and",
+      "its PNG charts to --out."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "The short variant (about 2 minutes on 2 cores).")
@@ -74,6 +76,12 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println(ResultsTable.render(results));
     System.out.println("results: " + json.toAbsolutePath());
+    try {
+      System.out.println("report: " + ReportWriter.write(results, s.out()).toAbsolutePath());
+    } catch (Exception e) {
+      System.err.println("warning: report not written (" + e.getMessage()
+          + "); rerun with: evomoe report --results " + json);
+    }
     return 0;
   }
 }

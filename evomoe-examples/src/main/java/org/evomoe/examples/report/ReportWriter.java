@@ -1,0 +1,83 @@
+package org.evomoe.examples.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.evomoe.checkpoint.AtomicFiles;
+
+/**
+ * Writes the demo report: PNG charts and {@code report.html} from a parsed {@code results.json}.
+ *
+ * <p>The page shows the run header, the results table, the loss curves, the per-modality expert
+ * shares (paper Fig. 5), the router-logit densities of image vs text tokens (Fig. 1b), the routing
+ * entropy, the expert similarity heat maps and the router shuffle and standalone-expert tests.
+ * Sections whose data is missing or undefined are skipped with a note on the page; NaN values
+ * (written by Jackson as the string {@code "NaN"}) are never drawn. Every string from the JSON is
+ * HTML-escaped, and chart file names are derived from arm names reduced to {@code [a-z0-9.-]}.
+ *
+ * <p>Rendering is headless: unless the JVM was started with {@code java.awt.headless} set, this
+ * class sets it to {@code true} before the first chart is drawn.
+ */
+public final class ReportWriter {
+  /** The name of the HTML page in the output folder. */
+  public static final String REPORT_FILE = "report.html";
+
+  static {
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
+  private ReportWriter() {}
+
+  /**
+   * Writes {@code report.html} and its PNG files into {@code outDir} (created if needed; files of
+   * the same names are replaced).
+   *
+   * @param results the parsed results tree (a JSON object as the demo writes it)
+   * @param outDir the folder for the report
+   * @return the path of {@code report.html}
+   * @throws IllegalArgumentException when {@code results} is not a JSON object
+   * @throws IOException when a file cannot be written
+   */
+  public static Path write(JsonNode results, Path outDir) throws IOException {
+    if (results == null || !results.isObject()) {
+      throw new IllegalArgumentException("results must be a JSON object, got "
+          + (results == null ? "null" : results.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+    }
+    if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+      throw new IllegalArgumentException("report output " + outDir + " is not a folder");
+    }
+    Files.createDirectories(outDir);
+    ChartFiles files = new ChartFiles(outDir);
+    List<ReportSection> sections = new ArrayList<>();
+    sections.add(ResultsSection.build(results));
+    sections.add(LossSection.build(results, files));
+    sections.add(ModalityShareSection.build(results, files));
+    sections.add(RouterLogitSection.build(results, files));
+    sections.add(RoutingEntropySection.build(results));
+    sections.add(SimilaritySection.build(results, files));
+    sections.add(InterventionSection.build(results, files));
+    Path report = outDir.resolve(REPORT_FILE);
+    AtomicFiles.writeBytes(report, ReportPage.render(results, sections).getBytes(StandardCharsets.UTF_8));
+    return report;
+  }
+
+  /**
+   * Reads {@code results.json} (a file, or a folder holding {@code results.json}) and writes the
+   * report into {@code outDir}, or next to the results file when {@code outDir} is null.
+   *
+   * @return the path of {@code report.html}
+   * @throws IllegalArgumentException naming the path when it does not exist or is not valid JSON
+   */
+  public static Path writeFrom(Path resultsPath, Path outDir) throws IOException {
+    Path json = ResultsFile.locate(resultsPath);
+    JsonNode results = ResultsFile.read(json);
+    Path dir = outDir != null ? outDir : json.toAbsolutePath().getParent();
+    return write(results, dir);
+  }
+}

@@ -43,10 +43,11 @@ public final class Threads {
     Nd4j.getEnvironment().setMaxThreads(n);
     Nd4j.getEnvironment().setMaxMasterThreads(n);
     Nd4j.factory().blas().setMaxThreads(n);
-    if (n != threads) {
+    int kernels = Integer.getInteger("evomoe.kernelThreads", n);
+    if (kernels != threads) {
       ForkJoinPool old = pool;
-      pool = new ForkJoinPool(n);
-      threads = n;
+      pool = new ForkJoinPool(Math.max(1, kernels));
+      threads = Math.max(1, kernels);
       old.shutdown();
     }
   }

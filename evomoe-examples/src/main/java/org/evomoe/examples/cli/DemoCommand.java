@@ -1,15 +1,10 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
-import org.evomoe.examples.pipeline.ResultsTable;
-import org.evomoe.examples.report.ReportWriter;
 import org.evomoe.tensor.Threads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,25 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
       s = s.withSteps(steps[0], steps[1], steps[2], steps[3]);
     }
     Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
-    Files.createDirectories(s.out());
-    System.out.println("output folder: " + s.out().toAbsolutePath());
-    DemoPipeline pipeline = new DemoPipeline(s);
-    ObjectNode results = pipeline.run();
-    results.put("command", "demo" + (quick ? " --quick" : ""));
-    results.put("peakRssMiB", MemoryStats.peakRssMiB());
-    ObjectMapper om = new ObjectMapper();
-    Path json = s.out().resolve("results.json");
-    AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
-    pipeline.tokenizer().save(s.out().resolve("tokenizer.json"));
-    System.out.println();
-    System.out.println(ResultsTable.render(results));
-    System.out.println("results: " + json.toAbsolutePath());
-    try {
-      System.out.println("report: " + ReportWriter.write(results, s.out()).toAbsolutePath());
-    } catch (Exception e) {
-      System.err.println("warning: report not written (" + e.getMessage()
-          + "); rerun with: evomoe report --results " + json);
-    }
+    PipelineRun.execute(s, DemoPipeline.ARMS, "demo" + (quick ? " --quick" : ""));
     return 0;
   }
 }

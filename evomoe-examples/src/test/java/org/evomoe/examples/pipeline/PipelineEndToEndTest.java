@@ -1,0 +1,82 @@
+package org.evomoe.examples.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.evomoe.examples.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline through {@code evomoe train --config}, with a handful of steps per stage. */
+class PipelineEndToEndTest {
+  @Test
+  void tinyRunProducesResultsForEveryArmWithDiagnosticsAndAReport(@TempDir Path dir) throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"settings\": {\"alignSteps\": 2, \"stage1Steps\": 4,"
+        + " \"stage2Steps\": 2, \"stage3Steps\": 2, \"evalSamples\": 48, \"diagnosticSamples\": 24,"
+        + " \"dModel\": 32, \"ffnHidden\": 64, \"dVision\": 16}}");
+    Path out = dir.resolve("out");
+    int code = Main.commandLine().execute("train", "--config", cfg.toString(), "--out", out.toString(),
+        "--threads", "1");
+    assertEquals(0, code);
+    JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    List<String> arms = new ArrayList<>();
+    r.get("arms").forEach(a -> arms.add(a.get("arm").asText()));
+    assertEquals(DemoPipeline.ARMS, arms);
+    List<String> stages = new ArrayList<>();
+    r.get("stages").forEach(s -> stages.add(s.get("arm").asText() + "/" + s.get("stage").asText()));
+    assertEquals(List.of("shared/alignment", "shared/stage1-warmup", "dense/dense-continued",
+        "moe-llava/moe-llava", "evomoe/stage2-evolution", "evomoe/stage3-router"), stages);
+    // Same step budget after Stage I for every arm.
+    int dense = r.get("stages").get(2).get("steps").asInt();
+    int llava = r.get("stages").get(3).get("steps").asInt();
+    int evo = r.get("stages").get(4).get("steps").asInt() + r.get("stages").get(5).get("steps").asInt();
+    assertEquals(dense, llava);
+    assertEquals(dense, evo);
+    for (JsonNode a : r.get("arms")) {
+      int total = 0;
+      for (JsonNode t : a.get("tasks")) {
+        total += t.get("total").asInt();
+      }
+      assertEquals(48, total, "every evaluated sample is scored once");
+      assertTrue(a.get("pope").has("adversarial"));
+      assertTrue(a.get("average").isNumber());
+      if (!a.get("arm").asText().equals("dense")) {
+        for (String d : new String[] {"modalityShares", "routerLogits", "routing", "shuffle", "standalone", "similarity"}) {
+          assertTrue(a.get("diagnostics").has(d), "missing diagnostic " + d);
+        }
+      }
+    }
+    for (JsonNode s : r.get("stages")) {
+      for (JsonNode l : s.get("losses")) {
+        assertTrue(l.isNumber() && Double.isFinite(l.asDouble()), "non-finite loss in " + s.get("stage"));
+      }
+    }
+    // MoE-LLaVA starts from identical experts; EvoMoE's evolved experts differ from each other.
+    double llavaSim = r.get("arms").get(1).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
+    double evoSim = r.get("arms").get(2).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
+    assertNotEquals(1.0, evoSim);
+    assertTrue(llavaSim > 0.9, "moe-llava experts start as copies: " + llavaSim);
+    assertTrue(Files.isRegularFile(out.resolve("report.html")));
+    assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+  }
+
+  @Test
+  void badConfigsFailWithOneLine(@TempDir Path dir) throws Exception {
+    Path cfg = dir.resolve("c.json");
+    Files.writeString(cfg, "{\"settings\": {\"stage1Steps\": 0}}");
+    assertEquals(1, Main.commandLine().execute("train", "--config", cfg.toString()));
+    Files.writeString(cfg, "{\"arms\": [\"nope\"]}");
+    assertEquals(1, Main.commandLine().execute("train", "--config", cfg.toString(), "--out", dir.resolve("o").toString()));
+    Files.writeString(cfg, "[1, 2]");
+    assertEquals(1, Main.commandLine().execute("train", "--config", cfg.toString()));
+    assertEquals(1, Main.commandLine().execute("train", "--config", dir.resolve("missing.json").toString()));
+  }
+}

@@ -1,5 +1,10 @@
 package org.evomoe.examples.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.evomoe.examples.checkpoint.ModelCheckpoint;
+import org.evomoe.examples.checkpoint.ModelSpec;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
 
@@ -8,6 +13,13 @@ final class ModelCheckpoints {
   private ModelCheckpoints() {}
 
   static void attach(DemoPipeline pipeline, DemoSettings s) {
-    // Wired to ModelCheckpoint once the example model's checkpoint format is in place.
+    pipeline.saveModelsWith((name, model) -> {
+      Path dir = s.out().resolve("models").resolve(name);
+      try {
+        ModelCheckpoint.save(dir, model, ModelSpec.of(model), pipeline.tokenizer());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot save model checkpoint " + dir, e);
+      }
+    });
   }
 }

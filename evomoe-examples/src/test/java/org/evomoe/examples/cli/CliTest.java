@@ -42,6 +42,13 @@ class CliTest {
     assertTrue(run(0, "bench", "--help").contains("moe"));
     assertTrue(run(0, "bench", "moe", "--help").contains("--threads"));
     assertTrue(run(0, "bench", "memory", "--help").contains("--steps"));
+    assertTrue(run(0, "bench", "generate", "--help").contains("--new-tokens"));
+    assertTrue(run(0, "demo", "--help").contains("--quick"));
+    assertTrue(run(0, "train", "--help").contains("--config"));
+    assertTrue(run(0, "eval", "--help").contains("--checkpoint"));
+    assertTrue(run(0, "generate", "--help").contains("--image-index"));
+    assertTrue(run(0, "score", "--help").contains("--json"));
+    assertTrue(run(0, "report", "--help").contains("--results"));
   }
 
   @Test

@@ -66,6 +66,53 @@ class PipelineEndToEndTest {
     assertTrue(llavaSim > 0.9, "moe-llava experts start as copies: " + llavaSim);
     assertTrue(Files.isRegularFile(out.resolve("report.html")));
     assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+    checkpointCommands(out.resolve("models"));
+  }
+
+  /** eval, generate and score on the checkpoints the run saved. */
+  private static void checkpointCommands(Path models) throws Exception {
+    for (String m : new String[] {"stage1", "dense", "moe-llava", "evomoe"}) {
+      assertTrue(Files.isRegularFile(models.resolve(m).resolve("model.safetensors")), m);
+    }
+    String ckpt = models.resolve("evomoe").toString();
+    String score = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
+        "--image-index", "2", "--json", "--threads", "1");
+    JsonNode j = new ObjectMapper().readTree(score.substring(score.indexOf('{')));
+    assertEquals(16, j.get("imageTokens").asInt());
+    assertEquals(8, j.get("tokens").size(), "one log-probability per prompt word");
+    double total = 0;
+    for (JsonNode t : j.get("tokens")) {
+      assertTrue(t.get("logprob").asDouble() <= 0);
+      total += t.get("logprob").asDouble();
+    }
+    assertEquals(total, j.get("totalLogprob").asDouble(), 1e-9);
+    double previous = 0;
+    for (JsonNode t : j.get("next")) {
+      assertTrue(t.get("logprob").asDouble() <= previous + 1e-12, "next-token entries sorted");
+      previous = t.get("logprob").asDouble();
+    }
+    String eval = capture("eval", "--checkpoint", ckpt, "--json", "--threads", "1");
+    JsonNode e = new ObjectMapper().readTree(eval.substring(eval.indexOf('{')));
+    assertEquals("evomoe", e.get("arm").asText());
+    assertTrue(e.get("pope").has("all"));
+    capture("generate", "--checkpoint", ckpt, "--prompt", "what is at the top left ?",
+        "--image-index", "0", "--max-tokens", "4", "--threads", "1");
+    assertEquals(1, Main.commandLine().execute("score", "--checkpoint", models.resolve("missing").toString(),
+        "--prompt", "x"));
+  }
+
+  private static String capture(String... args) {
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+      code = Main.commandLine().execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    assertEquals(0, code, String.join(" ", args));
+    return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test

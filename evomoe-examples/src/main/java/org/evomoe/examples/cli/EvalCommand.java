@@ -1,0 +1,56 @@
+package org.evomoe.examples.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.evomoe.examples.checkpoint.LoadedModel;
+import org.evomoe.examples.data.FashionMnist;
+import org.evomoe.examples.data.instruct.InstructionConfig;
+import org.evomoe.examples.data.instruct.InstructionDataGenerator;
+import org.evomoe.examples.data.instruct.InstructionSample;
+import org.evomoe.examples.pipeline.EvalResult;
+import org.evomoe.examples.pipeline.Evaluator;
+import org.evomoe.examples.pipeline.InstructionBatcher;
+import org.evomoe.examples.pipeline.ResultsTable;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code evomoe eval}: scores a checkpoint on the instruction test split. */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Score a model checkpoint on the test split: per-task accuracy and POPE metrics.")
+public final class EvalCommand implements Callable<Integer> {
+  @Mixin CheckpointOptions ckpt;
+
+  @Option(names = "--data", description = "Fashion-MNIST folder (default: the embedded subset).")
+  Path data;
+
+  @Option(names = "--data-seed", description = "Seed of the instruction data (default: ${DEFAULT-VALUE}).")
+  long dataSeed = 1;
+
+  @Option(names = "--json", description = "Print the scores as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    LoadedModel lm = ckpt.load();
+    List<InstructionSample> test =
+        InstructionDataGenerator.generate(FashionMnist.load(data), InstructionConfig.defaults(dataSeed)).test();
+    int p = lm.model().vision().tokensPerImage();
+    InstructionBatcher batcher = new InstructionBatcher(lm.tokenizer(), p,
+        InstructionBatcher.requiredLength(lm.tokenizer(), p, test), DataType.FLOAT);
+    EvalResult r = new Evaluator(batcher, lm.tokenizer(), 64).evaluate(lm.model(), test);
+    ObjectMapper om = new ObjectMapper();
+    ObjectNode results = om.createObjectNode();
+    ObjectNode arm = results.putArray("arms").addObject();
+    arm.put("arm", ckpt.checkpoint.getFileName().toString());
+    arm.setAll(org.evomoe.examples.pipeline.DemoPipeline.evalJson(r));
+    System.out.println(json ? om.writeValueAsString(arm) : ResultsTable.render(results));
+    return 0;
+  }
+}

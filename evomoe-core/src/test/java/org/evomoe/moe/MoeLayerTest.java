@@ -255,6 +255,34 @@ class MoeLayerTest {
   }
 
   @Test
+  void evolutionStageForwardWithTheSeedForcedPassesTheGradientCheck() {
+    // Stage II: every token to the seed (expert 0), router bypassed, only the seed trains.
+    MoeLayer moe = randomMoe(MoeConfig.of(6, 8, 4, 1, 0.01), DataType.DOUBLE, 14);
+    for (int e = 1; e < 4; e++) {
+      moe.experts().get(e).setTrainable(false);
+    }
+    moe.router().setTrainable(false);
+    moe.forceExpert(0);
+    INDArray x = normal(31, 7, 6);
+    Modality[] tags = Modality.all(7, Modality.IMAGE);
+    INDArray r = normal(32, 7, 6);
+    moe.forward(x, tags);
+    INDArray dx = moe.backward(r);
+    List<Target> targets = new ArrayList<>();
+    targets.add(new Target("input", x, dx));
+    for (Parameter p : moe.experts().get(0).parameters()) {
+      targets.add(Target.of(p));
+    }
+    GradientCheck.check(() -> GradientCheck.dot(moe.forward(x, tags), r), targets,
+        GradientCheck.Options.defaults()).assertPassed();
+    for (Parameter p : moe.parameters()) {
+      if (!p.name().contains("experts.0.")) {
+        assertFalse(p.hasGrad(), p.name() + " must not get a gradient in Stage II");
+      }
+    }
+  }
+
+  @Test
   void invalidConfigurationNamesTheBadValue() {
     assertMessage("topK", () -> MoeConfig.of(8, 16, 4, 5, 0.01));
     assertMessage("topK", () -> MoeConfig.of(8, 16, 4, 0, 0.01));

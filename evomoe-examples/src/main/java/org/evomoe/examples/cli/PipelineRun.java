@@ -33,6 +33,7 @@ final class PipelineRun {
     System.out.println();
     if (results.path("arms").size() > 0) {
       System.out.println(ResultsTable.render(results));
+      System.out.println(ResultsTable.renderDiagnostics(results));
     }
     System.out.println("results: " + json.toAbsolutePath());
     try {

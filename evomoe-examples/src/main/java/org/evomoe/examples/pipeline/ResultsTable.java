@@ -42,11 +42,58 @@ public final class ResultsTable {
 
   private static void row(StringBuilder sb, String label, List<JsonNode> arms,
       java.util.function.Function<JsonNode, JsonNode> get) {
-    sb.append(String.format(Locale.ROOT, "%-28s", label));
+    row(sb, label, arms, get, 28, 12);
+  }
+
+  private static void row(StringBuilder sb, String label, List<JsonNode> arms,
+      java.util.function.Function<JsonNode, JsonNode> get, int width, int col) {
+    sb.append(String.format(Locale.ROOT, "%-" + width + "s", label));
     for (JsonNode a : arms) {
       JsonNode v = get.apply(a);
-      sb.append(v.isNumber() ? String.format(Locale.ROOT, "%12.4f", v.asDouble()) : String.format("%12s", "-"));
+      sb.append(v.isNumber() ? String.format(Locale.ROOT, "%" + col + ".4f", v.asDouble())
+          : String.format("%" + col + "s", "-"));
     }
     sb.append('\n');
+  }
+
+  /**
+   * The routing diagnostics of the MoE arms, one row per measure and layer: image/text routing
+   * distance, token entropy, expert similarity, shuffle test and standalone experts.
+   */
+  public static String renderDiagnostics(JsonNode results) {
+    List<JsonNode> arms = new ArrayList<>();
+    results.get("arms").forEach(a -> {
+      if (a.has("diagnostics")) {
+        arms.add(a);
+      }
+    });
+    if (arms.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "%-40s", "diagnostic"));
+    for (JsonNode a : arms) {
+      sb.append(String.format(Locale.ROOT, "%14s", a.get("arm").asText()));
+    }
+    sb.append('\n');
+    int layers = arms.get(0).at("/diagnostics/similarity/layers").size();
+    for (int l = 0; l < layers; l++) {
+      final int i = l;
+      String layer = arms.get(0).at("/diagnostics/similarity/layers/" + l + "/layer").asText();
+      row(sb, "MoE layer " + layer + " image/text routing TV", arms,
+          a -> a.at("/diagnostics/routerLogits/separations/" + i + "/totalVariation"), 40, 14);
+      row(sb, "MoE layer " + layer + " token routing entropy (nats)", arms,
+          a -> a.at("/diagnostics/routing/layers/" + i + "/meanTokenEntropy"), 40, 14);
+      row(sb, "MoE layer " + layer + " expert cosine similarity", arms,
+          a -> a.at("/diagnostics/similarity/layers/" + i + "/meanOffDiagonal"), 40, 14);
+    }
+    row(sb, "shuffle test: routed average", arms, a -> a.at("/diagnostics/shuffle/baseline"), 40, 14);
+    row(sb, "shuffle test: shuffled average", arms, a -> a.at("/diagnostics/shuffle/shuffledMean"), 40, 14);
+    int experts = arms.get(0).at("/diagnostics/standalone/scores").size();
+    for (int e = 0; e < experts; e++) {
+      final int i = e;
+      row(sb, "standalone expert " + e + " average", arms, a -> a.at("/diagnostics/standalone/scores/" + i), 40, 14);
+    }
+    return sb.toString();
   }
 }

@@ -262,31 +262,7 @@ public final class MoeLayer implements Layer {
 
   /** y[t] = sum_j gate(t, j) * expertOut[e(t, j)][slot(t, j)]. */
   private INDArray combine(int t, DataType type) {
-    int d = config.dModel();
-    int k = plan.topK;
-    INDArray y = Nd4j.createUninitialized(type, t, d);
-    Buffers by = Buffers.of(y);
-    Buffers[] bo = buffersOf(expertOut);
-    Parallel.forRange(
-        t,
-        64,
-        (t0, t1) -> {
-          double[] acc = new double[d];
-          double[] row = new double[d];
-          for (int tok = t0; tok < t1; tok++) {
-            java.util.Arrays.fill(acc, 0);
-            for (int j = 0; j < k; j++) {
-              int a = tok * k + j;
-              bo[plan.expert[a]].read((long) plan.slot[a] * d, row, 0, d);
-              double g = plan.gate[a];
-              for (int i = 0; i < d; i++) {
-                acc[i] += g * row[i];
-              }
-            }
-            by.write((long) tok * d, acc, 0, d);
-          }
-        });
-    return y;
+    return sumPerToken(expertOut, plan.gate, t, type);
   }
 
   /**
@@ -333,7 +309,7 @@ public final class MoeLayer implements Layer {
           });
       dxe[e] = experts.get(e).backward(dye);
     }
-    INDArray dx = scatterAdd(dxe, t, dyc.dataType());
+    INDArray dx = sumPerToken(dxe, null, t, dyc.dataType());
     if (routed && t > 0) {
       INDArray dLogits = logitGradient(dGate, dyc.dataType());
       dx.addi(router.backward(dLogits));
@@ -341,13 +317,16 @@ public final class MoeLayer implements Layer {
     return dx;
   }
 
-  /** dx[t] = sum_j dxe[e(t, j)][slot(t, j)]. */
-  private INDArray scatterAdd(INDArray[] dxe, int t, DataType type) {
+  /**
+   * out[t] = sum_j w(t, j) * rows[e(t, j)][slot(t, j)]: the combine (w = gates) and the
+   * input-gradient scatter (w = null, i.e. 1). Parallel over tokens, so deterministic.
+   */
+  private INDArray sumPerToken(INDArray[] rows, double[] weights, int t, DataType type) {
     int d = config.dModel();
     int k = plan.topK;
-    INDArray dx = Nd4j.createUninitialized(type, t, d);
-    Buffers bdx = Buffers.of(dx);
-    Buffers[] b = buffersOf(dxe);
+    INDArray out = Nd4j.createUninitialized(type, t, d);
+    Buffers bout = Buffers.of(out);
+    Buffers[] b = buffersOf(rows);
     Parallel.forRange(
         t,
         64,
@@ -359,14 +338,15 @@ public final class MoeLayer implements Layer {
             for (int j = 0; j < k; j++) {
               int a = tok * k + j;
               b[plan.expert[a]].read((long) plan.slot[a] * d, row, 0, d);
+              double w = weights == null ? 1.0 : weights[a];
               for (int i = 0; i < d; i++) {
-                acc[i] += row[i];
+                acc[i] += w * row[i];
               }
             }
-            bdx.write((long) tok * d, acc, 0, d);
+            bout.write((long) tok * d, acc, 0, d);
           }
         });
-    return dx;
+    return out;
   }
 
   /**

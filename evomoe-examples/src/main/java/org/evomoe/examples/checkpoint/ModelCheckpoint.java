@@ -214,15 +214,9 @@ public final class ModelCheckpoint {
     }
   }
 
-  /** tokenizer.json through a temporary file (WordTokenizer owns the format), atomically. */
+  /** tokenizer.json (WordTokenizer owns the format and saves atomically). */
   private static void writeTokenizer(Path dir, WordTokenizer tokenizer) throws IOException {
-    Path tmp = Files.createTempFile(dir, "." + TOKENIZER_FILE + ".", ".part");
-    try {
-      tokenizer.save(tmp);
-      AtomicFiles.write(dir.resolve(TOKENIZER_FILE), out -> Files.copy(tmp, out));
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    tokenizer.save(dir.resolve(TOKENIZER_FILE));
   }
 
   private static WordTokenizer readTokenizer(Path file, ModelSpec spec) throws IOException {

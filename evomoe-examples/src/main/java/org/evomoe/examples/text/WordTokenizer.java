@@ -232,7 +232,8 @@ public final class WordTokenizer {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    JSON.writeValue(file.toFile(), root);
+    // Atomically: a failed save leaves a previous file intact.
+    org.evomoe.checkpoint.AtomicFiles.write(file, out -> JSON.writeValue(out, root));
   }
 
   /**

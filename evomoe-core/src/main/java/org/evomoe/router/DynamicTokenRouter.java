@@ -132,18 +132,8 @@ public final class DynamicTokenRouter implements Router {
     if (t == 0) {
       return Nd4j.createUninitialized(xc.dataType(), 0, config.numExperts());
     }
-    INDArray e = Nd4j.createUninitialized(xc.dataType(), t, config.embedDim());
-    for (Modality m : Modality.values()) {
-      if (g.count(m) == 0) {
-        continue;
-      }
-      INDArray em = hyper[m.ordinal()].forward(g.gather(xc, m), config.contraction());
-      if (g.isOnly(m)) {
-        e = em;
-      } else {
-        g.scatter(em, m, e);
-      }
-    }
+    INDArray e = g.map(xc, config.embedDim(),
+        (m, rows) -> hyper[m.ordinal()].forward(rows, config.contraction()));
     return phi.forward(e);
   }
 
@@ -162,19 +152,7 @@ public final class DynamicTokenRouter implements Router {
     }
     INDArray dl = dLogits.isView() || dLogits.ordering() != 'c' ? dLogits.dup('c') : dLogits;
     INDArray dE = phi.backward(dl);
-    INDArray dx = Nd4j.createUninitialized(dl.dataType(), t, config.dModel());
-    for (Modality m : Modality.values()) {
-      if (groups.count(m) == 0) {
-        continue;
-      }
-      INDArray dxm = hyper[m.ordinal()].backward(groups.gather(dE, m));
-      if (groups.isOnly(m)) {
-        dx = dxm;
-      } else {
-        groups.scatter(dxm, m, dx);
-      }
-    }
-    return dx;
+    return groups.map(dE, config.dModel(), (m, rows) -> hyper[m.ordinal()].backward(rows));
   }
 
   @Override

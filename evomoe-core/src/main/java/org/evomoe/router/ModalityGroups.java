@@ -123,4 +123,29 @@ public final class ModalityGroups {
               + java.util.Arrays.toString(a.shape()));
     }
   }
+
+  /**
+   * Applies {@code perModality} to each present modality's rows of {@code src} (gathered into one
+   * contiguous block) and scatters the results back in token order.
+   *
+   * @param src [T, *] rows in token order
+   * @param outCols width of each result block
+   * @param perModality (modality, its rows [n_m, *]) -> result [n_m, outCols]
+   * @return [T, outCols]
+   */
+  public INDArray map(INDArray src, int outCols,
+      java.util.function.BiFunction<Modality, INDArray, INDArray> perModality) {
+    INDArray out = org.nd4j.linalg.factory.Nd4j.createUninitialized(src.dataType(), tokens(), outCols);
+    for (Modality m : Modality.values()) {
+      if (count(m) == 0) {
+        continue;
+      }
+      INDArray block = perModality.apply(m, gather(src, m));
+      if (isOnly(m)) {
+        return block;
+      }
+      scatter(block, m, out);
+    }
+    return out;
+  }
 }

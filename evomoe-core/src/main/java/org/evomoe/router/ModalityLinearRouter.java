@@ -78,18 +78,7 @@ public final class ModalityLinearRouter implements Router {
     INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
     ModalityGroups g = ModalityGroups.of(modalities);
     int t = g.tokens();
-    INDArray logits = Nd4j.createUninitialized(xc.dataType(), t, numExperts);
-    for (Modality m : Modality.values()) {
-      if (g.count(m) == 0) {
-        continue;
-      }
-      INDArray lm = proj[m.ordinal()].forward(g.gather(xc, m));
-      if (g.isOnly(m)) {
-        logits = lm;
-      } else {
-        g.scatter(lm, m, logits);
-      }
-    }
+    INDArray logits = g.map(xc, numExperts, (m, rows) -> proj[m.ordinal()].forward(rows));
     this.groups = g;
     return logits;
   }
@@ -105,19 +94,7 @@ public final class ModalityLinearRouter implements Router {
     int t = groups.tokens();
     Shapes.requireShape("modality linear router logit gradient", dLogits, t, numExperts);
     INDArray dl = dLogits.isView() || dLogits.ordering() != 'c' ? dLogits.dup('c') : dLogits;
-    INDArray dx = Nd4j.createUninitialized(dl.dataType(), t, dModel);
-    for (Modality m : Modality.values()) {
-      if (groups.count(m) == 0) {
-        continue;
-      }
-      INDArray dxm = proj[m.ordinal()].backward(groups.gather(dl, m));
-      if (groups.isOnly(m)) {
-        dx = dxm;
-      } else {
-        groups.scatter(dxm, m, dx);
-      }
-    }
-    return dx;
+    return groups.map(dl, dModel, (m, rows) -> proj[m.ordinal()].backward(rows));
   }
 
   @Override

@@ -19,19 +19,8 @@ public record MoeSettings(
     double zLossWeight,
     RouterKind router) {
   public MoeSettings {
-    if (numExperts <= 0) {
-      throw new IllegalArgumentException("numExperts must be positive, got " + numExperts);
-    }
-    if (topK < 1 || topK > numExperts) {
-      throw new IllegalArgumentException(
-          "topK must be in [1, numExperts=" + numExperts + "], got " + topK);
-    }
-    if (!(auxLossWeight >= 0) || Double.isInfinite(auxLossWeight)) {
-      throw new IllegalArgumentException("auxLossWeight must be finite and >= 0, got " + auxLossWeight);
-    }
-    if (!(zLossWeight >= 0) || Double.isInfinite(zLossWeight)) {
-      throw new IllegalArgumentException("zLossWeight must be finite and >= 0, got " + zLossWeight);
-    }
+    // The core's MoeConfig validates the shared fields with the same messages (sizes are dummies).
+    new org.evomoe.moe.MoeConfig(1, 1, numExperts, topK, renormalize, auxLossWeight, zLossWeight);
     if (router == null) {
       throw new IllegalArgumentException("router kind must not be null");
     }

@@ -67,9 +67,9 @@ public record DemoSettings(
 
   public static DemoSettings defaults(boolean quick) {
     return quick
-        ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 16, 30, 150, 60, 60,
+        ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 150, 60, 60,
             3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160)
-        : new DemoSettings(false, 1, Path.of("runs/demo"), null, 16, 100, 700, 250, 250,
+        : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
             3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300);
   }
 

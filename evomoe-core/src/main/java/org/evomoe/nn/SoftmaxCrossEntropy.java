@@ -16,6 +16,7 @@ public final class SoftmaxCrossEntropy {
   private INDArray logits; // cached [T, V]
   private int[] targets; // cached [T]
   private int counted;
+  private double[] rowLogSumExp; // cached per row [T] for backward
 
   /**
    * @param logits [T, V]
@@ -49,6 +50,7 @@ public final class SoftmaxCrossEntropy {
     this.targets = targets.clone();
     this.counted = n;
     double[] perRow = new double[rows];
+    double[] lseRows = new double[rows];
     Buffers bl = Buffers.of(l);
     Parallel.forRange(
         rows,
@@ -60,9 +62,11 @@ public final class SoftmaxCrossEntropy {
               continue;
             }
             bl.read((long) r * v, row, 0, v);
-            perRow[r] = logSumExp(row) - row[targets[r]];
+            lseRows[r] = logSumExp(row);
+            perRow[r] = lseRows[r] - row[targets[r]];
           }
         });
+    this.rowLogSumExp = lseRows;
     double sum = 0;
     for (double d : perRow) {
       sum += d;
@@ -82,6 +86,7 @@ public final class SoftmaxCrossEntropy {
     double scale = 1.0 / counted;
     Buffers bl = Buffers.of(logits);
     Buffers bd = Buffers.of(d);
+    double[] lseRows = rowLogSumExp;
     Parallel.forRange(
         rows,
         8,
@@ -92,7 +97,7 @@ public final class SoftmaxCrossEntropy {
               continue;
             }
             bl.read((long) r * v, row, 0, v);
-            double lse = logSumExp(row);
+            double lse = lseRows[r]; // from forward: no second pass for the maximum and sum
             for (int i = 0; i < v; i++) {
               row[i] = Math.exp(row[i] - lse) * scale;
             }

@@ -97,6 +97,33 @@ class PipelineEndToEndTest {
     assertTrue(e.get("pope").has("all"));
     capture("generate", "--checkpoint", ckpt, "--prompt", "what is at the top left ?",
         "--image-index", "0", "--max-tokens", "4", "--threads", "1");
+    // A picture file: a PNG of another size is scaled to the canvas; the same canvas written as a
+    // 56 x 56 PNG scores exactly like the data set's canvas (8-bit pixels round-trip exactly).
+    org.evomoe.examples.data.instruct.InstructionSample sample =
+        org.evomoe.examples.data.instruct.InstructionDataGenerator.generate(
+                org.evomoe.examples.data.FashionMnist.load(null),
+                org.evomoe.examples.data.instruct.InstructionConfig.defaults(1)).test().stream()
+            .filter(org.evomoe.examples.data.instruct.InstructionSample::hasImage).toList().get(2);
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(56, 56,
+        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    float[] px = sample.pixels();
+    for (int i = 0; i < px.length; i++) {
+      img.getRaster().setSample(i % 56, i / 56, 0, Math.round(px[i] * 255));
+    }
+    Path png = models.resolve("canvas.png");
+    javax.imageio.ImageIO.write(img, "png", png.toFile());
+    String fromPng = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
+        "--image", png.toString(), "--json", "--threads", "1");
+    JsonNode p = new ObjectMapper().readTree(fromPng.substring(fromPng.indexOf('{')));
+    assertEquals(j.get("totalLogprob").asDouble(), p.get("totalLogprob").asDouble(), 1e-5);
+    java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(100, 80,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    Path bigPng = models.resolve("big.png");
+    javax.imageio.ImageIO.write(big, "png", bigPng.toFile());
+    capture("generate", "--checkpoint", ckpt, "--prompt", "what is at the top left ?",
+        "--image", bigPng.toString(), "--max-tokens", "2", "--threads", "1");
+    assertEquals(1, Main.commandLine().execute("generate", "--checkpoint", ckpt, "--prompt", "x",
+        "--image", models.resolve("missing.png").toString()));
     assertEquals(1, Main.commandLine().execute("score", "--checkpoint", models.resolve("missing").toString(),
         "--prompt", "x"));
   }

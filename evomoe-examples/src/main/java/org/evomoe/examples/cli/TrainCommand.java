@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
-import org.evomoe.tensor.Threads;
+import org.evomoe.examples.study.Arm;
+import org.evomoe.examples.study.RunOptions;
+import org.evomoe.examples.study.StudyPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,7 +24,7 @@ import picocli.CommandLine.Option;
  * <pre>{@code
  * {
  *   "quick": false,                       // start from the quick or the full demo defaults
- *   "arms": ["evomoe"],                   // any of dense, moe-llava, evomoe; [] stops after Stage I
+ *   "arms": ["evomoe"],                   // any arm of evomoe study; [] stops after Stage I
  *   "settings": { "stage2Steps": 400, "seed": 3, "out": "runs/evomoe-400" }  // DemoSettings fields
  * }
  * }</pre>
@@ -42,8 +44,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (overrides settings.out).")
   Path out;
 
-  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
-  Integer threads;
+  @Mixin RunFlags run;
 
   @Override
   public Integer call() throws Exception {
@@ -68,10 +69,18 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
     boolean quick = root.path("quick").asBoolean(false);
-    List<String> arms = new ArrayList<>(DemoPipeline.ARMS);
+    List<Arm> arms = new ArrayList<>(Arm.DEMO);
     if (root.has("arms")) {
+      if (!root.get("arms").isArray()) {
+        throw new IllegalArgumentException("config " + config + ": arms must be a list of arm names");
+      }
       arms.clear();
-      root.get("arms").forEach(a -> arms.add(a.asText()));
+      for (JsonNode a : root.get("arms")) {
+        if (!a.isTextual()) {
+          throw new IllegalArgumentException("config " + config + ": arms must be a list of arm names, got " + a);
+        }
+        arms.add(Arm.of(a.textValue()));
+      }
     }
     ObjectNode settings = om.valueToTree(DemoSettings.defaults(quick));
     if (root.has("settings")) {
@@ -95,8 +104,8 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       s = s.withOut(out);
     }
-    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
-    PipelineRun.execute(s, arms, "train --config " + config);
+    RunOptions o = run.apply();
+    PipelineRun.execute(new StudyPlan("train", s, arms), o, "train --config " + config);
     return 0;
   }
 

@@ -82,6 +82,7 @@ final class ResumableStages {
           double loss = t.step();
           int done = t.nextStep();
           listener.onStep(cell, ps.config().name(), done - 1, loss);
+          listener.afterStep(cell, ps.config().name(), model);
           if (done % every == 0 || done == steps) {
             save(model, t, i);
           }

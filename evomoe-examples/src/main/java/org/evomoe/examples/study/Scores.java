@@ -26,16 +26,33 @@ public record Scores(Map<String, TaskAccuracy> tasks, Map<String, PopeMetrics> p
     return new Scores(t, p, r.average());
   }
 
-  /** Means over seeds (counts: the first seed's; every seed scores the same number). */
+  /** The tasks scored in any of the evaluations, in first-seen order. */
+  static List<String> taskNames(List<Scores> seeds) {
+    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    seeds.forEach(x -> names.addAll(x.tasks.keySet()));
+    return List.copyOf(names);
+  }
+
+  /**
+   * Means over seeds; a task's mean is over the seeds whose evaluation holds it, its total the
+   * first such seed's count.
+   */
   static Scores mean(List<Scores> seeds) {
     Scores first = seeds.get(0);
     Map<String, TaskAccuracy> t = new LinkedHashMap<>();
-    for (Map.Entry<String, TaskAccuracy> e : first.tasks.entrySet()) {
+    for (String name : taskNames(seeds)) {
       double s = 0;
+      int n = 0;
+      int total = -1;
       for (Scores x : seeds) {
-        s += x.tasks.get(e.getKey()).accuracy();
+        TaskAccuracy a = x.tasks.get(name);
+        if (a != null) {
+          s += a.accuracy();
+          n++;
+          total = total < 0 ? a.total() : total;
+        }
       }
-      t.put(e.getKey(), new TaskAccuracy(s / seeds.size(), -1, e.getValue().total()));
+      t.put(name, new TaskAccuracy(s / n, -1, total));
     }
     Map<String, PopeMetrics> p = new LinkedHashMap<>();
     for (String probe : first.pope.keySet()) {

@@ -215,12 +215,20 @@ public final class StudyRunner {
   }
 
   private StepListener listener() {
-    return (cell, stage, step, loss) -> {
-      if (failed.get()) {
-        throw new CancellationException("another cell failed");
+    return new StepListener() {
+      @Override
+      public void onStep(String cell, String stage, int step, double loss) {
+        if (failed.get()) {
+          throw new CancellationException("another cell failed");
+        }
+        extra.onStep(cell, stage, step, loss);
+        progress.onStep(cell, stage, step, loss);
       }
-      extra.onStep(cell, stage, step, loss);
-      progress.onStep(cell, stage, step, loss);
+
+      @Override
+      public void afterStep(String cell, String stage, VisionLanguageModel model) {
+        extra.afterStep(cell, stage, model);
+      }
     };
   }
 

@@ -50,12 +50,16 @@ final class StudySummaries {
     }
     boolean paired = baseline != null && arm != Arm.BASELINE;
     Map<String, TaskSummary> tasks = new LinkedHashMap<>();
-    for (Map.Entry<String, TaskAccuracy> e : first.scores().tasks().entrySet()) {
-      String t = e.getKey();
+    for (String t : Scores.taskNames(cells.stream().map(CellResult::scores).toList())) {
+      // Seeds whose evaluation sample holds the task (all of them unless a subset is scored);
+      // the baseline of a seed scores the same samples, so pairs stay aligned.
+      List<CellResult> with = cells.stream().filter(c -> c.scores().tasks().containsKey(t)).toList();
+      List<CellResult> baseWith = !paired ? null
+          : baseline.stream().filter(c -> c.scores().tasks().containsKey(t)).toList();
       ToDoubleFunction<CellResult> f = c -> c.scores().tasks().get(t).accuracy();
-      Summary stats = Statistics.summarize(values(cells, f));
-      tasks.put(t, new TaskSummary(stats.mean(), e.getValue().total(), stats,
-          paired ? Statistics.paired(values(cells, f), values(baseline, f)) : null));
+      Summary stats = Statistics.summarize(values(with, f));
+      tasks.put(t, new TaskSummary(stats.mean(), with.get(0).scores().tasks().get(t).total(), stats,
+          paired ? Statistics.paired(values(with, f), values(baseWith, f)) : null));
     }
     ToDoubleFunction<CellResult> avg = c -> c.scores().average();
     Summary averageStats = Statistics.summarize(values(cells, avg));

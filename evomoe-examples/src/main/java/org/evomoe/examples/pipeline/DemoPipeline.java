@@ -84,6 +84,7 @@ public final class DemoPipeline {
   private final Evaluator evaluator;
   private final List<InstructionSample> captions;
   private final List<InstructionSample> evalSamples;
+  private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
 
   /** The pipeline of {@code settings.seed()}. */
@@ -93,6 +94,7 @@ public final class DemoPipeline {
     this.data = InstructionDataGenerator.generate(fm, InstructionConfig.defaults(settings.seed()));
     List<InstructionSample> all = new ArrayList<>(data.train());
     all.addAll(data.test());
+    all.addAll(data.testHeldOut());
     this.tokenizer = WordTokenizer.build(all);
     this.visionConfig = new VisionConfig(56, 56, settings.patch(), settings.dVision(), 1, 2,
         2 * settings.dVision(), 1e-5);
@@ -104,8 +106,11 @@ public final class DemoPipeline {
         InstructionBatcher.requiredLength(tokenizer, p, all), DataType.FLOAT);
     this.evaluator = new Evaluator(batcher, tokenizer, EVAL_BATCH);
     this.captions = Evaluator.ofTasks(data.train(), InstructionTask.CAPTION);
-    this.evalSamples = subset(data.test(), settings.evalSamples(), settings.seed());
-    this.diagSamples = subset(data.test(), settings.diagnosticSamples(), settings.seed() + 1);
+    List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
+    this.evalSamples = pick(data.test(), evalIndices);
+    this.evalHeldOut = pick(data.testHeldOut(), evalIndices);
+    this.diagSamples = pick(data.test(),
+        subset(data.test().size(), settings.diagnosticSamples(), settings.seed() + 1));
   }
 
   public DemoSettings settings() {
@@ -167,9 +172,12 @@ public final class DemoPipeline {
     return (i, micro) -> ModelSteps.trainStep(model, batcher.batch(batch(pool, offset + i)));
   }
 
-  /** Scores a model on the seed's evaluation samples. */
+  /**
+   * Scores a model on the seed's evaluation samples, in their training wordings and in the
+   * held-out wordings of the same questions.
+   */
   public EvalResult evaluate(VisionLanguageModel m) {
-    return evaluator.evaluate(m, evalSamples);
+    return evaluator.evaluate(m, evalSamples, evalHeldOut);
   }
 
   /**
@@ -219,12 +227,24 @@ public final class DemoPipeline {
     }
   }
 
-  private static List<InstructionSample> subset(List<InstructionSample> all, int n, long seed) {
-    if (n <= 0 || n >= all.size()) {
-      return all;
+  /** Indices of n of size items (a seeded shuffle), or all indices in order when n is 0 or >= size. */
+  private static List<Integer> subset(int size, int n, long seed) {
+    List<Integer> idx = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      idx.add(i);
     }
-    List<InstructionSample> copy = new ArrayList<>(all);
-    java.util.Collections.shuffle(copy, new java.util.Random(seed));
-    return List.copyOf(copy.subList(0, n));
+    if (n <= 0 || n >= size) {
+      return idx;
+    }
+    java.util.Collections.shuffle(idx, new java.util.Random(seed));
+    return List.copyOf(idx.subList(0, n));
+  }
+
+  private static List<InstructionSample> pick(List<InstructionSample> all, List<Integer> indices) {
+    List<InstructionSample> out = new ArrayList<>(indices.size());
+    for (int i : indices) {
+      out.add(all.get(i));
+    }
+    return List.copyOf(out);
   }
 }

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param averageVsBaseline paired difference of the average to the baseline (null: see {@link
  *     TaskSummary#vsBaseline})
  * @param pope POPE metrics per probe set, means over seeds
+ * @param heldOut the same statistics on the held-out wordings of the prompts (null when not
+ *     measured)
  * @param diagnostics the first seed's routing diagnostics (empty for the dense arm)
  */
 public record ArmSummary(
@@ -34,4 +36,5 @@ public record ArmSummary(
     Summary averageStats,
     PairedDifference averageVsBaseline,
     Map<String, PopeMetrics> pope,
+    ScoreSummary heldOut,
     Map<String, JsonNode> diagnostics) {}

@@ -1,29 +1,47 @@
 package org.evomoe.examples.study;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.evomoe.examples.pipeline.EvalResult;
+import org.evomoe.examples.pipeline.PopeScore;
+import org.evomoe.examples.pipeline.TaskScore;
 
 /**
  * One evaluation of one model: accuracy per task (in task order), POPE per probe set and the
- * average of the task accuracies.
+ * average of the task accuracies, on the training wordings of the prompts; {@code heldOut} holds
+ * the same scores on held-out wordings of the same questions (null when not measured, and always
+ * null inside {@code heldOut}).
  */
-public record Scores(Map<String, TaskAccuracy> tasks, Map<String, PopeMetrics> pope, double average) {
+public record Scores(
+    Map<String, TaskAccuracy> tasks,
+    Map<String, PopeMetrics> pope,
+    double average,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Scores heldOut) {
   public Scores {
     tasks = new LinkedHashMap<>(tasks);
     pope = new LinkedHashMap<>(pope);
+    if (heldOut != null && heldOut.heldOut != null) {
+      throw new IllegalArgumentException("held-out scores cannot nest");
+    }
   }
 
   /** The scores of an evaluation. */
   public static Scores of(EvalResult r) {
+    Scores held = r.hasHeldOut() ? of(r.heldOutTasks(), r.heldOutPope(), r.heldOutAverage(), null) : null;
+    return of(r.tasks(), r.pope(), r.average(), held);
+  }
+
+  private static Scores of(Map<String, TaskScore> tasks, Map<String, PopeScore> pope,
+      double average, Scores heldOut) {
     Map<String, TaskAccuracy> t = new LinkedHashMap<>();
-    r.tasks().forEach((name, s) -> t.put(name, new TaskAccuracy(s.accuracy(), s.correct(), s.total())));
+    tasks.forEach((name, s) -> t.put(name, new TaskAccuracy(s.accuracy(), s.correct(), s.total())));
     Map<String, PopeMetrics> p = new LinkedHashMap<>();
-    r.pope().forEach((name, s) -> p.put(name, new PopeMetrics(s.accuracy(), s.precision(),
+    pope.forEach((name, s) -> p.put(name, new PopeMetrics(s.accuracy(), s.precision(),
         s.recall(), s.f1(), s.yesRatio(), s.total())));
-    return new Scores(t, p, r.average());
+    return new Scores(t, p, average, heldOut);
   }
 
   /** The tasks scored in any of the evaluations, in first-seen order. */
@@ -64,6 +82,8 @@ public record Scores(Map<String, TaskAccuracy> tasks, Map<String, PopeMetrics> p
     for (Scores x : seeds) {
       avg += x.average;
     }
-    return new Scores(t, p, avg / seeds.size());
+    Scores held = first.heldOut == null ? null
+        : mean(seeds.stream().map(Scores::heldOut).toList());
+    return new Scores(t, p, avg / seeds.size(), held);
   }
 }

@@ -49,29 +49,42 @@ final class StudySummaries {
       }
     }
     boolean paired = baseline != null && arm != Arm.BASELINE;
-    Map<String, TaskSummary> tasks = new LinkedHashMap<>();
-    for (String t : Scores.taskNames(cells.stream().map(CellResult::scores).toList())) {
-      // Seeds whose evaluation sample holds the task (all of them unless a subset is scored);
-      // the baseline of a seed scores the same samples, so pairs stay aligned.
-      List<CellResult> with = cells.stream().filter(c -> c.scores().tasks().containsKey(t)).toList();
-      List<CellResult> baseWith = !paired ? null
-          : baseline.stream().filter(c -> c.scores().tasks().containsKey(t)).toList();
-      ToDoubleFunction<CellResult> f = c -> c.scores().tasks().get(t).accuracy();
-      Summary stats = Statistics.summarize(values(with, f));
-      tasks.put(t, new TaskSummary(stats.mean(), with.get(0).scores().tasks().get(t).total(), stats,
-          paired ? Statistics.paired(values(with, f), values(baseWith, f)) : null));
-    }
-    ToDoubleFunction<CellResult> avg = c -> c.scores().average();
-    Summary averageStats = Statistics.summarize(values(cells, avg));
-    Map<String, PopeMetrics> pope = Scores.mean(cells.stream().map(CellResult::scores).toList()).pope();
+    List<Scores> own = cells.stream().map(CellResult::scores).toList();
+    List<Scores> base = paired ? baseline.stream().map(CellResult::scores).toList() : null;
+    ScoreSummary in = scores(own, base);
+    ScoreSummary held = first.scores().heldOut() == null ? null
+        : scores(own.stream().map(Scores::heldOut).toList(),
+            base == null ? null : base.stream().map(Scores::heldOut).toList());
     return new ArmSummary(arm.armName(), first.family(), first.evolution(), first.routing(),
-        first.trainableParameters(), first.postStage1Steps(), first.postStage1Sequences(), tasks,
-        averageStats.mean(), averageStats,
-        paired ? Statistics.paired(values(cells, avg), values(baseline, avg)) : null, pope,
+        first.trainableParameters(), first.postStage1Steps(), first.postStage1Sequences(),
+        in.tasks(), in.average(), in.averageStats(), in.averageVsBaseline(), in.pope(), held,
         first.diagnostics());
   }
 
-  private static double[] values(List<CellResult> cells, ToDoubleFunction<CellResult> f) {
+  /** Statistics of one prompt set over seeds; {@code base}: the baseline's, or null. */
+  static ScoreSummary scores(List<Scores> own, List<Scores> base) {
+    Map<String, TaskSummary> tasks = new LinkedHashMap<>();
+    for (String t : Scores.taskNames(own)) {
+      // Seeds whose evaluation sample holds the task (all of them unless a subset is scored);
+      // the baseline of a seed scores the same samples, so pairs stay aligned.
+      List<Scores> with = own.stream().filter(c -> c.tasks().containsKey(t)).toList();
+      ToDoubleFunction<Scores> f = c -> c.tasks().get(t).accuracy();
+      Summary stats = Statistics.summarize(values(with, f));
+      PairedDifference d = null;
+      if (base != null) {
+        List<Scores> baseWith = base.stream().filter(c -> c.tasks().containsKey(t)).toList();
+        d = Statistics.paired(values(with, f), values(baseWith, f));
+      }
+      tasks.put(t, new TaskSummary(stats.mean(), with.get(0).tasks().get(t).total(), stats, d));
+    }
+    ToDoubleFunction<Scores> avg = Scores::average;
+    Summary averageStats = Statistics.summarize(values(own, avg));
+    return new ScoreSummary(tasks, averageStats.mean(), averageStats,
+        base == null ? null : Statistics.paired(values(own, avg), values(base, avg)),
+        Scores.mean(own).pope());
+  }
+
+  private static <T> double[] values(List<T> cells, ToDoubleFunction<T> f) {
     double[] v = new double[cells.size()];
     for (int i = 0; i < v.length; i++) {
       v[i] = f.applyAsDouble(cells.get(i));

@@ -17,19 +17,20 @@ public final class StudyTable {
     sb.append(String.format(Locale.ROOT, "%d seed%s %s; 95%% confidence intervals (Student t)%s%n",
         n, n == 1 ? "" : "s", r.seeds(), r.baseline() == null ? ""
             : "; differences paired by seed against " + r.baseline()));
-    sb.append(String.format(Locale.ROOT, "%-26s %-30s %10s %-24s %-26s %s%n", "arm", "routing",
-        "trainable", "average [95% CI]", "vs baseline [95% CI]", "wins/losses/ties"));
+    sb.append(String.format(Locale.ROOT, "%-26s %-28s %10s  %s%n", "arm", "routing", "trainable",
+        "average [95% CI] / vs baseline [95% CI] wins/losses/ties"));
     for (ArmSummary a : r.arms()) {
-      PairedDifference d = a.averageVsBaseline();
-      sb.append(String.format(Locale.ROOT, "%-26s %-30s %10d %-24s %-26s %s%n", a.arm(),
-          routing(a.routing()), a.trainableParameters(), interval(a.averageStats().mean(),
-              a.averageStats().ciLow(), a.averageStats().ciHigh()),
-          d == null ? "-" : signed(d.mean(), d.ciLow(), d.ciHigh()),
-          d == null ? "-" : d.wins() + "/" + d.losses() + "/" + d.ties()));
+      sb.append(String.format(Locale.ROOT, "%-26s %-28s %10d  in-template %s%n", a.arm(),
+          routing(a.routing()), a.trainableParameters(),
+          line(a.averageStats(), a.averageVsBaseline())));
+      if (a.heldOut() != null) {
+        sb.append(String.format(Locale.ROOT, "%-26s %-28s %10s  held-out    %s%n", "", "", "",
+            line(a.heldOut().averageStats(), a.heldOut().averageVsBaseline())));
+      }
     }
     if (r.baseline() != null && !r.arms().isEmpty()) {
-      sb.append(String.format(Locale.ROOT, "%nper task, paired difference to %s (mean [95%% CI]):%n",
-          r.baseline()));
+      sb.append(String.format(Locale.ROOT,
+          "%nper task (in-template), paired difference to %s (mean [95%% CI]):%n", r.baseline()));
       for (ArmSummary a : r.arms()) {
         if (a.averageVsBaseline() == null) {
           continue;
@@ -43,6 +44,12 @@ public final class StudyTable {
       }
     }
     return sb.toString();
+  }
+
+  private static String line(Summary s, PairedDifference d) {
+    return interval(s.mean(), s.ciLow(), s.ciHigh()) + (d == null ? ""
+        : " / " + signed(d.mean(), d.ciLow(), d.ciHigh()) + " " + d.wins() + "/" + d.losses() + "/"
+            + d.ties());
   }
 
   private static String routing(ArmRouting r) {

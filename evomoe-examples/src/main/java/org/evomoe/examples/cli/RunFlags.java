@@ -22,6 +22,9 @@ final class RunFlags {
 
   /** Applies --threads and returns the run options. */
   RunOptions apply() {
+    if (threads != null && (threads < 1 || threads > 1024)) {
+      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
+    }
     RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
     Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
     return o;

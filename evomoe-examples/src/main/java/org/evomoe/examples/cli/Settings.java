@@ -1,6 +1,5 @@
 package org.evomoe.examples.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.evomoe.examples.pipeline.DemoSettings;
 
@@ -9,7 +8,7 @@ final class Settings {
   private Settings() {}
 
   static DemoSettings common(DemoSettings s, long seed, Integer seeds, Path out, Path data,
-      int[] steps) {
+      int[] steps) throws java.io.IOException {
     s = s.withSeed(seed);
     if (seeds != null) {
       s = s.withSeeds(seeds);
@@ -18,9 +17,7 @@ final class Settings {
       s = s.withOut(out);
     }
     if (data != null) {
-      if (!Files.isDirectory(data)) {
-        throw new IllegalArgumentException("--data " + data + " is not a folder");
-      }
+      org.evomoe.examples.checkpoint.FileKinds.requireDirectory(data, "--data");
       s = s.withDataDir(data);
     }
     if (steps != null) {

@@ -1,10 +1,6 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,7 +21,7 @@ import picocli.CommandLine.Option;
  * {
  *   "quick": false,                       // start from the quick or the full demo defaults
  *   "arms": ["evomoe"],                   // any arm of evomoe study; [] stops after Stage I
- *   "settings": { "stage2Steps": 400, "seed": 3, "out": "runs/evomoe-400" }  // DemoSettings fields
+ *   "settings": { "stage2Steps": 400, "seed": 3, "seeds": 2, "out": "runs/evomoe-400" }  // DemoSettings fields
  * }
  * }</pre>
  */
@@ -48,65 +44,43 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isRegularFile(config)) {
-      throw new IllegalArgumentException("--config " + config + " is not a file");
-    }
-    ObjectMapper om = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    JsonNode root;
-    try {
-      root = om.readTree(config.toFile());
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException("config " + config + " is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("config " + config + " must be a JSON object");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!List.of("quick", "arms", "settings").contains(f)) {
-        throw new IllegalArgumentException("config " + config + ": unknown field '" + f
-            + "' (expected quick, arms, settings)");
+    String where = "--config " + config;
+    TrainConfig tc = StrictJson.bind(StrictJson.readObject(config, "--config"), TrainConfig.class,
+        where, "");
+    List<String> names = Arm.DEMO.stream().map(Arm::armName).toList();
+    List<String> all = java.util.Arrays.stream(Arm.values()).map(Arm::armName).toList();
+    List<Arm> arms = new ArrayList<>();
+    for (String a : tc.arms() == null ? names : tc.arms()) {
+      if (!all.contains(a)) {
+        throw new IllegalArgumentException(where + ": unknown arm '" + a + "'"
+            + StrictJson.suggestion(a, all));
       }
+      arms.add(Arm.of(a));
     }
-    boolean quick = root.path("quick").asBoolean(false);
-    List<Arm> arms = new ArrayList<>(Arm.DEMO);
-    if (root.has("arms")) {
-      if (!root.get("arms").isArray()) {
-        throw new IllegalArgumentException("config " + config + ": arms must be a list of arm names");
-      }
-      arms.clear();
-      for (JsonNode a : root.get("arms")) {
-        if (!a.isTextual()) {
-          throw new IllegalArgumentException("config " + config + ": arms must be a list of arm names, got " + a);
-        }
-        arms.add(Arm.of(a.textValue()));
-      }
-    }
-    ObjectNode settings = om.valueToTree(DemoSettings.defaults(quick));
-    if (root.has("settings")) {
-      if (!root.get("settings").isObject()) {
-        throw new IllegalArgumentException("config " + config + ": settings must be an object");
-      }
-      root.get("settings").fields().forEachRemaining(e -> {
-        if (!settings.has(e.getKey())) {
-          throw new IllegalArgumentException("config " + config + ": unknown setting '" + e.getKey()
-              + "', expected one of " + iterable(settings.fieldNames()));
-        }
-        settings.set(e.getKey(), e.getValue());
-      });
-    }
-    DemoSettings s;
-    try {
-      s = om.treeToValue(settings, DemoSettings.class);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException("config " + config + ": " + e.getOriginalMessage());
-    }
+    DemoSettings s = settings(tc, where);
     if (out != null) {
       s = s.withOut(out);
     }
     RunOptions o = run.apply();
     PipelineRun.execute(new StudyPlan("train", s, arms), o, "train --config " + config);
     return 0;
+  }
+
+  /** The demo defaults with the file's settings over them, bound and validated strictly. */
+  static DemoSettings settings(TrainConfig tc, String where) {
+    ObjectNode merged = StrictJson.MAPPER.valueToTree(DemoSettings.defaults(tc.isQuick()));
+    if (tc.settings() != null) {
+      List<String> known = iterable(merged.fieldNames());
+      for (Iterator<String> it = tc.settings().fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        if (!merged.has(name)) {
+          throw new IllegalArgumentException(where + ": unknown setting 'settings." + name + "'"
+              + StrictJson.suggestion(name, known));
+        }
+        merged.set(name, tc.settings().get(name));
+      }
+    }
+    return StrictJson.bind(merged, DemoSettings.class, where, "settings.");
   }
 
   private static List<String> iterable(Iterator<String> it) {

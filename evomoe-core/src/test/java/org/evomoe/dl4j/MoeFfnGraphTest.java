@@ -56,7 +56,8 @@ class MoeFfnGraphTest {
   }
 
   private static ComputationGraphConfiguration graph(IUpdater updater) {
-    DtrConfig dtr = new DtrConfig(D, 3, 2, 4, 5, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
+    // Small sizes: DL4J's graph gradient check has no subset mode, so it visits every parameter.
+    DtrConfig dtr = new DtrConfig(D, 3, 1, 2, 3, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
     return new NeuralNetConfiguration.Builder()
         .seed(21).dataType(DataType.DOUBLE).updater(updater)
         .graphBuilder()
@@ -64,7 +65,7 @@ class MoeFfnGraphTest {
         .setInputTypes(InputType.feedForward(N_IN), InputType.feedForward(1))
         .addLayer("embed", new DenseLayer.Builder().nIn(N_IN).nOut(D).activation(Activation.TANH).build(), "tokens")
         .addLayer("moe", new MoeFfnLayer.Builder()
-            .moe(new MoeConfig(D, 8, 3, 2, true, 0.3, 0.05)).dtr(dtr).modalityInput(true).build(),
+            .moe(new MoeConfig(D, 4, 3, 2, true, 0.3, 0.05)).dtr(dtr).modalityInput(true).build(),
             "embed", "modality")
         .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nIn(D).nOut(CLASSES).activation(Activation.SOFTMAX).build(), "moe")
@@ -89,7 +90,7 @@ class MoeFfnGraphTest {
     assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
         .net(g).inputs(new INDArray[] {x, modalities(9)}).labels(new INDArray[] {y})
         .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
-        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).subset(true).maxPerParam(8)));
+        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY)));
   }
 
   @Test

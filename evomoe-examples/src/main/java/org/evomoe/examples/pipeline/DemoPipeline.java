@@ -80,6 +80,8 @@ public final class DemoPipeline {
   private final InstructionBatcher batcher;
   private final Evaluator evaluator;
   private final List<InstructionSample> captions;
+  private final List<InstructionSample> trainPool;
+  private final ValidationLoss validation; // null when settings.validationSamples() is 0
   private final List<InstructionSample> evalSamples;
   private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
@@ -101,7 +103,16 @@ public final class DemoPipeline {
     this.batcher = new InstructionBatcher(tokenizer, p,
         InstructionBatcher.requiredLength(tokenizer, p, all), DataType.FLOAT);
     this.evaluator = new Evaluator(batcher, tokenizer, 64);
-    this.captions = Evaluator.ofTasks(data.train(), InstructionTask.CAPTION);
+    // Validation: the last validationSamples of the (shuffled) training split, never trained on.
+    int nTrain = data.train().size() - settings.validationSamples();
+    if (nTrain < settings.batchSize()) {
+      throw new IllegalArgumentException("validationSamples " + settings.validationSamples()
+          + " leaves " + nTrain + " of " + data.train().size() + " training samples");
+    }
+    this.trainPool = data.train().subList(0, nTrain);
+    this.validation = settings.validationSamples() == 0 ? null
+        : new ValidationLoss(batcher, data.train().subList(nTrain, data.train().size()), 64);
+    this.captions = Evaluator.ofTasks(trainPool, InstructionTask.CAPTION);
     List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
     this.evalSamples = pick(data.test(), evalIndices);
     this.evalHeldOut = pick(data.testHeldOut(), evalIndices);
@@ -119,6 +130,16 @@ public final class DemoPipeline {
 
   public InstructionBatcher batcher() {
     return batcher;
+  }
+
+  /** The training samples the stages draw from (the training split less the validation samples). */
+  public List<InstructionSample> trainPool() {
+    return trainPool;
+  }
+
+  /** The validation loss of the held-out training samples, or null when validation is off. */
+  public ValidationLoss validation() {
+    return validation;
   }
 
   /** A model with the demo's sizes; the same seed gives the same vision encoder and initial weights. */
@@ -154,7 +175,8 @@ public final class DemoPipeline {
     results.set("settings", JSON.valueToTree(s.withOut(s.out().toAbsolutePath())));
     ObjectNode dataNode = results.putObject("data");
     dataNode.put("source", s.dataDir() == null ? "embedded subset" : s.dataDir().toString());
-    dataNode.put("train", data.train().size());
+    dataNode.put("train", trainPool.size());
+    dataNode.put("validation", validation == null ? 0 : validation.size());
     dataNode.put("test", data.test().size());
     dataNode.put("evaluated", evalSamples.size());
     dataNode.put("vocabulary", tokenizer.vocabularySize());
@@ -166,7 +188,7 @@ public final class DemoPipeline {
     if (s.alignSteps() > 0) {
       stage(stages, "shared", base, Stages.alignment(optim(s.alignSteps(), s.lr())), captions, 1);
     }
-    stage(stages, "shared", base, Stages.warmup(optim(s.stage1Steps(), s.lr())), data.train(), 2);
+    stage(stages, "shared", base, Stages.warmup(optim(s.stage1Steps(), s.lr())), trainPool, 2);
     Map<String, INDArray> stage1 = snapshot(base);
     EvalResult stage1Eval = evaluator.evaluate(base, evalSamples, evalHeldOut);
     results.set("stage1", evalJson(stage1Eval));
@@ -183,7 +205,7 @@ public final class DemoPipeline {
         case "dense" -> {
           m = newModel(baseConfig.moe());
           load(m, stage1);
-          stage(stages, arm, m, Stages.denseContinued(optim(budget, s.lrAfter())), data.train(), 3);
+          stage(stages, arm, m, Stages.denseContinued(optim(budget, s.lrAfter())), trainPool, 3);
         }
         case "moe-llava" -> {
           m = newModel(MoeSettings.moeLlava(s.experts()));
@@ -191,14 +213,14 @@ public final class DemoPipeline {
           for (MoeLayer moe : m.moeLayers()) {
             Upcycling.copyExpertIntoOthers(moe, 0);
           }
-          stage(stages, arm, m, Stages.moeLlava(optim(budget, s.lrAfter())), data.train(), 4);
+          stage(stages, arm, m, Stages.moeLlava(optim(budget, s.lrAfter())), trainPool, 4);
         }
         case "evomoe" -> {
           m = newModel(new MoeSettings(s.experts(), 1, false, 0.001, 0.0, RouterKind.DTR));
           load(m, stage1);
           stage(stages, arm, m, Stages.evolution(optim(s.stage2Steps(), s.lrAfter()),
-              EvolutionConfig.paperDefaults(s.experts(), s.seed())), data.train(), 5);
-          stage(stages, arm, m, Stages.dtr(optim(s.stage3Steps(), s.lrAfter())), data.train(), 6);
+              EvolutionConfig.paperDefaults(s.experts(), s.seed())), trainPool, 5);
+          stage(stages, arm, m, Stages.dtr(optim(s.stage3Steps(), s.lrAfter())), trainPool, 6);
         }
         default -> throw new IllegalStateException(arm);
       }
@@ -238,7 +260,8 @@ public final class DemoPipeline {
     this.modelSaver = saver;
   }
 
-  private OptimSettings optim(int steps, double lr) {
+  /** The optimisation of every stage: AdamW, 3% warm-up, cosine to 10% of the peak, no decay, clip 1. */
+  public static OptimSettings optim(int steps, double lr) {
     return new OptimSettings(steps, 1, lr, 0.03, 0.1, 0.0, 1.0);
   }
 
@@ -247,7 +270,25 @@ public final class DemoPipeline {
     ProgressBar bar = new ProgressBar(arm.equals("shared") ? stage.name() : arm + "/" + stage.name(),
         stage.optim().steps());
     MicroBatchStep step = (i, micro) -> ModelSteps.trainStep(m, batcher.batch(sample(pool, salt, i)));
-    StageResult r = StageRunner.run(m, stage, step, (i, total, loss, lr) -> bar.update(i + 1, loss));
+    List<Integer> valSteps = new ArrayList<>();
+    List<Double> valLosses = new ArrayList<>();
+    StageResult r;
+    if (validation == null) {
+      r = StageRunner.run(m, stage, step, (i, total, loss, lr) -> bar.update(i + 1, loss));
+    } else {
+      // The stage's routing and freezing apply from construction, so step 0 is measured as trained.
+      try (org.evomoe.tuning.StageTrainer t = new org.evomoe.tuning.StageTrainer(m, stage, step)) {
+        valSteps.add(0);
+        valLosses.add(validation.measure(m));
+        r = t.runToEnd((i, total, loss, lr) -> {
+          bar.update(i + 1, loss);
+          if ((i + 1) % s.validationEvery() == 0 || i + 1 == total) {
+            valSteps.add(i + 1);
+            valLosses.add(validation.measure(m));
+          }
+        });
+      }
+    }
     ObjectNode n = stages.addObject();
     n.put("arm", arm);
     n.put("stage", r.name());
@@ -257,6 +298,12 @@ public final class DemoPipeline {
     n.put("trainedParameters", r.trainedParameters());
     n.put("frozenParameters", r.frozenParameters());
     n.set("losses", JSON.valueToTree(r.losses()));
+    if (validation != null) {
+      ObjectNode v = n.putObject("validation");
+      v.put("samples", validation.size());
+      v.set("steps", JSON.valueToTree(valSteps));
+      v.set("losses", JSON.valueToTree(valLosses));
+    }
   }
 
   /** The batch of step i: a function of (seed, stage, step) only, so runs are reproducible. */

@@ -27,6 +27,10 @@ import java.nio.file.Path;
  * @param patch vision patch size (the 56 x 56 canvas gives (56 / patch)^2 image tokens)
  * @param evalSamples test samples scored per arm (0: all)
  * @param diagnosticSamples test samples used for the routing diagnostics and metric re-runs
+ * @param validationSamples training samples held out of training for the validation loss curve
+ *     (0: no validation)
+ * @param validationEvery steps between two validation-loss measurements in every stage (also
+ *     measured before the first and after the last step)
  */
 public record DemoSettings(
     boolean quick,
@@ -49,7 +53,9 @@ public record DemoSettings(
     int dVision,
     int patch,
     int evalSamples,
-    int diagnosticSamples) {
+    int diagnosticSamples,
+    int validationSamples,
+    int validationEvery) {
   public DemoSettings {
     if (batchSize < 1 || alignSteps < 0 || stage1Steps < 1 || stage2Steps < 1 || stage3Steps < 1) {
       throw new IllegalArgumentException("batch size and stage steps must be positive (alignment >= 0)");
@@ -63,37 +69,41 @@ public record DemoSettings(
     if (56 % patch != 0) {
       throw new IllegalArgumentException("patch must divide 56, got " + patch);
     }
+    if (validationSamples < 0 || validationEvery < 1) {
+      throw new IllegalArgumentException("validationSamples must be >= 0 and validationEvery >= 1,"
+          + " got " + validationSamples + ", " + validationEvery);
+    }
   }
 
   public static DemoSettings defaults(boolean quick) {
     return quick
         ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 150, 60, 60,
-            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160)
+            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 256, 25)
         : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
-            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300);
+            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 256, 50);
   }
 
   public DemoSettings withOut(Path dir) {
     return new DemoSettings(quick, seed, dir, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery);
   }
 
   public DemoSettings withSeed(long s) {
     return new DemoSettings(quick, s, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery);
   }
 
   public DemoSettings withDataDir(Path dir) {
     return new DemoSettings(quick, seed, out, dir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery);
   }
 
   public DemoSettings withSteps(int align, int s1, int s2, int s3) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, align, s1, s2, s3, lr, lrAfter,
         dModel, layers, heads, kvHeads, ffnHidden, experts, dVision, patch, evalSamples,
-        diagnosticSamples);
+        diagnosticSamples, validationSamples, validationEvery);
   }
 }

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.diagnostics.ExpertSimilarity;
@@ -24,8 +23,10 @@ import org.evomoe.examples.model.NextTokenTargets;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.examples.pipeline.EvalResult;
+import org.evomoe.examples.study.ArmRecipe;
+import org.evomoe.tuning.StageConfig;
 import org.evomoe.examples.pipeline.InstructionBatch;
-import org.evomoe.examples.pipeline.ModelSteps;
 import org.evomoe.examples.pipeline.ValidationLoss;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.nn.SoftmaxCrossEntropy;
@@ -33,7 +34,6 @@ import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tensor.Threads;
-import org.evomoe.tuning.MicroBatchStep;
 import org.evomoe.tuning.StageResult;
 import org.evomoe.tuning.StageTrainer;
 import org.evomoe.tuning.Stages;
@@ -109,20 +109,23 @@ public final class RegimeSweep implements Callable<Integer> {
     if (val == null) {
       throw new IllegalArgumentException("the sweep needs validationSamples > 0");
     }
-    VisionLanguageModel[] captured = new VisionLanguageModel[1];
-    p.saveModelsWith((name, m) -> {
-      if (name.equals("stage1")) {
-        captured[0] = m;
-      }
-    });
     ObjectNode result = JSON.createObjectNode();
     result.set("config", JSON.valueToTree(c));
-    ObjectNode stage1 = p.run(List.of());
-    result.set("stage1", stage1);
-    VisionLanguageModel m = captured[0];
+    result.set("settings", JSON.valueToTree(s));
+    VisionLanguageModel m = p.newModel(p.baseMoe());
+    ArrayNode stage1 = result.putArray("stages");
+    if (s.alignSteps() > 0) {
+      train(stage1.addObject(), m, p, Stages.alignment(ArmRecipe.optim(s.alignSteps(), s.lr())),
+          DemoPipeline.Pool.CAPTIONS);
+    }
+    train(stage1.addObject(), m, p, Stages.warmup(ArmRecipe.optim(s.stage1Steps(), s.lr())),
+        DemoPipeline.Pool.STAGE1);
+    EvalResult e = p.evaluate(m);
+    result.put("stage1Average", e.average());
+    result.put("stage1HeldOutAverage", e.heldOutAverage());
     Map<String, double[]> weights = snapshot(m);
     double[][] before = val.perSample(m);
-    System.out.println(line("stage1", stage1));
+    System.out.println(line("stage1", result));
 
     ArrayNode variants = result.putArray("stage2");
     for (Variant v : c.stage2()) {
@@ -130,29 +133,8 @@ public final class RegimeSweep implements Callable<Integer> {
       ObjectNode n = variants.addObject();
       n.put("lr", v.lr());
       n.put("steps", v.steps());
-      List<Integer> steps = new ArrayList<>();
-      List<Double> losses = new ArrayList<>();
-      MicroBatchStep step = (i, micro) -> ModelSteps.trainStep(m,
-          p.batcher().batch(sample(p.trainPool(), s.seed(), s.batchSize(), i)));
-      StageResult r;
-      try (StageTrainer t = new StageTrainer(m, Stages.evolution(DemoPipeline.optim(v.steps(), v.lr()),
-          EvolutionConfig.paperDefaults(s.experts(), s.seed())), step)) {
-        steps.add(0);
-        losses.add(val.measure(m));
-        r = t.runToEnd((i, total, loss, lr) -> {
-          if ((i + 1) % s.validationEvery() == 0 || i + 1 == total) {
-            steps.add(i + 1);
-            losses.add(val.measure(m));
-          }
-        });
-      }
-      n.put("seconds", r.seconds());
-      n.set("trainLosses", JSON.valueToTree(r.losses()));
-      n.put("trainLossFirst20", mean(r.losses(), 0, 20));
-      n.put("trainLossLast20", mean(r.losses(), r.losses().length - 20, r.losses().length));
-      ObjectNode vn = n.putObject("validation");
-      vn.set("steps", JSON.valueToTree(steps));
-      vn.set("losses", JSON.valueToTree(losses));
+      train(n, m, p, Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
+          EvolutionConfig.paperDefaults(s.experts(), s.seed())), DemoPipeline.Pool.ARMS);
       double[][] after = val.perSample(m);
       double[] change = pairedChange(before, after);
       n.put("validationChange", change[0]);
@@ -163,6 +145,34 @@ public final class RegimeSweep implements Callable<Integer> {
     }
     AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
     return 0;
+  }
+
+  /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */
+  private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
+      DemoPipeline.Pool pool) {
+    ValidationLoss val = p.validation();
+    int every = p.settings().validationEvery();
+    List<Integer> steps = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    StageResult r;
+    try (StageTrainer t = new StageTrainer(m, stage, p.steps(m, pool, 0))) {
+      steps.add(0);
+      losses.add(val.measure(m));
+      r = t.runToEnd((i, total, loss, lr) -> {
+        if ((i + 1) % every == 0 || i + 1 == total) {
+          steps.add(i + 1);
+          losses.add(val.measure(m));
+        }
+      });
+    }
+    n.put("stage", r.name());
+    n.put("seconds", r.seconds());
+    n.set("trainLosses", JSON.valueToTree(r.losses()));
+    n.put("trainLossFirst20", mean(r.losses(), 0, 20));
+    n.put("trainLossLast20", mean(r.losses(), r.losses().length - 20, r.losses().length));
+    ObjectNode vn = n.putObject("validation");
+    vn.set("steps", JSON.valueToTree(steps));
+    vn.set("losses", JSON.valueToTree(losses));
   }
 
   /** Token-weighted change after - before and its standard error over samples (paired). */
@@ -300,17 +310,6 @@ public final class RegimeSweep implements Callable<Integer> {
     return out;
   }
 
-  /** The batch of Stage II step i (the pipeline's salt 5 for Stage II). */
-  private static List<InstructionSample> sample(List<InstructionSample> pool, long seed, int size,
-      int step) {
-    SplittableRandom rng = new SplittableRandom(seed * 1_000_003L + 5 * 100_003L + step);
-    List<InstructionSample> b = new ArrayList<>(size);
-    for (int i = 0; i < size; i++) {
-      b.add(pool.get(rng.nextInt(pool.size())));
-    }
-    return b;
-  }
-
   private static Map<String, double[]> snapshot(VisionLanguageModel m) {
     Map<String, double[]> w = new HashMap<>();
     for (Parameter q : m.parameters()) {
@@ -343,7 +342,7 @@ public final class RegimeSweep implements Callable<Integer> {
             .append(String.format(Locale.ROOT, " (%.1f s); ", st.get("seconds").asDouble()));
       }
       sb.append(String.format(Locale.ROOT, "stage1 average %.3f, held-out %.3f",
-          n.at("/stage1/average").asDouble(), n.at("/stage1/heldOut/average").asDouble()));
+          n.get("stage1Average").asDouble(), n.get("stage1HeldOutAverage").asDouble()));
     } else {
       sb.append("val ").append(n.at("/validation/losses"))
           .append(String.format(Locale.ROOT, " change %.4f +- %.4f; train %.4f -> %.4f; ",

@@ -22,7 +22,7 @@ import org.evomoe.tuning.Stages;
  * j} of that budget on batch {@code j} whatever the arm: the evolved arms' Stage III continues the
  * order where their Stage II stopped.
  */
-final class ArmRecipe {
+public final class ArmRecipe {
   /** Upcycled family: MoE-LLaVA's Stage III, top-2 renormalised, alpha 0.01. */
   static final StageRouting UPCYCLED_ROUTING = new StageRouting(false, 2, true, 0.01, 0.0);
   /** Evolved family: EvoMoE's Stage III, top-1, alpha 0.001. */
@@ -31,7 +31,7 @@ final class ArmRecipe {
   private ArmRecipe() {}
 
   /** The settings' optimiser: AdamW, cosine with 3% warm-up to 10% of the peak, no decay, clip 1. */
-  static OptimSettings optim(int steps, double lr) {
+  public static OptimSettings optim(int steps, double lr) {
     return new OptimSettings(steps, 1, lr, 0.03, 0.1, 0.0, 1.0);
   }
 

@@ -164,6 +164,15 @@ class StudyRunnerTest {
         (cell, stage, step, loss) -> rerun.incrementAndGet());
     assertTrue(rerun.get() < total, "finished cells and checkpointed steps are not redone: " + rerun.get());
     assertEquals(numbers(reference), numbers(resumed));
+    // Validation curves (every step here) survive the kills: the resumed run's equal the reference.
+    for (SeedResult seed : resumed.perSeed()) {
+      for (CellResult c : seed.arms()) {
+        for (StageRecord st : c.stages()) {
+          assertEquals(st.steps() + 1, st.validation().steps().length, c.arm() + "/" + st.stage());
+          assertEquals(0, st.validation().steps()[0]);
+        }
+      }
+    }
     try (Stream<Path> files = Files.walk(out)) {
       assertFalse(files.anyMatch(p -> p.getFileName().toString().equals("checkpoints")),
           "finished cells drop their checkpoints");

@@ -29,12 +29,12 @@ import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.MultiModalProjector;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.Upcycling;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.StepWorkspace;
@@ -56,10 +56,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li><b>dense</b>: continued dense training;
- *   <li><b>moe-llava</b>: experts = copies of the Stage I FFN, linear router, top-2, experts and
- *       router train, alpha = 0.01;
- *   <li><b>evomoe</b>: Stage II expert evolution, then Stage III DTR router training, top-1,
- *       alpha = 0.001.
+ *   <li><b>moe-llava</b>: experts = copies of the Stage I FFN, {@link RoutingConfig#moeLlava()}
+ *       (linear router, top-2 renormalised, alpha = 0.01), experts and router train;
+ *   <li><b>evomoe</b>: Stage II expert evolution, then Stage III router training with {@link
+ *       RoutingConfig#evoMoe()} (DTR, top-1, alpha = 0.001).
  * </ol>
  *
  * Each arm is scored on the test split, the two MoE arms get the routing diagnostics, and
@@ -162,6 +162,7 @@ public final class DemoPipeline {
       stage(stages, "shared", base, Stages.alignment(optim(s.alignSteps(), s.lr())), captions, 1);
     }
     stage(stages, "shared", base, Stages.warmup(optim(s.stage1Steps(), s.lr())), data.train(), 2);
+    seedOnly(base); // stages restore the layers' routing: the Stage I model is evaluated dense
     Map<String, INDArray> stage1 = snapshot(base);
     EvalResult stage1Eval = evaluator.evaluate(base, evalSamples);
     results.set("stage1", evalJson(stage1Eval));
@@ -179,6 +180,7 @@ public final class DemoPipeline {
           m = newModel(baseConfig.moe());
           load(m, stage1);
           stage(stages, arm, m, Stages.denseContinued(optim(budget, s.lrAfter())), data.train(), 3);
+          seedOnly(m);
         }
         case "moe-llava" -> {
           m = newModel(MoeSettings.moeLlava(s.experts()));
@@ -186,14 +188,16 @@ public final class DemoPipeline {
           for (MoeLayer moe : m.moeLayers()) {
             Upcycling.copyExpertIntoOthers(moe, 0);
           }
-          stage(stages, arm, m, Stages.moeLlava(optim(budget, s.lrAfter())), data.train(), 4);
+          stage(stages, arm, m, Stages.moeLlava(optim(budget, s.lrAfter()))
+              .requiring(RoutingConfig.moeLlava()), data.train(), 4);
         }
         case "evomoe" -> {
-          m = newModel(new MoeSettings(s.experts(), 1, false, 0.001, 0.0, RouterKind.DTR));
+          m = newModel(MoeSettings.evoMoe(s.experts()));
           load(m, stage1);
           stage(stages, arm, m, Stages.evolution(optim(s.stage2Steps(), s.lrAfter()),
               EvolutionConfig.paperDefaults(s.experts(), s.seed())), data.train(), 5);
-          stage(stages, arm, m, Stages.dtr(optim(s.stage3Steps(), s.lrAfter())), data.train(), 6);
+          stage(stages, arm, m, Stages.dtr(optim(s.stage3Steps(), s.lrAfter()))
+              .requiring(RoutingConfig.evoMoe()), data.train(), 6);
         }
         default -> throw new IllegalStateException(arm);
       }
@@ -209,6 +213,13 @@ public final class DemoPipeline {
     }
     results.put("seconds", (System.nanoTime() - t0) / 1e9);
     return results;
+  }
+
+  /** Runs every MoE layer as its seed expert (the dense model of Stage I and the dense arm). */
+  private static void seedOnly(VisionLanguageModel m) {
+    for (MoeLayer moe : m.moeLayers()) {
+      moe.forceExpert(0);
+    }
   }
 
   /** Hook: saves a trained model under out/models/NAME (set by {@link #saveModelsWith}). */

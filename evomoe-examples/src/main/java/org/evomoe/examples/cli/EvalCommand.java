@@ -9,6 +9,7 @@ import org.evomoe.examples.checkpoint.LoadedModel;
 import org.evomoe.examples.data.FashionMnist;
 import org.evomoe.examples.data.instruct.InstructionConfig;
 import org.evomoe.examples.data.instruct.InstructionDataGenerator;
+import org.evomoe.examples.data.instruct.InstructionDataset;
 import org.evomoe.examples.data.instruct.InstructionSample;
 import org.evomoe.examples.pipeline.EvalResult;
 import org.evomoe.examples.pipeline.Evaluator;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "Score a model checkpoint on the test split: per-task accuracy and POPE metrics.")
+    description = "Score a model checkpoint on the test split: per-task accuracy and POPE metrics,"
+        + " in-template and with held-out prompt wordings.")
 public final class EvalCommand implements Callable<Integer> {
   @Mixin CheckpointOptions ckpt;
 
@@ -39,12 +41,16 @@ public final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LoadedModel lm = ckpt.load();
-    List<InstructionSample> test =
-        InstructionDataGenerator.generate(FashionMnist.load(data), InstructionConfig.defaults(dataSeed)).test();
+    InstructionDataset generated =
+        InstructionDataGenerator.generate(FashionMnist.load(data), InstructionConfig.defaults(dataSeed));
+    List<InstructionSample> test = generated.test();
+    List<InstructionSample> both = new java.util.ArrayList<>(test);
+    both.addAll(generated.testHeldOut());
     int p = lm.model().vision().tokensPerImage();
     InstructionBatcher batcher = new InstructionBatcher(lm.tokenizer(), p,
-        InstructionBatcher.requiredLength(lm.tokenizer(), p, test), DataType.FLOAT);
-    EvalResult r = new Evaluator(batcher, lm.tokenizer(), 64).evaluate(lm.model(), test);
+        InstructionBatcher.requiredLength(lm.tokenizer(), p, both), DataType.FLOAT);
+    EvalResult r = new Evaluator(batcher, lm.tokenizer(), 64)
+        .evaluate(lm.model(), test, generated.testHeldOut());
     ObjectMapper om = new ObjectMapper();
     ObjectNode results = om.createObjectNode();
     ObjectNode arm = results.putArray("arms").addObject();

@@ -81,6 +81,7 @@ public final class DemoPipeline {
   private final Evaluator evaluator;
   private final List<InstructionSample> captions;
   private final List<InstructionSample> evalSamples;
+  private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
 
   public DemoPipeline(DemoSettings settings) throws IOException {
@@ -89,6 +90,7 @@ public final class DemoPipeline {
     this.data = InstructionDataGenerator.generate(fm, InstructionConfig.defaults(settings.seed()));
     List<InstructionSample> all = new ArrayList<>(data.train());
     all.addAll(data.test());
+    all.addAll(data.testHeldOut());
     this.tokenizer = WordTokenizer.build(all);
     this.visionConfig = new VisionConfig(56, 56, settings.patch(), settings.dVision(), 1, 2,
         2 * settings.dVision(), 1e-5);
@@ -100,8 +102,11 @@ public final class DemoPipeline {
         InstructionBatcher.requiredLength(tokenizer, p, all), DataType.FLOAT);
     this.evaluator = new Evaluator(batcher, tokenizer, 64);
     this.captions = Evaluator.ofTasks(data.train(), InstructionTask.CAPTION);
-    this.evalSamples = subset(data.test(), settings.evalSamples(), settings.seed());
-    this.diagSamples = subset(data.test(), settings.diagnosticSamples(), settings.seed() + 1);
+    List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
+    this.evalSamples = pick(data.test(), evalIndices);
+    this.evalHeldOut = pick(data.testHeldOut(), evalIndices);
+    this.diagSamples = pick(data.test(),
+        subset(data.test().size(), settings.diagnosticSamples(), settings.seed() + 1));
   }
 
   public WordTokenizer tokenizer() {
@@ -164,7 +169,7 @@ public final class DemoPipeline {
     stage(stages, "shared", base, Stages.warmup(optim(s.stage1Steps(), s.lr())), data.train(), 2);
     seedOnly(base); // stages restore the layers' routing: the Stage I model is evaluated dense
     Map<String, INDArray> stage1 = snapshot(base);
-    EvalResult stage1Eval = evaluator.evaluate(base, evalSamples);
+    EvalResult stage1Eval = evaluator.evaluate(base, evalSamples, evalHeldOut);
     results.set("stage1", evalJson(stage1Eval));
 
     ArrayNode arms = results.putArray("arms");
@@ -203,9 +208,11 @@ public final class DemoPipeline {
       }
       ObjectNode a = arms.addObject();
       a.put("arm", arm);
-      EvalResult r = evaluator.evaluate(m, evalSamples);
+      EvalResult r = evaluator.evaluate(m, evalSamples, evalHeldOut);
       a.setAll(evalJson(r));
-      LOG.info("{}: average accuracy {}", arm, String.format(java.util.Locale.ROOT, "%.4f", r.average()));
+      LOG.info("{}: average accuracy {} in-template, {} held-out", arm,
+          String.format(java.util.Locale.ROOT, "%.4f", r.average()),
+          String.format(java.util.Locale.ROOT, "%.4f", r.heldOutAverage()));
       if (!arm.equals("dense")) {
         a.set("diagnostics", diagnostics(m));
       }
@@ -302,18 +309,30 @@ public final class DemoPipeline {
     }
   }
 
-  /** The JSON of one evaluation: tasks, pope, average. */
+  /**
+   * The JSON of one evaluation: tasks, pope, average (in-template), and when measured {@code
+   * heldOut} with the same three fields for the held-out wordings.
+   */
   public static ObjectNode evalJson(EvalResult r) {
+    ObjectNode n = scoresJson(r.tasks(), r.pope(), r.average());
+    if (r.hasHeldOut()) {
+      n.set("heldOut", scoresJson(r.heldOutTasks(), r.heldOutPope(), r.heldOutAverage()));
+    }
+    return n;
+  }
+
+  private static ObjectNode scoresJson(Map<String, TaskScore> taskScores,
+      Map<String, PopeScore> popeScores, double average) {
     ObjectNode n = JSON.createObjectNode();
     ObjectNode tasks = n.putObject("tasks");
-    r.tasks().forEach((name, t) -> {
+    taskScores.forEach((name, t) -> {
       ObjectNode o = tasks.putObject(name);
       o.put("accuracy", t.accuracy());
       o.put("correct", t.correct());
       o.put("total", t.total());
     });
     ObjectNode pope = n.putObject("pope");
-    r.pope().forEach((name, p) -> {
+    popeScores.forEach((name, p) -> {
       ObjectNode o = pope.putObject(name);
       o.put("accuracy", p.accuracy());
       o.put("precision", p.precision());
@@ -322,7 +341,7 @@ public final class DemoPipeline {
       o.put("yesRatio", p.yesRatio());
       o.put("total", p.total());
     });
-    n.put("average", r.average());
+    n.put("average", average);
     return n;
   }
 
@@ -344,12 +363,24 @@ public final class DemoPipeline {
     }
   }
 
-  private static List<InstructionSample> subset(List<InstructionSample> all, int n, long seed) {
-    if (n <= 0 || n >= all.size()) {
-      return all;
+  /** Indices of n of size items (a seeded shuffle), or all indices in order when n is 0 or >= size. */
+  private static List<Integer> subset(int size, int n, long seed) {
+    List<Integer> idx = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      idx.add(i);
     }
-    List<InstructionSample> copy = new ArrayList<>(all);
-    java.util.Collections.shuffle(copy, new java.util.Random(seed));
-    return List.copyOf(copy.subList(0, n));
+    if (n <= 0 || n >= size) {
+      return idx;
+    }
+    java.util.Collections.shuffle(idx, new java.util.Random(seed));
+    return List.copyOf(idx.subList(0, n));
+  }
+
+  private static List<InstructionSample> pick(List<InstructionSample> all, List<Integer> indices) {
+    List<InstructionSample> out = new ArrayList<>(indices.size());
+    for (int i : indices) {
+      out.add(all.get(i));
+    }
+    return List.copyOf(out);
   }
 }

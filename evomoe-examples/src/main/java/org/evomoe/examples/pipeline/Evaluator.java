@@ -13,7 +13,10 @@ import org.evomoe.tensor.StepWorkspace;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Scores a model on instruction samples: per-task accuracy and POPE metrics. */
+/**
+ * Scores a model on instruction samples: per-task accuracy and POPE metrics, on the in-template
+ * test prompts and, when given, on their held-out rewordings.
+ */
 public final class Evaluator {
   private final InstructionBatcher batcher;
   private final int batchSize;
@@ -25,8 +28,31 @@ public final class Evaluator {
     this.yes = tokenizer.id("yes");
   }
 
-  /** Scores every sample (in order, in batches of the configured size). */
+  /** Scores every sample (in order, in batches of the configured size); in-template only. */
   public EvalResult evaluate(VisionLanguageModel model, List<InstructionSample> samples) {
+    Scores in = score(model, samples);
+    return new EvalResult(in.tasks(), in.pope());
+  }
+
+  /**
+   * Scores the in-template test samples and their held-out rewordings.
+   *
+   * @param samples test samples worded with training templates
+   * @param heldOut the same questions worded with held-out templates (any order, any subset)
+   */
+  public EvalResult evaluate(VisionLanguageModel model, List<InstructionSample> samples,
+      List<InstructionSample> heldOut) {
+    if (heldOut.isEmpty()) {
+      throw new IllegalArgumentException("no held-out samples; use evaluate(model, samples)");
+    }
+    Scores in = score(model, samples);
+    Scores out = score(model, heldOut);
+    return new EvalResult(in.tasks(), in.pope(), out.tasks(), out.pope());
+  }
+
+  private record Scores(Map<String, TaskScore> tasks, Map<String, PopeScore> pope) {}
+
+  private Scores score(VisionLanguageModel model, List<InstructionSample> samples) {
     Map<String, int[]> tasks = new LinkedHashMap<>(); // name -> {correct, total}
     for (InstructionTask t : InstructionTask.values()) {
       tasks.put(t.taskName(), new int[2]);
@@ -73,7 +99,7 @@ public final class Evaluator {
         scores.put(e.getKey(), new TaskScore(e.getKey(), e.getValue()[0], e.getValue()[1]));
       }
     }
-    return new EvalResult(scores, pope);
+    return new Scores(scores, pope);
   }
 
   /** The samples of the given tasks. */

@@ -37,6 +37,12 @@ public final class ResultsTable {
       }
     }
     row(sb, "average", arms, a -> a.path("average"));
+    if (arms.stream().anyMatch(a -> a.has("heldOut"))) {
+      for (String t : tasks) {
+        row(sb, "held-out " + t, arms, a -> a.path("heldOut").path("tasks").path(t).path("accuracy"));
+      }
+      row(sb, "held-out average", arms, a -> a.path("heldOut").path("average"));
+    }
     return sb.toString();
   }
 

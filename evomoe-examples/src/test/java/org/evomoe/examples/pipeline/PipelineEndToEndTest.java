@@ -46,6 +46,12 @@ class PipelineEndToEndTest {
         total += t.get("total").asInt();
       }
       assertEquals(48, total, "every evaluated sample is scored once");
+      int heldOut = 0;
+      for (JsonNode t : a.at("/heldOut/tasks")) {
+        heldOut += t.get("total").asInt();
+      }
+      assertEquals(48, heldOut, "every evaluated sample is scored once more in its held-out wording");
+      assertTrue(a.at("/heldOut/average").isNumber());
       assertTrue(a.get("pope").has("adversarial"));
       assertTrue(a.get("average").isNumber());
       if (!a.get("arm").asText().equals("dense")) {
@@ -95,6 +101,7 @@ class PipelineEndToEndTest {
     JsonNode e = new ObjectMapper().readTree(eval.substring(eval.indexOf('{')));
     assertEquals("evomoe", e.get("arm").asText());
     assertTrue(e.get("pope").has("all"));
+    assertTrue(e.at("/heldOut/pope").has("all"));
     capture("generate", "--checkpoint", ckpt, "--prompt", "what is at the top left ?",
         "--image-index", "0", "--max-tokens", "4", "--threads", "1");
     // A picture file: a PNG of another size is scaled to the canvas; the same canvas written as a

@@ -83,6 +83,7 @@ class WordTokenizerTest {
     WordTokenizer t = WordTokenizer.build(data.train());
     List<InstructionSample> all = new ArrayList<>(data.train());
     all.addAll(data.test());
+    all.addAll(data.testHeldOut()); // held-out wordings reuse training words only
     for (InstructionSample s : all) {
       for (String text : List.of(s.prompt(), s.answer())) {
         int[] ids = t.encode(text);
@@ -98,6 +99,7 @@ class WordTokenizerTest {
       assertTrue(t.contains(w), w);
     }
     assertEquals(t.tokens(), WordTokenizer.build(data.train()).tokens());
+    assertEquals(t.tokens(), WordTokenizer.build(all).tokens());
   }
 
   @Test

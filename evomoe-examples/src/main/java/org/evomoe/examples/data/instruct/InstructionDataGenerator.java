@@ -25,6 +25,12 @@ import org.evomoe.examples.data.ItemCategory;
  * questions, test canvases, test questions, text-only samples, shuffles; so equal inputs give
  * equal data.
  *
+ * <p>Wording ({@link PromptTemplates}): each training question and each test question is worded
+ * with one of its task's training templates; each test question is worded a second time with one
+ * of its task's held-out templates ({@link InstructionDataset#testHeldOut()}, in the order of the
+ * test split). Templates are drawn uniformly by two generators of their own (seeded from the
+ * seed), so the questions themselves do not depend on the templates.
+ *
  * <p>Answers: position -> class word or {@code nothing}; counting -> {@code zero..four}; POPE and
  * membership -> {@code yes} / {@code no}; caption -> the classes in reading order of their first
  * item, each with its count ("a bag" or "two bags"), joined as "x .", "x and y .", "x , y and z
@@ -36,6 +42,8 @@ public final class InstructionDataGenerator {
   private static final String[] NUMBER_WORDS = {"zero", "one", "two", "three", "four"};
   private static final int POPULAR_TOP_K = 3;
   private static final int MAX_ADVERSARIAL_ATTEMPTS = 10_000;
+  /** Seeds of the wording generators: seed * this + 1 (training templates), + 2 (held-out). */
+  private static final long WORDING_MULTIPLIER = 0x9E3779B97F4A7C15L;
 
   /** Share of counting questions about one class, about a category, and about all items. */
   private static final double COUNT_CLASS_SHARE = 0.6;
@@ -54,19 +62,46 @@ public final class InstructionDataGenerator {
     SplitCanvases trainCanvases = SplitCanvases.draw(trainSampler, config.train(), rng);
     Map<FashionMnistClass, Integer> trainCounts = trainCanvases.itemCounts();
     List<FashionMnistClass> ranking = InstructionDataset.popularityRanking(trainCounts);
-    List<InstructionSample> train = new ArrayList<>(config.train().total());
-    trainCanvases.addImageSamples(train, ranking, rng);
+    List<Question> train = new ArrayList<>(config.train().total());
+    trainCanvases.addImageQuestions(train, ranking, rng);
 
     SplitCanvases testCanvases = SplitCanvases.draw(testSampler, config.test(), rng);
-    List<InstructionSample> test = new ArrayList<>(config.test().total());
-    testCanvases.addImageSamples(test, ranking, rng);
+    List<Question> test = new ArrayList<>(config.test().total());
+    testCanvases.addImageQuestions(test, ranking, rng);
 
     addTextOnly(train, config.train().textOnly(), rng);
     addTextOnly(test, config.test().textOnly(), rng);
     Collections.shuffle(train, rng);
     Collections.shuffle(test, rng);
-    return new InstructionDataset(train, test, trainCounts);
+
+    // Wording: own generators, so the questions above do not depend on the templates.
+    Random wording = new Random(config.seed() * WORDING_MULTIPLIER + 1);
+    Random heldOutWording = new Random(config.seed() * WORDING_MULTIPLIER + 2);
+    return new InstructionDataset(
+        render(train, false, wording),
+        render(test, false, wording),
+        render(test, true, heldOutWording),
+        trainCounts);
   }
+
+  /** Renders each question with a template of its task drawn uniformly from the chosen set. */
+  private static List<InstructionSample> render(List<Question> questions, boolean heldOut,
+      Random rng) {
+    List<InstructionSample> out = new ArrayList<>(questions.size());
+    for (Question q : questions) {
+      List<String> templates =
+          heldOut ? PromptTemplates.heldOut(q.task()) : PromptTemplates.training(q.task());
+      String template = templates.get(rng.nextInt(templates.size()));
+      out.add(new InstructionSample(q.task(), q.canvas(), PromptTemplates.render(template, q.slots()),
+          q.answer(), q.probe()));
+    }
+    return out;
+  }
+
+  /** A question before its wording: the task, the canvas, the slot values and the answer. */
+  private record Question(
+      InstructionTask task, Canvas canvas, Map<String, String> slots, String answer,
+      PopeProbe probe) {}
 
   /** The canvases of one split, drawn before any question so frequencies are known. */
   private record SplitCanvases(
@@ -108,8 +143,7 @@ public final class InstructionDataGenerator {
       return counts;
     }
 
-    void addImageSamples(
-        List<InstructionSample> out, List<FashionMnistClass> ranking, Random rng) {
+    void addImageQuestions(List<Question> out, List<FashionMnistClass> ranking, Random rng) {
       for (Canvas canvas : position) {
         out.add(positionQuestion(canvas, rng));
       }
@@ -122,9 +156,7 @@ public final class InstructionDataGenerator {
         }
       }
       for (Canvas canvas : captions) {
-        out.add(
-            new InstructionSample(
-                InstructionTask.CAPTION, canvas, "describe the image .", caption(canvas), null));
+        out.add(new Question(InstructionTask.CAPTION, canvas, Map.of(), caption(canvas), null));
       }
     }
   }
@@ -163,14 +195,14 @@ public final class InstructionDataGenerator {
     return out;
   }
 
-  private static InstructionSample positionQuestion(Canvas canvas, Random rng) {
+  private static Question positionQuestion(Canvas canvas, Random rng) {
     CanvasCell cell = CanvasCell.values()[rng.nextInt(CanvasCell.values().length)];
     String answer = canvas.itemAt(cell).map(item -> item.itemClass().word()).orElse("nothing");
-    return new InstructionSample(
-        InstructionTask.POSITION, canvas, "what is at the " + cell.phrase() + " ?", answer, null);
+    return new Question(
+        InstructionTask.POSITION, canvas, Map.of("cell", cell.phrase()), answer, null);
   }
 
-  private static InstructionSample countingQuestion(Canvas canvas, Random rng) {
+  private static Question countingQuestion(Canvas canvas, Random rng) {
     double kind = rng.nextDouble();
     String what;
     int count;
@@ -191,16 +223,12 @@ public final class InstructionDataGenerator {
       what = "items";
       count = canvas.items().size();
     }
-    return new InstructionSample(
-        InstructionTask.COUNTING,
-        canvas,
-        "how many " + what + " are there ?",
-        NUMBER_WORDS[count],
-        null);
+    return new Question(
+        InstructionTask.COUNTING, canvas, Map.of("what", what), NUMBER_WORDS[count], null);
   }
 
   private static void addPopePair(
-      List<InstructionSample> out,
+      List<Question> out,
       Canvas canvas,
       PopeProbe probe,
       List<FashionMnistClass> ranking,
@@ -226,10 +254,9 @@ public final class InstructionDataGenerator {
     out.add(existenceQuestion(canvas, no, "no", probe));
   }
 
-  private static InstructionSample existenceQuestion(
+  private static Question existenceQuestion(
       Canvas canvas, FashionMnistClass c, String answer, PopeProbe probe) {
-    return new InstructionSample(
-        InstructionTask.POPE, canvas, "is there a " + c.word() + " in the image ?", answer, probe);
+    return new Question(InstructionTask.POPE, canvas, Map.of("class", c.word()), answer, probe);
   }
 
   private static Set<FashionMnistClass> absentClasses(Canvas canvas) {
@@ -268,7 +295,7 @@ public final class InstructionDataGenerator {
    * Text-only samples, tasks round-robin; membership questions alternate yes and no, so they are
    * balanced.
    */
-  private static void addTextOnly(List<InstructionSample> out, int n, Random rng) {
+  private static void addTextOnly(List<Question> out, int n, Random rng) {
     FashionMnistClass[] classes = FashionMnistClass.values();
     ItemCategory[] categories = ItemCategory.values();
     int membership = 0;
@@ -285,13 +312,11 @@ public final class InstructionDataGenerator {
             category = others.get(rng.nextInt(others.size()));
           }
           out.add(
-              textSample(
-                  task,
-                  "is a " + c.word() + " a kind of " + category.word() + " ?",
-                  yes ? "yes" : "no"));
+              textQuestion(
+                  task, Map.of("class", c.word(), "category", category.word()), yes ? "yes" : "no"));
         }
         case TEXT_CATEGORY -> out.add(
-            textSample(task, "what kind of item is a " + c.word() + " ?", c.category().word()));
+            textQuestion(task, Map.of("class", c.word()), c.category().word()));
         case TEXT_CHOICE -> {
           ItemCategory category = c.category();
           List<FashionMnistClass> outside = new ArrayList<>();
@@ -305,25 +330,21 @@ public final class InstructionDataGenerator {
           FashionMnistClass first = rightFirst ? c : other;
           FashionMnistClass second = rightFirst ? other : c;
           out.add(
-              textSample(
+              textQuestion(
                   task,
-                  "which one is a kind of "
-                      + category.word()
-                      + " : "
-                      + first.word()
-                      + " or "
-                      + second.word()
-                      + " ?",
+                  Map.of("category", category.word(), "first", first.word(), "second",
+                      second.word()),
                   c.word()));
         }
         case TEXT_PLURAL -> out.add(
-            textSample(task, "what is the plural of " + c.word() + " ?", c.pluralWord()));
+            textQuestion(task, Map.of("class", c.word()), c.pluralWord()));
         default -> throw new IllegalStateException("not a text task: " + task);
       }
     }
   }
 
-  private static InstructionSample textSample(InstructionTask task, String prompt, String answer) {
-    return new InstructionSample(task, null, prompt, answer, null);
+  private static Question textQuestion(
+      InstructionTask task, Map<String, String> slots, String answer) {
+    return new Question(task, null, slots, answer, null);
   }
 }

@@ -88,34 +88,90 @@ class InstructionDataGeneratorTest {
     return m;
   }
 
-  private static final Pattern POSITION = Pattern.compile("what is at the (\\w+ \\w+) \\?");
-  private static final Pattern COUNT = Pattern.compile("how many (\\w+)( items)? are there \\?");
-  private static final Pattern EXISTS = Pattern.compile("is there a (\\w+) in the image \\?");
-  private static final Pattern MEMBER = Pattern.compile("is a (\\w+) a kind of (\\w+) \\?");
-  private static final Pattern KIND = Pattern.compile("what kind of item is a (\\w+) \\?");
-  private static final Pattern CHOICE =
-      Pattern.compile("which one is a kind of (\\w+) : (\\w+) or (\\w+) \\?");
-  private static final Pattern PLURAL = Pattern.compile("what is the plural of (\\w+) \\?");
+  // The wordings, written here independently of PromptTemplates: in-template (training) ones and
+  // held-out paraphrases. Named groups: cell, what, items, class, category, first, second.
+  private static final String CELL = "(?<cell>\\w+ \\w+)";
+  private static final String WHAT = "(?<what>\\w+)(?<items> items)?";
+  private static final String CLASS = "(?<class>\\w+)";
+  private static final String CAT = "(?<category>\\w+)";
+  private static final String FIRST = "(?<first>\\w+)";
+  private static final String SECOND = "(?<second>\\w+)";
 
-  private static Matcher match(Pattern p, String prompt) {
-    Matcher m = p.matcher(prompt);
-    assertTrue(m.matches(), "unexpected prompt '" + prompt + "'");
-    return m;
+  private static final Map<InstructionTask, List<String>> TRAINING_WORDINGS = Map.of(
+      InstructionTask.POSITION,
+          List.of("what is at the " + CELL + " \\?", "which item is in the " + CELL + " \\?"),
+      InstructionTask.COUNTING,
+          List.of("how many " + WHAT + " are there \\?", "count the " + WHAT + " in the image \\."),
+      InstructionTask.POPE,
+          List.of("is there a " + CLASS + " in the image \\?", "does the image show a " + CLASS + " \\?"),
+      InstructionTask.CAPTION, List.of("describe the image \\.", "what does the image show \\?"),
+      InstructionTask.TEXT_MEMBERSHIP,
+          List.of("is a " + CLASS + " a kind of " + CAT + " \\?", "does a " + CLASS + " count as " + CAT + " \\?"),
+      InstructionTask.TEXT_CATEGORY,
+          List.of("what kind of item is a " + CLASS + " \\?", "a " + CLASS + " is which kind of item \\?"),
+      InstructionTask.TEXT_CHOICE,
+          List.of("which one is a kind of " + CAT + " : " + FIRST + " or " + SECOND + " \\?",
+              FIRST + " or " + SECOND + " : which is " + CAT + " \\?"),
+      InstructionTask.TEXT_PLURAL,
+          List.of("what is the plural of " + CLASS + " \\?", "the plural of " + CLASS + " is what \\?"));
+
+  private static final Map<InstructionTask, List<String>> HELD_OUT_WORDINGS = Map.of(
+      InstructionTask.POSITION,
+          List.of("what item is at the " + CELL + " of the image \\?",
+              "in the image , what is in the " + CELL + " \\?"),
+      InstructionTask.COUNTING,
+          List.of("how many " + WHAT + " are in the image \\?", "count how many " + WHAT + " there are \\."),
+      InstructionTask.POPE,
+          List.of("is a " + CLASS + " in the image \\?", "does a " + CLASS + " show in the image \\?"),
+      InstructionTask.CAPTION,
+          List.of("what items are in the image \\?", "describe the items in the image \\."),
+      InstructionTask.TEXT_MEMBERSHIP,
+          List.of("is a " + CLASS + " a " + CAT + " item \\?",
+              "a " + CLASS + " is a kind of " + CAT + " , yes or no \\?"),
+      InstructionTask.TEXT_CATEGORY,
+          List.of("which kind of item is a " + CLASS + " \\?", "what does a " + CLASS + " count as \\?"),
+      InstructionTask.TEXT_CHOICE,
+          List.of("which is a " + CAT + " item , " + FIRST + " or " + SECOND + " \\?",
+              FIRST + " or " + SECOND + " , which one is a kind of " + CAT + " \\?"),
+      InstructionTask.TEXT_PLURAL,
+          List.of("one " + CLASS + " , two what \\?", CLASS + " : what is the plural \\?"));
+
+  /** The matcher of the first wording of the sample's task (training or held-out) that fits. */
+  private static Matcher match(InstructionSample s, boolean heldOut) {
+    Map<InstructionTask, List<String>> wordings = heldOut ? HELD_OUT_WORDINGS : TRAINING_WORDINGS;
+    for (String regex : wordings.get(s.task())) {
+      Matcher m = Pattern.compile(regex).matcher(s.prompt());
+      if (m.matches()) {
+        return m;
+      }
+    }
+    throw new AssertionError("unexpected " + (heldOut ? "held-out" : "training") + " prompt '"
+        + s.prompt() + "' for task " + s.task());
   }
 
-  /** The answer the oracle expects for a sample. */
-  private static String expectedAnswer(InstructionSample s) {
+  /** Which wording (index into the task's list) a prompt uses. */
+  private static int wordingIndex(InstructionSample s, boolean heldOut) {
+    List<String> wordings = (heldOut ? HELD_OUT_WORDINGS : TRAINING_WORDINGS).get(s.task());
+    for (int i = 0; i < wordings.size(); i++) {
+      if (Pattern.compile(wordings.get(i)).matcher(s.prompt()).matches()) {
+        return i;
+      }
+    }
+    throw new AssertionError("unexpected prompt '" + s.prompt() + "'");
+  }
+
+  /** The answer the oracle expects for a sample worded with a training or held-out template. */
+  private static String expectedAnswer(InstructionSample s, boolean heldOut) {
+    Matcher m = s.task() == InstructionTask.CAPTION ? null : match(s, heldOut);
     switch (s.task()) {
       case POSITION -> {
-        Matcher m = match(POSITION, s.prompt());
-        return layout(s.canvas()).getOrDefault(m.group(1), "nothing");
+        return layout(s.canvas()).getOrDefault(m.group("cell"), "nothing");
       }
       case COUNTING -> {
-        Matcher m = match(COUNT, s.prompt());
         Collection<String> items = layout(s.canvas()).values();
-        String what = m.group(1);
+        String what = m.group("what");
         long n;
-        if (m.group(2) != null) {
+        if (m.group("items") != null) {
           n = what.equals("items")
               ? items.size()
               : items.stream().filter(w -> category(w).equals(what)).count();
@@ -131,11 +187,10 @@ class InstructionDataGeneratorTest {
         return NUMBERS.get((int) n);
       }
       case POPE -> {
-        Matcher m = match(EXISTS, s.prompt());
-        return layout(s.canvas()).containsValue(m.group(1)) ? "yes" : "no";
+        return layout(s.canvas()).containsValue(m.group("class")) ? "yes" : "no";
       }
       case CAPTION -> {
-        assertEquals("describe the image .", s.prompt());
+        match(s, heldOut);
         List<String> order = new ArrayList<>();
         Map<String, Integer> counts = new HashMap<>();
         for (String cell : List.of("top left", "top right", "bottom left", "bottom right")) {
@@ -161,21 +216,19 @@ class InstructionDataGeneratorTest {
         return joined + " .";
       }
       case TEXT_MEMBERSHIP -> {
-        Matcher m = match(MEMBER, s.prompt());
-        return category(m.group(1)).equals(m.group(2)) ? "yes" : "no";
+        return category(m.group("class")).equals(m.group("category")) ? "yes" : "no";
       }
       case TEXT_CATEGORY -> {
-        return category(match(KIND, s.prompt()).group(1));
+        return category(m.group("class"));
       }
       case TEXT_CHOICE -> {
-        Matcher m = match(CHOICE, s.prompt());
-        boolean first = category(m.group(2)).equals(m.group(1));
-        boolean second = category(m.group(3)).equals(m.group(1));
+        boolean first = category(m.group("first")).equals(m.group("category"));
+        boolean second = category(m.group("second")).equals(m.group("category"));
         assertTrue(first != second, "exactly one option must fit: " + s.prompt());
-        return first ? m.group(2) : m.group(3);
+        return first ? m.group("first") : m.group("second");
       }
       case TEXT_PLURAL -> {
-        return PLURALS.get(WORDS.indexOf(match(PLURAL, s.prompt()).group(1)));
+        return PLURALS.get(WORDS.indexOf(m.group("class")));
       }
       default -> throw new AssertionError(s.task());
     }
@@ -185,8 +238,11 @@ class InstructionDataGeneratorTest {
   void everyAnswerMatchesTheGroundTruthLayout() {
     for (List<InstructionSample> split : List.of(generated.train(), generated.test())) {
       for (InstructionSample s : split) {
-        assertEquals(expectedAnswer(s), s.answer(), s.task() + ": " + s.prompt() + " on " + s.canvas());
+        assertEquals(expectedAnswer(s, false), s.answer(), s.task() + ": " + s.prompt() + " on " + s.canvas());
       }
+    }
+    for (InstructionSample s : generated.testHeldOut()) {
+      assertEquals(expectedAnswer(s, true), s.answer(), s.task() + ": " + s.prompt() + " on " + s.canvas());
     }
   }
 
@@ -246,7 +302,7 @@ class InstructionDataGeneratorTest {
         if (s.answer().equals("yes")) {
           continue;
         }
-        String asked = match(EXISTS, s.prompt()).group(1);
+        String asked = match(s, false).group("class");
         Set<String> present = new HashSet<>(layout(s.canvas()).values());
         assertFalse(present.contains(asked));
         switch (s.probe()) {
@@ -368,6 +424,7 @@ class InstructionDataGeneratorTest {
     InstructionDataset again = InstructionDataGenerator.generate(data, CONFIG);
     assertEquals(generated.train(), again.train());
     assertEquals(generated.test(), again.test());
+    assertEquals(generated.testHeldOut(), again.testHeldOut());
     InstructionConfig other =
         new InstructionConfig(
             CONFIG.train(), CONFIG.test(), 2, 4, 0.3, 0.1, CONFIG.seed() + 1);
@@ -387,5 +444,123 @@ class InstructionDataGeneratorTest {
     assertThrows(IllegalArgumentException.class, () -> new InstructionConfig(t, t, 2, 4, 1.0, 0.1, 1));
     assertThrows(IllegalArgumentException.class, () -> new InstructionConfig(t, t, 2, 4, 0.3, -1, 1));
     assertThrows(IllegalArgumentException.class, () -> new TaskCounts(1, -1, 1, 1, 1));
+  }
+
+  @Test
+  void everyTaskHasHeldOutTemplatesDisjointFromItsTrainingTemplates() {
+    Set<String> allTraining = new HashSet<>();
+    Set<String> allHeldOut = new HashSet<>();
+    for (InstructionTask t : InstructionTask.values()) {
+      List<String> training = PromptTemplates.training(t);
+      List<String> heldOut = PromptTemplates.heldOut(t);
+      assertFalse(training.isEmpty(), t + " has no training template");
+      assertFalse(heldOut.isEmpty(), t + " has no held-out template");
+      Set<String> slots = Set.copyOf(PromptTemplates.slots(training.get(0)));
+      for (String tpl : training) {
+        assertEquals(slots, Set.copyOf(PromptTemplates.slots(tpl)), t + ": " + tpl);
+      }
+      for (String tpl : heldOut) {
+        assertEquals(slots, Set.copyOf(PromptTemplates.slots(tpl)), t + ": " + tpl);
+      }
+      allTraining.addAll(training);
+      allHeldOut.addAll(heldOut);
+    }
+    Set<String> both = new HashSet<>(allTraining);
+    both.retainAll(allHeldOut);
+    assertEquals(Set.of(), both, "templates both in training and held out");
+  }
+
+  @Test
+  void trainingDataNeverContainsAHeldOutPrompt() {
+    Set<String> trainPrompts = new HashSet<>();
+    for (InstructionSample s : generated.train()) {
+      trainPrompts.add(s.prompt());
+      for (List<String> heldOut : HELD_OUT_WORDINGS.values()) {
+        for (String regex : heldOut) {
+          assertFalse(Pattern.matches(regex, s.prompt()), "held-out wording in training: " + s.prompt());
+        }
+      }
+    }
+    for (InstructionSample s : generated.test()) {
+      match(s, false); // in-template test prompts use training wordings
+    }
+    Set<String> heldOutPrompts = new HashSet<>();
+    for (InstructionSample s : generated.testHeldOut()) {
+      heldOutPrompts.add(s.prompt());
+    }
+    Set<String> both = new HashSet<>(heldOutPrompts);
+    both.retainAll(trainPrompts);
+    assertEquals(Set.of(), both, "rendered held-out prompts found in the training split");
+    assertTrue(heldOutPrompts.size() > 50, "too few distinct held-out prompts: " + heldOutPrompts.size());
+  }
+
+  @Test
+  void heldOutSplitRewordsTheTestSplitInOrder() {
+    assertEquals(generated.test().size(), generated.testHeldOut().size());
+    for (int i = 0; i < generated.test().size(); i++) {
+      InstructionSample a = generated.test().get(i);
+      InstructionSample b = generated.testHeldOut().get(i);
+      assertEquals(a.task(), b.task());
+      assertTrue(a.canvas() == b.canvas(), "same canvas at " + i);
+      assertEquals(a.answer(), b.answer());
+      assertEquals(a.probe(), b.probe());
+      assertNotEquals(a.prompt(), b.prompt());
+      if (a.task() != InstructionTask.CAPTION) {
+        Matcher ma = match(a, false);
+        Matcher mb = match(b, true);
+        for (String g : List.of("cell", "what", "items", "class", "category", "first", "second")) {
+          if (ma.pattern().pattern().contains("<" + g + ">")) {
+            assertEquals(ma.group(g), mb.group(g), g + " of '" + a.prompt() + "' vs '" + b.prompt() + "'");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyWordingOccursAndHeldOutWordsAreTrainingWords() {
+    for (InstructionTask t : InstructionTask.values()) {
+      Set<Integer> trainUsed = new HashSet<>();
+      Set<Integer> heldUsed = new HashSet<>();
+      for (InstructionSample s : generated.train()) {
+        if (s.task() == t) {
+          trainUsed.add(wordingIndex(s, false));
+        }
+      }
+      for (InstructionSample s : generated.testHeldOut()) {
+        if (s.task() == t) {
+          heldUsed.add(wordingIndex(s, true));
+        }
+      }
+      assertEquals(TRAINING_WORDINGS.get(t).size(), trainUsed.size(), t + " training wordings");
+      assertEquals(HELD_OUT_WORDINGS.get(t).size(), heldUsed.size(), t + " held-out wordings");
+    }
+    Set<String> trainingWords = new HashSet<>();
+    for (InstructionSample s : generated.train()) {
+      trainingWords.addAll(Arrays.asList(s.prompt().split(" ")));
+      trainingWords.addAll(Arrays.asList(s.answer().split(" ")));
+    }
+    for (InstructionSample s : generated.testHeldOut()) {
+      for (String w : s.prompt().split(" ")) {
+        assertTrue(trainingWords.contains(w), "held-out word '" + w + "' never occurs in training");
+      }
+    }
+  }
+
+  @Test
+  void datasetRejectsAHeldOutSplitThatIsNotARewording() {
+    List<InstructionSample> test = generated.test();
+    List<InstructionSample> shorter = test.subList(0, test.size() - 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new InstructionDataset(generated.train(), test, shorter, generated.trainItemCounts()));
+    assertTrue(e.getMessage().contains("testHeldOut"), e.getMessage());
+    // the in-template prompts themselves are no rewording
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new InstructionDataset(generated.train(), test, test, generated.trainItemCounts()));
+    assertTrue(e.getMessage().contains("rewording"), e.getMessage());
+    List<InstructionSample> swapped = new ArrayList<>(generated.testHeldOut());
+    Collections.swap(swapped, 0, swapped.size() - 1);
+    assertThrows(IllegalArgumentException.class,
+        () -> new InstructionDataset(generated.train(), test, swapped, generated.trainItemCounts()));
   }
 }

@@ -50,10 +50,10 @@ def rms_norm(x, name, eps):                      # eps inside the square root, t
 def swiglu(x, pre):                              # dense FFN and every expert
     return lin(F.silu(lin(x, pre + ".gate_proj")) * lin(x, pre + ".up_proj"), pre + ".down_proj")
 
-def rope(x, theta, start=0):                     # x [B, heads, S, dh]; HF rotate_half convention
+def rope(x, theta):                              # x [B, heads, S, dh]; HF rotate_half convention
     dh, S = x.shape[-1], x.shape[-2]
     inv = theta ** (-torch.arange(0, dh, 2, dtype=torch.float64) / dh)                  # [dh/2]
-    ang = torch.arange(start, start + S, dtype=torch.float64)[:, None] * inv[None, :]   # [S, dh/2]
+    ang = torch.arange(S, dtype=torch.float64)[:, None] * inv[None, :]                 # [S, dh/2]
     cos = torch.cat([ang.cos()] * 2, -1).to(x.dtype); sin = torch.cat([ang.sin()] * 2, -1).to(x.dtype)
     x1, x2 = x[..., : dh // 2], x[..., dh // 2 :]   # dimension i pairs with i + dh/2
     return x * cos + torch.cat([-x2, x1], -1) * sin

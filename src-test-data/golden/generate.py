@@ -516,6 +516,84 @@ def case_adamw(dt):
 
 
 # ----------------------------------------------------------------------------------------------
+# The rebuild of docs/checkpoint-format.md on a model folder written by `evomoe train`
+# (score-model/, made with score-model.train.json): per-token log-probabilities of the prompts
+# that the Java test scores with `evomoe score --json`.
+
+SCORE_PROMPTS = [
+    {"prompt": "How many items are in the image?", "image": "score-canvas.png"},
+    {"prompt": "Is there a coat at the left?", "image": "score-canvas.png"},
+    {"prompt": "Describe the image.", "image": None},
+]
+
+
+def split_words(text):
+    """docs: lower-case; <pad> <bos> <eos> <unk> <image> whole; letter/digit runs; any other
+    non-space character alone."""
+    out, word, i, text = [], "", 0, text.lower()
+    while i < len(text):
+        ch = text[i]
+        if ch.isalnum():
+            word += ch; i += 1; continue
+        if word:
+            out.append(word); word = ""
+        if ch.isspace():
+            i += 1; continue
+        special = next((t for t in ("<pad>", "<bos>", "<eos>", "<unk>", "<image>") if text.startswith(t, i)), None)
+        out.append(special or ch)
+        i += len(special) if special else 1
+    if word:
+        out.append(word)
+    return out
+
+
+def canvas_pixels(h, w):
+    """A fixed grayscale pattern (bytes), a bright blob on a gradient."""
+    return [[min(255, int(40 + 3 * x + 2 * y + (180 if (x - 20) ** 2 + (y - 30) ** 2 < 90 else 0)))
+             for x in range(w)] for y in range(h)]
+
+
+def write_png(path, rows):
+    """8-bit grayscale PNG, no interlace, filter 0 on every row."""
+    h, w = len(rows), len(rows[0])
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes(r) for r in rows)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def score_fixture():
+    folder = os.path.join(HERE, "score-model")
+    ref.load(folder)
+    vocab = json.load(open(os.path.join(folder, "tokenizer.json")))["tokens"]
+    ids = {t: i for i, t in enumerate(vocab)}
+    vc = ref.cfg["vision_config"]
+    rows = canvas_pixels(vc["image_height"], vc["image_width"])
+    write_png(os.path.join(HERE, "score-canvas.png"), rows)
+    pixels = torch.tensor(rows, dtype=torch.float32).reshape(1, -1) / 255
+    P = ref.cfg["image_seq_length"]
+    results = []
+    for item in SCORE_PROMPTS:
+        text = [ids["<bos>"]] + [ids.get(w, ids["<unk>"]) for w in split_words(item["prompt"])]
+        n_img = P if item["image"] else 0
+        tokens = torch.tensor([[ids["<image>"]] * n_img + text])
+        with torch.no_grad():
+            logp = ref.forward(tokens, pixels if n_img else None, [bool(n_img)])[0].double().log_softmax(-1)
+        S = tokens.shape[1]
+        lps = [logp[pos - 1, tokens[0, pos]].item() for pos in range(n_img + 1, S)]
+        top = logp[S - 1].topk(5)
+        results.append({**item, "ids": tokens[0, n_img + 1:].tolist(), "logprobs": lps,
+                        "next": [{"id": int(i), "logprob": v.item()} for v, i in zip(top.values, top.indices)]})
+    with open(os.path.join(HERE, "score.json"), "w") as f:
+        json.dump({"model": "score-model", "torch": torch.__version__, "prompts": results}, f, indent=1)
+        f.write("\n")
+
+
+# ----------------------------------------------------------------------------------------------
 
 CASES = {
     "rmsnorm": case_rmsnorm,
@@ -547,7 +625,11 @@ def main():
     ap.add_argument("cases", nargs="*", help="cases to write (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    for name in args.cases or list(CASES):
+    for name in args.cases or list(CASES) + ["score"]:
+        if name == "score":
+            score_fixture()
+            print("wrote score")
+            continue
         for key in ("f64", "f32"):
             tensors, meta = CASES[name](DTYPES[key])
             save(name, key, tensors, meta)

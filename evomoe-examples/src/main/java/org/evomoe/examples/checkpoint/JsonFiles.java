@@ -38,9 +38,7 @@ final class JsonFiles {
    *     where parsing stopped), repeats a key, or is not an object
    */
   static JsonNode readObject(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(file.toString(), null, "no such file (a regular file)");
-    }
+    FileKinds.requireRegularFile(file, String.valueOf(file.getFileName()));
     long size = Files.size(file);
     if (size > MAX_JSON_BYTES) {
       throw new CheckpointFormatException(Reason.HEADER_LENGTH, file, null, 0,

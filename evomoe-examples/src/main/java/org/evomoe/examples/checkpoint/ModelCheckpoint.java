@@ -135,6 +135,10 @@ public final class ModelCheckpoint {
   public static LoadedModel load(Path dir, LoadOptions options) throws IOException {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(options, "options");
+    for (String name : new String[] {CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE}) {
+      // By kind before anything is opened: a named pipe would block the reader.
+      FileKinds.requireRegularFile(dir.resolve(name), name);
+    }
     Path configFile = dir.resolve(CONFIG_FILE);
     ModelSpec spec = ModelSpecJson.read(configFile);
     WordTokenizer tokenizer = readTokenizer(dir.resolve(TOKENIZER_FILE), spec);
@@ -220,15 +224,13 @@ public final class ModelCheckpoint {
   }
 
   private static WordTokenizer readTokenizer(Path file, ModelSpec spec) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new NoSuchFileException(file.toString(), null, "no tokenizer (a regular file)");
-    }
+    FileKinds.requireRegularFile(file, TOKENIZER_FILE);
     WordTokenizer t;
     try {
       t = WordTokenizer.load(file);
     } catch (RuntimeException e) {
       throw new CheckpointFormatException(Reason.MALFORMED_HEADER, file, null, 0,
-          "not a valid vocabulary: " + e, e);
+          "not a valid vocabulary: " + e.getMessage(), e);
     }
     if (t.vocabularySize() > spec.decoder().vocabSize()) {
       throw new CheckpointFormatException(Reason.MALFORMED_HEADER, file, null, 0,

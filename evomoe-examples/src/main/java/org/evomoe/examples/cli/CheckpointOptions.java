@@ -1,6 +1,6 @@
 package org.evomoe.examples.cli;
 
-import java.nio.file.Files;
+import org.evomoe.examples.checkpoint.FileKinds;
 import java.nio.file.Path;
 import org.evomoe.examples.checkpoint.LoadedModel;
 import org.evomoe.examples.checkpoint.ModelCheckpoint;
@@ -16,8 +16,9 @@ final class CheckpointOptions {
   Integer threads;
 
   LoadedModel load() throws java.io.IOException {
-    if (!Files.isDirectory(checkpoint)) {
-      throw new IllegalArgumentException("--checkpoint " + checkpoint + " is not a folder");
+    FileKinds.requireDirectory(checkpoint, "--checkpoint");
+    if (threads != null && (threads < 1 || threads > 1024)) {
+      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     org.evomoe.tensor.Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
     return ModelCheckpoint.load(checkpoint);

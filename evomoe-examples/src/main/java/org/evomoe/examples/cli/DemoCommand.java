@@ -1,6 +1,5 @@
 package org.evomoe.examples.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.evomoe.examples.pipeline.DemoPipeline;
@@ -46,10 +45,11 @@ public final class DemoCommand implements Callable<Integer> {
       s = s.withOut(out);
     }
     if (data != null) {
-      if (!Files.isDirectory(data)) {
-        throw new IllegalArgumentException("--data " + data + " is not a folder");
-      }
+      org.evomoe.examples.checkpoint.FileKinds.requireDirectory(data, "--data");
       s = s.withDataDir(data);
+    }
+    if (threads != null && (threads < 1 || threads > 1024)) {
+      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     if (steps != null) {
       if (steps.length != 4) {

@@ -42,9 +42,23 @@ public final class GenerateCommand implements Callable<Integer> {
     if (maxTokens < 1) {
       throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
     }
+    if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("--temperature must be a finite number >= 0, got " + temperature);
+    }
+    if (!(topP > 0 && topP <= 1)) {
+      throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
+    }
     LoadedModel lm = ckpt.load();
     WordTokenizer tok = lm.tokenizer();
-    DecoderInput in = ModelInputs.input(lm.model(), tok, image.pixels(lm.spec().vision()), prompt);
+    float[] pixels = image.pixels(lm.spec().vision());
+    DecoderInput in = ModelInputs.input(lm.model(), tok, pixels, prompt);
+    long total = (long) in.seqLen() + maxTokens;
+    if (total > ModelInputs.MAX_CONTEXT) {
+      throw new IllegalArgumentException("--max-tokens " + maxTokens + ": the prompt's "
+          + in.seqLen() + " positions plus the generated tokens: that exceeds the context of "
+          + ModelInputs.MAX_CONTEXT + " tokens; use --max-tokens "
+          + (ModelInputs.MAX_CONTEXT - in.seqLen()) + " or less");
+    }
     SamplingConfig sampling = temperature == 0 ? SamplingConfig.greedy()
         : new SamplingConfig(temperature, topP, seed);
     GenerationResult r = new Generator(lm.model().decoder())

@@ -33,6 +33,9 @@ final class ImageOptions {
     if (choice.image != null) {
       return ModelInputs.png(choice.image, vision.imageHeight(), vision.imageWidth());
     }
+    if (data != null) {
+      org.evomoe.examples.checkpoint.FileKinds.requireDirectory(data, "--data");
+    }
     return ModelInputs.testSample(data, dataSeed, choice.imageIndex).pixels();
   }
 }

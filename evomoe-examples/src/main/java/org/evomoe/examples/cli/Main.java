@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import org.evomoe.examples.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** Entry point of {@code evomoe.jar}: one subcommand per job. */
 @Command(
@@ -17,22 +19,73 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     configureNativeCache();
-    int code = commandLine().execute(args);
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (Throwable t) {
+      // Picocli hands failures to the handlers above; this catches what escapes them (an error
+      // while printing the error, for instance).
+      System.err.println("error: " + ErrorMessages.describe(t));
+      code = EXIT_FAILURE;
+    }
     System.exit(code);
   }
 
-  /** The command line with one-line error messages for bad flags and failures. */
+  /** Exit code of a failed command (bad input, a file problem, a refused run). */
+  public static final int EXIT_FAILURE = 1;
+  /** Exit code of a usage error (unknown flag, missing or malformed value). */
+  public static final int EXIT_USAGE = 2;
+
+  @Option(names = "--debug", scope = ScopeType.INHERIT,
+      description = "Print the stack trace of a failure.")
+  boolean debug;
+
+  /**
+   * The command line: failures print one {@code error: ...} line naming the thing and the cause
+   * ({@link ErrorMessages}), usage errors the problem plus one "try --help" line; a stack trace
+   * only with {@code --debug} (or {@code -Devomoe.debug}).
+   */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // Errors (OutOfMemoryError above all) reach the handler below like exceptions do.
+    cl.setExecutionStrategy(parseResult -> {
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } catch (VirtualMachineError e) {
+        throw new CommandLine.ExecutionException(parseResult.commandSpec().commandLine(),
+            String.valueOf(e.getMessage()), e);
+      }
+    });
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
-          cmd.getErr().println("error: " + ex.getMessage());
-          if (System.getProperty("evomoe.debug") != null) {
-            ex.printStackTrace(cmd.getErr());
+          Throwable shown = ex instanceof CommandLine.ExecutionException && ex.getCause() != null
+              ? ex.getCause() : ex;
+          cmd.getErr().println("error: " + ErrorMessages.describe(shown));
+          if (debug(parseResult)) {
+            shown.printStackTrace(cmd.getErr());
           }
-          return 1;
+          return EXIT_FAILURE;
+        });
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine cmd = ex.getCommandLine();
+          cmd.getErr().println("error: " + ErrorMessages.describe(ex));
+          cmd.getErr().println("try '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+          return EXIT_USAGE;
         });
     return cl;
+  }
+
+  private static boolean debug(CommandLine.ParseResult parseResult) {
+    if (System.getProperty("evomoe.debug") != null) {
+      return true;
+    }
+    for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--debug")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Unpack JavaCPP's native libraries next to the jar unless the user chose a folder. */

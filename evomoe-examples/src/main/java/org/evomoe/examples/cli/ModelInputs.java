@@ -4,7 +4,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
+import org.evomoe.examples.checkpoint.FileKinds;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -22,16 +22,52 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Builds single-sequence model inputs from a prompt and an optional image, for the commands. */
 final class ModelInputs {
+  /**
+   * Most positions (image tokens and prompt tokens, generated tokens included) the commands feed
+   * the model. The decoder's rotary position embedding has no learned limit, but attention costs
+   * memory quadratic in the length; this bound keeps a single sequence to well under a GiB.
+   */
+  static final int MAX_CONTEXT = 2048;
+
+  /** Pictures larger than this are refused before they are scaled. */
+  static final long MAX_IMAGE_PIXELS = 50_000_000L;
+
   private ModelInputs() {}
+
+  /**
+   * Throws unless {@code positions} fit the context.
+   *
+   * @param what what the positions are, e.g. "the prompt (with the image)"
+   */
+  static void requireWithinContext(int positions, String what, String hint) {
+    if (positions > MAX_CONTEXT) {
+      throw new IllegalArgumentException(what + " needs " + positions + " positions, which"
+          + " exceeds the context of " + MAX_CONTEXT + " tokens" + hint);
+    }
+  }
+
+  /** Positions of the prompt: image tokens, then {@code <bos>} and the words. */
+  static int promptPositions(VisionLanguageModel model, float[] pixels, String prompt) {
+    long words = WordTokenizer.split(prompt).size(); // linear in the prompt's length
+    int p = pixels == null ? 0 : model.vision().tokensPerImage();
+    return (int) Math.min(Integer.MAX_VALUE, p + 1 + words);
+  }
 
   /** A canvas from a PNG (any size, scaled to the model's canvas), grayscale in [0, 1]. */
   static float[] png(Path file, int height, int width) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("image " + file + " does not exist");
+    FileKinds.requireRegularFile(file, "--image");
+    BufferedImage img;
+    try {
+      img = ImageIO.read(file.toFile());
+    } catch (IOException | RuntimeException e) {
+      img = null;
     }
-    BufferedImage img = ImageIO.read(file.toFile());
     if (img == null) {
-      throw new IllegalArgumentException("image " + file + " is not a readable PNG/JPEG/GIF/BMP");
+      throw new IllegalArgumentException("--image " + file + " is not a readable PNG/JPEG/GIF/BMP");
+    }
+    if ((long) img.getWidth() * img.getHeight() > MAX_IMAGE_PIXELS) {
+      throw new IllegalArgumentException("--image " + file + " has " + img.getWidth() + "x"
+          + img.getHeight() + " pixels, more than the limit of " + MAX_IMAGE_PIXELS);
     }
     BufferedImage gray = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
     Graphics2D g = gray.createGraphics();
@@ -65,6 +101,9 @@ final class ModelInputs {
    * @param pixels the canvas, or null for a text-only prompt
    */
   static DecoderInput input(VisionLanguageModel model, WordTokenizer tok, float[] pixels, String prompt) {
+    requireWithinContext(promptPositions(model, pixels, prompt),
+        "--prompt" + (pixels == null ? "" : " (after the " + model.vision().tokensPerImage()
+            + " image tokens)"), "; shorten it");
     int p = pixels == null ? 0 : model.vision().tokensPerImage();
     int[] text = tok.encode(prompt, true, false);
     int[] tokens = new int[p + text.length];

@@ -26,6 +26,11 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path json = java.nio.file.Files.isDirectory(results) ? results.resolve("results.json") : results;
+    if (java.nio.file.Files.exists(json)) {
+      // By kind before it is opened (a named pipe would block); a missing one is reported below.
+      org.evomoe.examples.checkpoint.FileKinds.requireRegularFile(json, "--results");
+    }
     Path report = ReportWriter.writeFrom(results, out);
     System.out.println("report: " + report.toAbsolutePath());
     return 0;

@@ -1,10 +1,6 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -47,57 +43,43 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isRegularFile(config)) {
-      throw new IllegalArgumentException("--config " + config + " is not a file");
-    }
-    ObjectMapper om = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    JsonNode root;
-    try {
-      root = om.readTree(config.toFile());
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException("config " + config + " is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("config " + config + " must be a JSON object");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!List.of("quick", "arms", "settings").contains(f)) {
-        throw new IllegalArgumentException("config " + config + ": unknown field '" + f
-            + "' (expected quick, arms, settings)");
+    String where = "--config " + config;
+    TrainConfig tc = StrictJson.bind(StrictJson.readObject(config, "--config"), TrainConfig.class,
+        where, "");
+    List<String> arms = tc.arms() == null ? DemoPipeline.ARMS : tc.arms();
+    for (String a : arms) {
+      if (!DemoPipeline.ARMS.contains(a)) {
+        throw new IllegalArgumentException(where + ": unknown arm '" + a + "'"
+            + StrictJson.suggestion(a, DemoPipeline.ARMS));
       }
     }
-    boolean quick = root.path("quick").asBoolean(false);
-    List<String> arms = new ArrayList<>(DemoPipeline.ARMS);
-    if (root.has("arms")) {
-      arms.clear();
-      root.get("arms").forEach(a -> arms.add(a.asText()));
-    }
-    ObjectNode settings = om.valueToTree(DemoSettings.defaults(quick));
-    if (root.has("settings")) {
-      if (!root.get("settings").isObject()) {
-        throw new IllegalArgumentException("config " + config + ": settings must be an object");
-      }
-      root.get("settings").fields().forEachRemaining(e -> {
-        if (!settings.has(e.getKey())) {
-          throw new IllegalArgumentException("config " + config + ": unknown setting '" + e.getKey()
-              + "', expected one of " + iterable(settings.fieldNames()));
-        }
-        settings.set(e.getKey(), e.getValue());
-      });
-    }
-    DemoSettings s;
-    try {
-      s = om.treeToValue(settings, DemoSettings.class);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IllegalArgumentException("config " + config + ": " + e.getOriginalMessage());
-    }
+    DemoSettings s = settings(tc, where);
     if (out != null) {
       s = s.withOut(out);
+    }
+    if (threads != null && (threads < 1 || threads > 1024)) {
+      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
     PipelineRun.execute(s, arms, "train --config " + config);
     return 0;
+  }
+
+  /** The demo defaults with the file's settings over them, bound and validated strictly. */
+  static DemoSettings settings(TrainConfig tc, String where) {
+    ObjectNode merged = StrictJson.MAPPER.valueToTree(DemoSettings.defaults(tc.isQuick()));
+    if (tc.settings() != null) {
+      List<String> known = iterable(merged.fieldNames());
+      for (Iterator<String> it = tc.settings().fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        if (!merged.has(name)) {
+          throw new IllegalArgumentException(where + ": unknown setting 'settings." + name + "'"
+              + StrictJson.suggestion(name, known));
+        }
+        merged.set(name, tc.settings().get(name));
+      }
+    }
+    return StrictJson.bind(merged, DemoSettings.class, where, "settings.");
   }
 
   private static List<String> iterable(Iterator<String> it) {

@@ -34,8 +34,10 @@ public final class Generator {
           "endToken must be -1 or in [0, " + vocab + "), got " + endToken);
     }
     int batch = prompt.batch();
-    int[][] tokens = new int[batch][maxNewTokens];
-    double[][] logProbs = new double[batch][maxNewTokens];
+    // Grown as tokens arrive: maxNewTokens is a bound, not a size to allocate.
+    int initial = Math.min(maxNewTokens, 64);
+    int[][] tokens = new int[batch][initial];
+    double[][] logProbs = new double[batch][initial];
     int[] produced = new int[batch];
     boolean[] done = new boolean[batch];
     if (maxNewTokens == 0) {
@@ -57,6 +59,11 @@ public final class Generator {
         }
         int t = sampler.sample(l);
         next[b] = t;
+        if (produced[b] == tokens[b].length) {
+          int grown = (int) Math.min(maxNewTokens, 2L * tokens[b].length);
+          tokens[b] = Arrays.copyOf(tokens[b], grown);
+          logProbs[b] = Arrays.copyOf(logProbs[b], grown);
+        }
         tokens[b][produced[b]] = t;
         logProbs[b][produced[b]] = TokenSampler.logSoftmax(l)[t];
         produced[b]++;

@@ -51,17 +51,54 @@ public record DemoSettings(
     int evalSamples,
     int diagnosticSamples) {
   public DemoSettings {
-    if (batchSize < 1 || alignSteps < 0 || stage1Steps < 1 || stage2Steps < 1 || stage3Steps < 1) {
-      throw new IllegalArgumentException("batch size and stage steps must be positive (alignment >= 0)");
+    if (!(lr > 0) || Double.isInfinite(lr)) {
+      throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
     }
-    if (!(lr > 0) || !(lrAfter > 0)) {
-      throw new IllegalArgumentException("learning rates must be positive, got " + lr + ", " + lrAfter);
+    if (!(lrAfter > 0) || Double.isInfinite(lrAfter)) {
+      throw new IllegalArgumentException("lrAfter must be finite and > 0, got " + lrAfter);
     }
-    if (experts < 2) {
-      throw new IllegalArgumentException("experts must be >= 2, got " + experts);
-    }
-    if (56 % patch != 0) {
+    if (patch < 1 || 56 % patch != 0) {
       throw new IllegalArgumentException("patch must divide 56, got " + patch);
+    }
+    // Upper bounds before anything is allocated: a typo such as "layers": 100000 is refused here
+    // instead of building a model that does not fit in memory.
+    within("batchSize", batchSize, 1, MAX_BATCH);
+    within("alignSteps", alignSteps, 0, MAX_STEPS);
+    within("stage1Steps", stage1Steps, 1, MAX_STEPS);
+    within("stage2Steps", stage2Steps, 1, MAX_STEPS);
+    within("stage3Steps", stage3Steps, 1, MAX_STEPS);
+    within("dModel", dModel, 2, MAX_WIDTH);
+    within("layers", layers, 1, MAX_LAYERS);
+    within("heads", heads, 1, MAX_HEADS);
+    within("kvHeads", kvHeads, 1, heads);
+    within("ffnHidden", ffnHidden, 1, MAX_HIDDEN);
+    within("experts", experts, 2, MAX_EXPERTS);
+    within("dVision", dVision, 1, MAX_WIDTH);
+    within("evalSamples", evalSamples, 0, MAX_SAMPLES);
+    within("diagnosticSamples", diagnosticSamples, 0, MAX_SAMPLES);
+  }
+
+  /** Most decoder layers of the demo model. */
+  public static final int MAX_LAYERS = 64;
+  /** Largest decoder and vision width. */
+  public static final int MAX_WIDTH = 4096;
+  /** Largest FFN hidden width. */
+  public static final int MAX_HIDDEN = 16384;
+  /** Most attention heads. */
+  public static final int MAX_HEADS = 64;
+  /** Most experts per MoE layer. */
+  public static final int MAX_EXPERTS = 64;
+  /** Most sequences per step. */
+  public static final int MAX_BATCH = 1024;
+  /** Most steps of one stage. */
+  public static final int MAX_STEPS = 10_000_000;
+  /** Most evaluation or diagnostic samples. */
+  public static final int MAX_SAMPLES = 10_000_000;
+
+  private static void within(String name, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "], got " + value);
     }
   }
 

@@ -39,8 +39,16 @@ public final class WordTokenizer {
   /** The {@code version} field of saved vocabularies. */
   public static final int VERSION = 1;
 
+  /** Vocabulary files larger than this are refused before they are read. */
+  public static final long MAX_FILE_BYTES = 64L << 20;
+
+  /** Refuses repeated keys and anything after the top-level value. */
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+              .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .build())
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
 
   private final List<String> tokens; // id -> token
   private final Map<String, Integer> ids; // token -> id
@@ -244,14 +252,27 @@ public final class WordTokenizer {
    *     token that does not split to itself
    */
   public static WordTokenizer load(Path file) throws IOException {
+    org.evomoe.examples.checkpoint.FileKinds.requireRegularFile(file, "vocabulary");
+    long size = Files.size(file);
+    if (size > MAX_FILE_BYTES) {
+      throw new IOException(file + ": the vocabulary has " + size + " bytes, more than the limit of "
+          + MAX_FILE_BYTES);
+    }
     JsonNode root;
     try {
-      root = JSON.readTree(file.toFile());
+      root = JSON.readTree(Files.readAllBytes(file));
     } catch (JsonProcessingException e) {
       throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new IOException(file + ": expected a JSON object");
+    }
+    java.util.Iterator<String> names = root.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (!List.of("format", "version", "tokens").contains(n)) {
+        throw new IOException(file + ": unknown field '" + n + "' (known: format, version, tokens)");
+      }
     }
     if (!FORMAT.equals(root.path("format").asText(null))) {
       throw new IOException(

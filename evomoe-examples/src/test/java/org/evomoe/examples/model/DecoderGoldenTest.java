@@ -1,0 +1,159 @@
+package org.evomoe.examples.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.evomoe.golden.GoldenFixture;
+import org.evomoe.golden.GoldenFixture.Precision;
+import org.evomoe.nn.SoftmaxCrossEntropy;
+import org.evomoe.router.DtrConfig;
+import org.evomoe.router.DynamicTokenRouter;
+import org.evomoe.router.HyperActivation;
+import org.evomoe.router.ThetaContraction;
+import org.evomoe.tensor.Parameter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The whole multimodal model against PyTorch (src-test-data/golden, docs/golden-tests.md). The
+ * fixture has the demo's architecture at small widths: 4 decoder layers with the DTR-routed top-1
+ * MoE (4 experts, alpha = 0.001) on layers 0 and 2, 4 query heads on 2 key/value heads, a 1-layer
+ * vision encoder and the projector; one batch of an image sequence and a text-only one with
+ * ignored targets. PyTorch runs the rebuild of docs/checkpoint-format.md ({@code
+ * evomoe_torch.py}) with autograd. Compared: the logits, the loss (cross-entropy plus the
+ * weighted auxiliary losses), the gradient of every parameter (vision encoder included), and the
+ * logits of KV-cache decoding (a prefill with the image, then one position at a time).
+ *
+ * <p>Tolerances: float64 1e-9. Float32 5e-6: float32 errors of ~1e-7 per layer grow through
+ * eleven stacked layers (vision, projector, four decoder blocks) and the backward; measured at
+ * most 3.1e-7 (logits; the gradients less).
+ */
+class DecoderGoldenTest {
+  record Vision(int image_height, int image_width, int patch_size, int hidden_size, int intermediate_size,
+      int num_hidden_layers, int num_attention_heads, double rms_norm_eps) {}
+
+  record Dtr(int rank, int embed_dim, int hyper_hidden, String hyper_activation, boolean phi_bias) {}
+
+  record Config(int vocab_size, int hidden_size, int intermediate_size, int num_hidden_layers,
+      int num_attention_heads, int num_key_value_heads, double rms_norm_eps, double rope_theta,
+      List<Integer> moe_layers, String moe_mode, int num_local_experts, int num_experts_per_tok,
+      boolean norm_topk_prob, double router_aux_loss_coef, double router_z_loss_coef, String router_kind,
+      Dtr dtr_config, Vision vision_config) {}
+
+  record Settings(Config config, int batch, int seqLen, List<Integer> tokens, List<Boolean> withImage,
+      List<Integer> targets) {}
+
+  @AfterEach
+  void threads() {
+    GoldenFixture.restoreThreads();
+  }
+
+  static VisionLanguageModel build(GoldenFixture g, Config c, Precision p) {
+    SplittableRandom rng = new SplittableRandom(1);
+    ModelConfig mc = new ModelConfig(c.vocab_size(), c.hidden_size(), c.num_hidden_layers(),
+        c.num_attention_heads(), c.num_key_value_heads(), c.intermediate_size(), c.rope_theta(),
+        c.rms_norm_eps(), new java.util.HashSet<>(c.moe_layers()),
+        new MoeSettings(c.num_local_experts(), c.num_experts_per_tok(), c.norm_topk_prob(),
+            c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR));
+    DecoderModel decoder = DecoderModel.createDense(mc, p.type(), rng);
+    Dtr d = c.dtr_config();
+    decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, type, r) -> new DynamicTokenRouter(name,
+        new DtrConfig(dm, e, d.rank(), d.embed_dim(), d.hyper_hidden(), HyperActivation.NONE, d.phi_bias(),
+            ThetaContraction.CONTRACTED), type, r), rng);
+    Vision v = c.vision_config();
+    VisionEncoder vision = new VisionEncoder(new VisionConfig(v.image_height(), v.image_width(), v.patch_size(),
+        v.hidden_size(), v.num_hidden_layers(), v.num_attention_heads(), v.intermediate_size(), v.rms_norm_eps()),
+        p.type(), rng);
+    VisionLanguageModel vlm = new VisionLanguageModel(vision,
+        new MultiModalProjector(v.hidden_size(), c.hidden_size(), p.type(), rng), decoder);
+    TreeSet<String> expected = new TreeSet<>();
+    for (String n : g.names()) {
+      if (n.startsWith("param.")) {
+        expected.add(n.substring("param.".length()));
+      }
+    }
+    TreeSet<String> actual = new TreeSet<>();
+    for (Parameter par : vlm.parameters()) {
+      actual.add(par.name());
+      par.setTrainable(true);
+      g.assign(par, "param." + par.name());
+    }
+    assertEquals(expected, actual, "the fixture holds exactly the model's parameters");
+    return vlm;
+  }
+
+  @ParameterizedTest(name = "{0}, {1} threads")
+  @MethodSource("org.evomoe.golden.GoldenFixture#runs")
+  void logitsLossAndEveryGradientMatchPyTorch(Precision p, int threads) {
+    GoldenFixture.useThreads(threads);
+    GoldenFixture g = GoldenFixture.load("decoder", p);
+    Settings s = GoldenFixture.settings("decoder", Settings.class);
+    double tol = p == Precision.F64 ? 1e-9 : 5e-6;
+    VisionLanguageModel vlm = build(g, s.config(), p);
+    DecoderInput in = vlm.input(g.array("pixels"), withImage(s), s.batch(), s.seqLen(), ints(s.tokens()));
+    INDArray logits = vlm.forward(in);
+    g.assertClose("logits", logits, tol);
+    SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+    double loss = ce.forward(logits, ints(s.targets())) + vlm.auxLoss();
+    g.assertClose("aux_loss", new double[] {vlm.auxLoss()}, tol);
+    g.assertClose("loss", new double[] {loss}, tol);
+    vlm.backward(ce.backward());
+    for (Parameter par : vlm.parameters()) {
+      g.assertGrad("grad." + par.name(), par, tol);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}, {1} threads")
+  @MethodSource("org.evomoe.golden.GoldenFixture#runs")
+  void kvCacheDecodingMatchesPyTorchLogits(Precision p, int threads) {
+    GoldenFixture.useThreads(threads);
+    GoldenFixture g = GoldenFixture.load("decoder", p);
+    Settings s = GoldenFixture.settings("decoder", Settings.class);
+    double tol = p == Precision.F64 ? 1e-9 : 5e-6;
+    VisionLanguageModel vlm = build(g, s.config(), p);
+    int batch = s.batch();
+    int seq = s.seqLen();
+    int prefill = seq - 3;
+    int[] tokens = ints(s.tokens());
+    INDArray expected = g.array("logits");
+    int vocab = (int) expected.size(1);
+    INDArray got = Nd4j.create(p.type(), (long) batch * seq, vocab);
+    KvCache cache = vlm.decoder().newCache();
+    int at = 0;
+    for (int len : new int[] {prefill, 1, 1, 1}) {
+      int[] chunk = new int[batch * len];
+      for (int b = 0; b < batch; b++) {
+        System.arraycopy(tokens, b * seq + at, chunk, b * len, len);
+      }
+      DecoderInput in = at == 0
+          ? vlm.input(g.array("pixels"), withImage(s), batch, len, chunk)
+          : DecoderInput.text(batch, len, chunk);
+      INDArray out = vlm.decoder().forward(in, cache);
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < len; i++) {
+          got.putRow((long) b * seq + at + i, out.getRow((long) b * len + i));
+        }
+      }
+      at += len;
+    }
+    g.assertClose("logits", got, tol);
+  }
+
+  static boolean[] withImage(Settings s) {
+    boolean[] w = new boolean[s.withImage().size()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = s.withImage().get(i);
+    }
+    return w;
+  }
+
+  static int[] ints(List<Integer> l) {
+    return l.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+}

@@ -55,7 +55,7 @@ public final class EvalCommand implements Callable<Integer> {
     ObjectNode results = om.createObjectNode();
     ObjectNode arm = results.putArray("arms").addObject();
     arm.put("arm", ckpt.checkpoint.getFileName().toString());
-    arm.setAll(org.evomoe.examples.pipeline.DemoPipeline.evalJson(r));
+    arm.setAll((ObjectNode) om.valueToTree(org.evomoe.examples.study.Scores.of(r)));
     System.out.println(json ? om.writeValueAsString(arm) : ResultsTable.render(results));
     return 0;
   }

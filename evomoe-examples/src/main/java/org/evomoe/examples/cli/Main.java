@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     version = "evomoe 0.1.0-SNAPSHOT",
     description = "EvoMoE on the JVM: expert evolution and dynamic token-aware routing.",
-    subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, StudyCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ScoreCommand.class, ReportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,25 +1,24 @@
 package org.evomoe.examples.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.evomoe.examples.checkpoint.ModelCheckpoint;
 import org.evomoe.examples.checkpoint.ModelSpec;
-import org.evomoe.examples.pipeline.DemoPipeline;
-import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.examples.study.ModelSaver;
 
-/** Saves every model the pipeline trains as a checkpoint folder under {@code out/models/NAME}. */
+/**
+ * Saves every model of the first seed as a checkpoint folder under {@code out/models/NAME}, and
+ * that seed's tokenizer as {@code out/tokenizer.json}.
+ */
 final class ModelCheckpoints {
   private ModelCheckpoints() {}
 
-  static void attach(DemoPipeline pipeline, DemoSettings s) {
-    pipeline.saveModelsWith((name, model) -> {
-      Path dir = s.out().resolve("models").resolve(name);
-      try {
-        ModelCheckpoint.save(dir, model, ModelSpec.of(model), pipeline.tokenizer());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot save model checkpoint " + dir, e);
+  static ModelSaver saver(Path out) {
+    return (name, model, pipeline) -> {
+      ModelCheckpoint.save(out.resolve("models").resolve(name), model, ModelSpec.of(model),
+          pipeline.tokenizer());
+      if (name.equals("stage1")) {
+        pipeline.tokenizer().save(out.resolve("tokenizer.json"));
       }
-    });
+    };
   }
 }

@@ -1,43 +1,46 @@
 package org.evomoe.examples.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.evomoe.checkpoint.AtomicFiles;
-import org.evomoe.examples.pipeline.DemoPipeline;
-import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.examples.pipeline.ResultsTable;
 import org.evomoe.examples.report.ReportWriter;
+import org.evomoe.examples.study.RunOptions;
+import org.evomoe.examples.study.StudyPlan;
+import org.evomoe.examples.study.StudyResults;
+import org.evomoe.examples.study.StudyRunner;
+import org.evomoe.examples.study.StudyTable;
 
 /**
- * Runs the pipeline for {@code demo} and {@code train}: results.json, the results table, the
- * report, the tokenizer and one model checkpoint per trained model under {@code out/models/}.
+ * Runs {@code demo}, {@code train} and {@code study}: the cells of the plan ({@link StudyRunner}),
+ * then results.json, the results tables, the report, the tokenizer and one model checkpoint per
+ * model of the first seed under {@code out/models/}.
  */
 final class PipelineRun {
   private PipelineRun() {}
 
-  static ObjectNode execute(DemoSettings s, List<String> arms, String command) throws Exception {
-    Files.createDirectories(s.out());
-    System.out.println("output folder: " + s.out().toAbsolutePath());
-    DemoPipeline pipeline = new DemoPipeline(s);
-    ModelCheckpoints.attach(pipeline, s);
-    ObjectNode results = pipeline.run(arms);
-    results.put("command", command);
-    results.put("peakRssMiB", MemoryStats.peakRssMiB());
+  static StudyResults execute(StudyPlan plan, RunOptions options, String command) throws Exception {
+    Path out = plan.settings().out();
+    Files.createDirectories(out);
+    System.out.println("output folder: " + out.toAbsolutePath());
+    StudyRunner runner = new StudyRunner(plan, out, options, null, ModelCheckpoints.saver(out),
+        System.err);
+    StudyResults results = runner.run(command).withPeakRssMiB(MemoryStats.peakRssMiB());
     ObjectMapper om = new ObjectMapper();
-    Path json = s.out().resolve("results.json");
+    Path json = out.resolve("results.json");
     AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
-    pipeline.tokenizer().save(s.out().resolve("tokenizer.json"));
+    JsonNode tree = om.valueToTree(results);
     System.out.println();
-    if (results.path("arms").size() > 0) {
-      System.out.println(ResultsTable.render(results));
-      System.out.println(ResultsTable.renderDiagnostics(results));
+    if (!results.arms().isEmpty()) {
+      System.out.println(ResultsTable.render(tree));
+      System.out.println(StudyTable.render(results));
+      System.out.println(ResultsTable.renderDiagnostics(tree));
     }
     System.out.println("results: " + json.toAbsolutePath());
     try {
-      System.out.println("report: " + ReportWriter.write(results, s.out()).toAbsolutePath());
+      System.out.println("report: " + ReportWriter.write(tree, out).toAbsolutePath());
     } catch (Exception e) {
       System.err.println("warning: report not written (" + e.getMessage()
           + "); rerun with: evomoe report --results " + json);

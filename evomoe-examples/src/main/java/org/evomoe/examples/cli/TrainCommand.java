@@ -6,10 +6,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
-import org.evomoe.tensor.Threads;
+import org.evomoe.examples.study.Arm;
+import org.evomoe.examples.study.RunOptions;
+import org.evomoe.examples.study.StudyPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,8 +20,8 @@ import picocli.CommandLine.Option;
  * <pre>{@code
  * {
  *   "quick": false,                       // start from the quick or the full demo defaults
- *   "arms": ["evomoe"],                   // any of dense, moe-llava, evomoe; [] stops after Stage I
- *   "settings": { "stage2Steps": 400, "seed": 3, "out": "runs/evomoe-400" }  // DemoSettings fields
+ *   "arms": ["evomoe"],                   // any arm of evomoe study; [] stops after Stage I
+ *   "settings": { "stage2Steps": 400, "seed": 3, "seeds": 2, "out": "runs/evomoe-400" }  // DemoSettings fields
  * }
  * }</pre>
  */
@@ -38,30 +40,29 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (overrides settings.out).")
   Path out;
 
-  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
-  Integer threads;
+  @Mixin RunFlags run;
 
   @Override
   public Integer call() throws Exception {
     String where = "--config " + config;
     TrainConfig tc = StrictJson.bind(StrictJson.readObject(config, "--config"), TrainConfig.class,
         where, "");
-    List<String> arms = tc.arms() == null ? DemoPipeline.ARMS : tc.arms();
-    for (String a : arms) {
-      if (!DemoPipeline.ARMS.contains(a)) {
+    List<String> names = Arm.DEMO.stream().map(Arm::armName).toList();
+    List<String> all = java.util.Arrays.stream(Arm.values()).map(Arm::armName).toList();
+    List<Arm> arms = new ArrayList<>();
+    for (String a : tc.arms() == null ? names : tc.arms()) {
+      if (!all.contains(a)) {
         throw new IllegalArgumentException(where + ": unknown arm '" + a + "'"
-            + StrictJson.suggestion(a, DemoPipeline.ARMS));
+            + StrictJson.suggestion(a, all));
       }
+      arms.add(Arm.of(a));
     }
     DemoSettings s = settings(tc, where);
     if (out != null) {
       s = s.withOut(out);
     }
-    if (threads != null && (threads < 1 || threads > 1024)) {
-      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
-    }
-    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
-    PipelineRun.execute(s, arms, "train --config " + config);
+    RunOptions o = run.apply();
+    PipelineRun.execute(new StudyPlan("train", s, arms), o, "train --config " + config);
     return 0;
   }
 

@@ -2,14 +2,18 @@ package org.evomoe.examples.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.evomoe.checkpoint.LoadOptions;
+import org.evomoe.checkpoint.Safetensors;
+import org.evomoe.checkpoint.SafetensorsFile;
+import org.evomoe.checkpoint.Tensor;
 import org.evomoe.diagnostics.DiagnosticReport;
 import org.evomoe.diagnostics.ExpertSimilarity;
 import org.evomoe.diagnostics.ModalityShares;
@@ -17,7 +21,6 @@ import org.evomoe.diagnostics.RouterLogitStats;
 import org.evomoe.diagnostics.RouterShuffle;
 import org.evomoe.diagnostics.RoutingEntropy;
 import org.evomoe.diagnostics.StandaloneExperts;
-import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.examples.data.FashionMnist;
 import org.evomoe.examples.data.FashionMnistDataset;
 import org.evomoe.examples.data.instruct.InstructionConfig;
@@ -34,43 +37,43 @@ import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
 import org.evomoe.moe.MoeLayer;
-import org.evomoe.moe.RoutingConfig;
-import org.evomoe.moe.Upcycling;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tuning.MicroBatchStep;
-import org.evomoe.tuning.OptimSettings;
-import org.evomoe.tuning.StageConfig;
-import org.evomoe.tuning.StageResult;
-import org.evomoe.tuning.StageRunner;
-import org.evomoe.tuning.Stages;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The EvoMoE demo: projector alignment and Stage I on a dense model, then three arms from the same
- * Stage I weights with the same step budget:
+ * Everything one seed of the demo needs, shared by all its arms: the instruction data of the seed,
+ * the tokenizer, the batcher, the evaluation and diagnostic samples, models of the demo's sizes,
+ * the batch order and the scoring. The stages themselves are run by {@code
+ * org.evomoe.examples.study.StudyRunner} (for {@code demo}, {@code train} and {@code study}).
  *
- * <ol>
- *   <li><b>dense</b>: continued dense training;
- *   <li><b>moe-llava</b>: experts = copies of the Stage I FFN, {@link RoutingConfig#moeLlava()}
- *       (linear router, top-2 renormalised, alpha = 0.01), experts and router train;
- *   <li><b>evomoe</b>: Stage II expert evolution, then Stage III router training with {@link
- *       RoutingConfig#evoMoe()} (DTR, top-1, alpha = 0.001).
- * </ol>
- *
- * Each arm is scored on the test split, the two MoE arms get the routing diagnostics, and
- * everything is returned as the {@code results.json} tree.
+ * <p>Thread safety: after construction the instance is read-only; several models of the seed may
+ * train and be scored on different threads at once.
  */
 public final class DemoPipeline {
-  private static final Logger LOG = LoggerFactory.getLogger(DemoPipeline.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int EVAL_BATCH = 64;
 
-  /** The three arms, in the order they run and are reported. */
-  public static final List<String> ARMS = List.of("dense", "moe-llava", "evomoe");
+  /** The data a stage draws its batches from; each has its own batch order. */
+  public enum Pool {
+    /** Captions only (projector alignment). */
+    CAPTIONS(1),
+    /** The training split (Stage I). */
+    STAGE1(2),
+    /**
+     * The training split after Stage I: one order per seed shared by every arm (paired design),
+     * indexed by the post-Stage-I step.
+     */
+    ARMS(3);
+
+    private final int salt;
+
+    Pool(int salt) {
+      this.salt = salt;
+    }
+  }
 
   private final DemoSettings s;
   private final InstructionDataset data;
@@ -84,6 +87,7 @@ public final class DemoPipeline {
   private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
 
+  /** The pipeline of {@code settings.seed()}. */
   public DemoPipeline(DemoSettings settings) throws IOException {
     this.s = settings;
     FashionMnistDataset fm = FashionMnist.load(settings.dataDir());
@@ -100,13 +104,17 @@ public final class DemoPipeline {
         1e-5, ModelConfig.everyOtherLayer(settings.layers()), MoeSettings.evoMoe(settings.experts()));
     this.batcher = new InstructionBatcher(tokenizer, p,
         InstructionBatcher.requiredLength(tokenizer, p, all), DataType.FLOAT);
-    this.evaluator = new Evaluator(batcher, tokenizer, 64);
+    this.evaluator = new Evaluator(batcher, tokenizer, EVAL_BATCH);
     this.captions = Evaluator.ofTasks(data.train(), InstructionTask.CAPTION);
     List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
     this.evalSamples = pick(data.test(), evalIndices);
     this.evalHeldOut = pick(data.testHeldOut(), evalIndices);
     this.diagSamples = pick(data.test(),
         subset(data.test().size(), settings.diagnosticSamples(), settings.seed() + 1));
+  }
+
+  public DemoSettings settings() {
+    return s;
   }
 
   public WordTokenizer tokenizer() {
@@ -121,6 +129,16 @@ public final class DemoPipeline {
     return batcher;
   }
 
+  /** The test samples every model of this seed is scored on. */
+  public List<InstructionSample> evalSamples() {
+    return evalSamples;
+  }
+
+  /** The MoE settings of the Stage I model (its MoE layers run their seed as a dense FFN). */
+  public MoeSettings baseMoe() {
+    return baseConfig.moe();
+  }
+
   /** A model with the demo's sizes; the same seed gives the same vision encoder and initial weights. */
   public VisionLanguageModel newModel(MoeSettings moe) {
     SplittableRandom rng = new SplittableRandom(s.seed());
@@ -131,167 +149,53 @@ public final class DemoPipeline {
     return new VisionLanguageModel(vision, projector, decoder);
   }
 
-  /** Runs every arm; returns the results tree (also what {@code results.json} holds). */
-  public ObjectNode run() {
-    return run(ARMS);
-  }
-
   /**
-   * Runs alignment, Stage I and the given arms (any of {@link #ARMS}, in that order; none: stop
-   * after Stage I).
+   * The samples of step {@code step} of {@code pool}: a function of (seed, pool, step) only, so
+   * every arm of a seed sees the same batches in the same order and a resumed run the same batches
+   * as an uninterrupted one.
    */
-  public ObjectNode run(List<String> armsToRun) {
-    for (String a : armsToRun) {
-      if (!ARMS.contains(a)) {
-        throw new IllegalArgumentException("unknown arm " + a + ", expected one of " + ARMS);
-      }
-    }
-    long t0 = System.nanoTime();
-    ObjectNode results = JSON.createObjectNode();
-    results.put("version", 1);
-    results.put("seed", s.seed());
-    results.put("quick", s.quick());
-    results.set("settings", JSON.valueToTree(s.withOut(s.out().toAbsolutePath())));
-    ObjectNode dataNode = results.putObject("data");
-    dataNode.put("source", s.dataDir() == null ? "embedded subset" : s.dataDir().toString());
-    dataNode.put("train", data.train().size());
-    dataNode.put("test", data.test().size());
-    dataNode.put("evaluated", evalSamples.size());
-    dataNode.put("vocabulary", tokenizer.vocabularySize());
-    dataNode.put("sequenceLength", batcher.seqLen());
-    ArrayNode stages = results.putArray("stages");
-
-    // Shared: alignment and Stage I on one model (its MoE layers run their seed as a dense FFN).
-    VisionLanguageModel base = newModel(baseConfig.moe());
-    if (s.alignSteps() > 0) {
-      stage(stages, "shared", base, Stages.alignment(optim(s.alignSteps(), s.lr())), captions, 1);
-    }
-    stage(stages, "shared", base, Stages.warmup(optim(s.stage1Steps(), s.lr())), data.train(), 2);
-    seedOnly(base); // stages restore the layers' routing: the Stage I model is evaluated dense
-    Map<String, INDArray> stage1 = snapshot(base);
-    EvalResult stage1Eval = evaluator.evaluate(base, evalSamples, evalHeldOut);
-    results.set("stage1", evalJson(stage1Eval));
-
-    ArrayNode arms = results.putArray("arms");
-    int budget = s.stage2Steps() + s.stage3Steps();
-    saveModel("stage1", base);
-    for (String arm : ARMS) {
-      if (!armsToRun.contains(arm)) {
-        continue;
-      }
-      VisionLanguageModel m;
-      switch (arm) {
-        case "dense" -> {
-          m = newModel(baseConfig.moe());
-          load(m, stage1);
-          stage(stages, arm, m, Stages.denseContinued(optim(budget, s.lrAfter())), data.train(), 3);
-          seedOnly(m);
-        }
-        case "moe-llava" -> {
-          m = newModel(MoeSettings.moeLlava(s.experts()));
-          load(m, stage1);
-          for (MoeLayer moe : m.moeLayers()) {
-            Upcycling.copyExpertIntoOthers(moe, 0);
-          }
-          stage(stages, arm, m, Stages.moeLlava(optim(budget, s.lrAfter()))
-              .requiring(RoutingConfig.moeLlava()), data.train(), 4);
-        }
-        case "evomoe" -> {
-          m = newModel(MoeSettings.evoMoe(s.experts()));
-          load(m, stage1);
-          stage(stages, arm, m, Stages.evolution(optim(s.stage2Steps(), s.lrAfter()),
-              EvolutionConfig.paperDefaults(s.experts(), s.seed())), data.train(), 5);
-          stage(stages, arm, m, Stages.dtr(optim(s.stage3Steps(), s.lrAfter()))
-              .requiring(RoutingConfig.evoMoe()), data.train(), 6);
-        }
-        default -> throw new IllegalStateException(arm);
-      }
-      ObjectNode a = arms.addObject();
-      a.put("arm", arm);
-      EvalResult r = evaluator.evaluate(m, evalSamples, evalHeldOut);
-      a.setAll(evalJson(r));
-      LOG.info("{}: average accuracy {} in-template, {} held-out", arm,
-          String.format(java.util.Locale.ROOT, "%.4f", r.average()),
-          String.format(java.util.Locale.ROOT, "%.4f", r.heldOutAverage()));
-      if (!arm.equals("dense")) {
-        a.set("diagnostics", diagnostics(m));
-      }
-      saveModel(arm, m);
-    }
-    results.put("seconds", (System.nanoTime() - t0) / 1e9);
-    return results;
-  }
-
-  /** Runs every MoE layer as its seed expert (the dense model of Stage I and the dense arm). */
-  private static void seedOnly(VisionLanguageModel m) {
-    for (MoeLayer moe : m.moeLayers()) {
-      moe.forceExpert(0);
-    }
-  }
-
-  /** Hook: saves a trained model under out/models/NAME (set by {@link #saveModelsWith}). */
-  private void saveModel(String name, VisionLanguageModel m) {
-    if (modelSaver != null) {
-      modelSaver.save(name, m);
-    }
-  }
-
-  /** Saves a trained model (the command line writes model checkpoints with it). */
-  @FunctionalInterface
-  public interface ModelSaver {
-    void save(String name, VisionLanguageModel model);
-  }
-
-  private ModelSaver modelSaver;
-
-  /** Every trained model (stage1 and each arm) is handed to {@code saver}. */
-  public void saveModelsWith(ModelSaver saver) {
-    this.modelSaver = saver;
-  }
-
-  private OptimSettings optim(int steps, double lr) {
-    return new OptimSettings(steps, 1, lr, 0.03, 0.1, 0.0, 1.0);
-  }
-
-  private void stage(ArrayNode stages, String arm, VisionLanguageModel m, StageConfig stage,
-      List<InstructionSample> pool, int salt) {
-    ProgressBar bar = new ProgressBar(arm.equals("shared") ? stage.name() : arm + "/" + stage.name(),
-        stage.optim().steps());
-    MicroBatchStep step = (i, micro) -> ModelSteps.trainStep(m, batcher.batch(sample(pool, salt, i)));
-    StageResult r = StageRunner.run(m, stage, step, (i, total, loss, lr) -> bar.update(i + 1, loss));
-    ObjectNode n = stages.addObject();
-    n.put("arm", arm);
-    n.put("stage", r.name());
-    n.put("steps", r.losses().length);
-    n.put("seconds", r.seconds());
-    n.put("tokensPerSecond", r.losses().length * (double) s.batchSize() * batcher.seqLen() / r.seconds());
-    n.put("trainedParameters", r.trainedParameters());
-    n.put("frozenParameters", r.frozenParameters());
-    n.set("losses", JSON.valueToTree(r.losses()));
-  }
-
-  /** The batch of step i: a function of (seed, stage, step) only, so runs are reproducible. */
-  private List<InstructionSample> sample(List<InstructionSample> pool, int salt, int step) {
-    SplittableRandom rng = new SplittableRandom(s.seed() * 1_000_003L + salt * 100_003L + step);
+  public List<InstructionSample> batch(Pool pool, int step) {
+    List<InstructionSample> from = pool == Pool.CAPTIONS ? captions : data.train();
+    SplittableRandom rng = new SplittableRandom(s.seed() * 1_000_003L + pool.salt * 100_003L + step);
     List<InstructionSample> b = new ArrayList<>(s.batchSize());
     for (int i = 0; i < s.batchSize(); i++) {
-      b.add(pool.get(rng.nextInt(pool.size())));
+      b.add(from.get(rng.nextInt(from.size())));
     }
     return b;
   }
 
-  private JsonNode diagnostics(VisionLanguageModel m) {
+  /**
+   * One training step of {@code model} on the batches of {@code pool}: stage step {@code i} takes
+   * the batch of pool step {@code offset + i}.
+   */
+  public MicroBatchStep steps(VisionLanguageModel model, Pool pool, int offset) {
+    return (i, micro) -> ModelSteps.trainStep(model, batcher.batch(batch(pool, offset + i)));
+  }
+
+  /**
+   * Scores a model on the seed's evaluation samples, in their training wordings and in the
+   * held-out wordings of the same questions.
+   */
+  public EvalResult evaluate(VisionLanguageModel m) {
+    return evaluator.evaluate(m, evalSamples, evalHeldOut);
+  }
+
+  /**
+   * The routing diagnostics of a MoE model on the diagnostic samples, by name (modalityShares,
+   * routerLogits, routing, shuffle, standalone, similarity), each the JSON of its core report.
+   */
+  public Map<String, JsonNode> diagnostics(VisionLanguageModel m) {
     List<MoeLayer> layers = m.moeLayers();
     Runnable pass = () -> {
-      for (int from = 0; from < diagSamples.size(); from += 64) {
-        InstructionBatch b = batcher.batch(diagSamples.subList(from, Math.min(diagSamples.size(), from + 64)));
+      for (int from = 0; from < diagSamples.size(); from += EVAL_BATCH) {
+        InstructionBatch b = batcher.batch(diagSamples.subList(from, Math.min(diagSamples.size(), from + EVAL_BATCH)));
         try (MemoryWorkspace ignored = StepWorkspace.open("diagnostics")) {
           ModelSteps.logits(m, b);
         }
       }
     };
     java.util.function.DoubleSupplier metric = () -> evaluator.evaluate(m, diagSamples).average();
-    ObjectNode d = JSON.createObjectNode();
+    Map<String, JsonNode> d = new LinkedHashMap<>();
     put(d, "modalityShares", ModalityShares.measure(layers, pass));
     put(d, "routerLogits", RouterLogitStats.measure(layers, pass));
     put(d, "routing", RoutingEntropy.measure(layers, pass));
@@ -301,64 +205,24 @@ public final class DemoPipeline {
     return d;
   }
 
-  private static void put(ObjectNode n, String field, DiagnosticReport r) {
+  private static void put(Map<String, JsonNode> n, String field, DiagnosticReport r) {
     try {
-      n.set(field, JSON.readTree(r.toJson()));
+      n.put(field, JSON.readTree(r.toJson()));
     } catch (IOException e) {
       throw new IllegalStateException("diagnostic " + field + " produced invalid JSON", e);
     }
   }
 
   /**
-   * The JSON of one evaluation: tasks, pope, average (in-template), and when measured {@code
-   * heldOut} with the same three fields for the held-out wordings.
+   * Copies every tensor of a safetensors file whose name and shape match a parameter of {@code m};
+   * the other parameters (new routers, experts of another count) keep their initial values.
    */
-  public static ObjectNode evalJson(EvalResult r) {
-    ObjectNode n = scoresJson(r.tasks(), r.pope(), r.average());
-    if (r.hasHeldOut()) {
-      n.set("heldOut", scoresJson(r.heldOutTasks(), r.heldOutPope(), r.heldOutAverage()));
-    }
-    return n;
-  }
-
-  private static ObjectNode scoresJson(Map<String, TaskScore> taskScores,
-      Map<String, PopeScore> popeScores, double average) {
-    ObjectNode n = JSON.createObjectNode();
-    ObjectNode tasks = n.putObject("tasks");
-    taskScores.forEach((name, t) -> {
-      ObjectNode o = tasks.putObject(name);
-      o.put("accuracy", t.accuracy());
-      o.put("correct", t.correct());
-      o.put("total", t.total());
-    });
-    ObjectNode pope = n.putObject("pope");
-    popeScores.forEach((name, p) -> {
-      ObjectNode o = pope.putObject(name);
-      o.put("accuracy", p.accuracy());
-      o.put("precision", p.precision());
-      o.put("recall", p.recall());
-      o.put("f1", p.f1());
-      o.put("yesRatio", p.yesRatio());
-      o.put("total", p.total());
-    });
-    n.put("average", average);
-    return n;
-  }
-
-  static Map<String, INDArray> snapshot(VisionLanguageModel m) {
-    Map<String, INDArray> w = new HashMap<>();
+  public static void loadMatching(VisionLanguageModel m, Path file) throws IOException {
+    SafetensorsFile f = Safetensors.read(file, LoadOptions.defaults());
     for (Parameter p : m.parameters()) {
-      w.put(p.name(), p.value().dup());
-    }
-    return w;
-  }
-
-  /** Copies every weight whose name and shape match; the rest (new routers) keep their init. */
-  static void load(VisionLanguageModel m, Map<String, INDArray> weights) {
-    for (Parameter p : m.parameters()) {
-      INDArray w = weights.get(p.name());
-      if (w != null && java.util.Arrays.equals(w.shape(), p.value().shape())) {
-        p.value().assign(w);
+      Tensor t = f.tensors().get(p.name());
+      if (t != null && Arrays.equals(t.shape(), p.value().shape())) {
+        p.value().assign(t.toINDArray().castTo(p.value().dataType()));
       }
     }
   }

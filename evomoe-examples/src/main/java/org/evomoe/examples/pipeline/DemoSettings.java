@@ -27,6 +27,8 @@ import java.nio.file.Path;
  * @param patch vision patch size (the 56 x 56 canvas gives (56 / patch)^2 image tokens)
  * @param evalSamples test samples scored per arm (0: all)
  * @param diagnosticSamples test samples used for the routing diagnostics and metric re-runs
+ * @param seeds number of seeds of a paired comparison: seeds {@code seed, seed + 1, ...,
+ *     seed + seeds - 1}, each with its own data, Stage I and batch order
  */
 public record DemoSettings(
     boolean quick,
@@ -49,7 +51,8 @@ public record DemoSettings(
     int dVision,
     int patch,
     int evalSamples,
-    int diagnosticSamples) {
+    int diagnosticSamples,
+    int seeds) {
   public DemoSettings {
     if (!(lr > 0) || Double.isInfinite(lr)) {
       throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
@@ -76,7 +79,11 @@ public record DemoSettings(
     within("dVision", dVision, 1, MAX_WIDTH);
     within("evalSamples", evalSamples, 0, MAX_SAMPLES);
     within("diagnosticSamples", diagnosticSamples, 0, MAX_SAMPLES);
+    within("seeds", seeds, 1, MAX_SEEDS);
   }
+
+  /** Most seeds of one run. */
+  public static final int MAX_SEEDS = 1000;
 
   /** Most decoder layers of the demo model. */
   public static final int MAX_LAYERS = 64;
@@ -105,32 +112,57 @@ public record DemoSettings(
   public static DemoSettings defaults(boolean quick) {
     return quick
         ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 150, 60, 60,
-            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160)
+            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 1)
         : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
-            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300);
+            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 1);
   }
 
   public DemoSettings withOut(Path dir) {
     return new DemoSettings(quick, seed, dir, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, seeds);
   }
 
   public DemoSettings withSeed(long s) {
     return new DemoSettings(quick, s, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, seeds);
   }
 
   public DemoSettings withDataDir(Path dir) {
     return new DemoSettings(quick, seed, out, dir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples);
+        dVision, patch, evalSamples, diagnosticSamples, seeds);
   }
 
   public DemoSettings withSteps(int align, int s1, int s2, int s3) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, align, s1, s2, s3, lr, lrAfter,
         dModel, layers, heads, kvHeads, ffnHidden, experts, dVision, patch, evalSamples,
-        diagnosticSamples);
+        diagnosticSamples, seeds);
+  }
+
+  /** The same settings with {@code n} seeds. */
+  public DemoSettings withSeeds(int n) {
+    return new DemoSettings(quick, seed, out, dataDir, batchSize, alignSteps, stage1Steps,
+        stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
+        dVision, patch, evalSamples, diagnosticSamples, n);
+  }
+
+  /**
+   * The defaults of {@code evomoe study}: the demo's model and steps with 5 seeds, or the quick
+   * variant with 3 seeds, written to {@code runs/study} or {@code runs/study-quick}.
+   */
+  public static DemoSettings study(boolean quick) {
+    DemoSettings d = defaults(quick);
+    return d.withSeeds(quick ? 3 : 5).withOut(Path.of(quick ? "runs/study-quick" : "runs/study"));
+  }
+
+  /** The seeds of the comparison, in order: {@code seed, seed + 1, ...}. */
+  public java.util.List<Long> seedList() {
+    java.util.List<Long> l = new java.util.ArrayList<>();
+    for (int i = 0; i < seeds; i++) {
+      l.add(seed + i);
+    }
+    return l;
   }
 }

@@ -69,7 +69,7 @@ public final class ResultsTable {
   public static String renderDiagnostics(JsonNode results) {
     List<JsonNode> arms = new ArrayList<>();
     results.get("arms").forEach(a -> {
-      if (a.has("diagnostics")) {
+      if (a.path("diagnostics").size() > 0) {
         arms.add(a);
       }
     });

@@ -12,11 +12,14 @@ import org.evomoe.examples.data.instruct.InstructionSample;
 import org.evomoe.examples.data.instruct.InstructionTask;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.VisionLanguageModel;
+import org.evomoe.examples.study.Scores;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** In-template and held-out scores of the evaluator on a small random model. */
 class EvaluatorTest {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private static DemoPipeline pipeline;
   private static VisionLanguageModel model;
   private static Evaluator evaluator;
@@ -27,7 +30,7 @@ class EvaluatorTest {
   static void setUp() throws Exception {
     DemoSettings s = DemoSettings.defaults(true);
     pipeline = new DemoPipeline(new DemoSettings(true, 3, s.out(), null, 8, 1, 1, 1, 1, 1e-3, 1e-3,
-        16, 2, 2, 1, 32, 4, 16, 14, 0, 8));
+        16, 2, 2, 1, 32, 4, 16, 14, 0, 8, 1));
     model = pipeline.newModel(MoeSettings.evoMoe(4));
     evaluator = new Evaluator(pipeline.batcher(), pipeline.tokenizer(), 16);
     in = pipeline.data().test().subList(0, 96);
@@ -59,14 +62,14 @@ class EvaluatorTest {
     Map<String, TaskScore> held = Map.of("pope", new TaskScore("pope", 1, 4));
     Map<String, PopeScore> pope = Map.of("all", new PopeScore("all", 2, 0, 1, 1));
     Map<String, PopeScore> heldPope = Map.of("all", new PopeScore("all", 1, 2, 0, 1));
-    JsonNode j = DemoPipeline.evalJson(new EvalResult(tasks, pope, held, heldPope));
+    JsonNode j = JSON.valueToTree(Scores.of(new EvalResult(tasks, pope, held, heldPope)));
     assertEquals(0.75, j.at("/tasks/pope/accuracy").asDouble(), 0.0);
     assertEquals(0.75, j.get("average").asDouble(), 0.0);
     assertEquals(0.25, j.at("/heldOut/tasks/pope/accuracy").asDouble(), 0.0);
     assertEquals(1, j.at("/heldOut/tasks/pope/correct").asInt());
     assertEquals(0.25, j.at("/heldOut/average").asDouble(), 0.0);
     assertEquals(0.25, j.at("/heldOut/pope/all/accuracy").asDouble(), 0.0);
-    assertFalse(DemoPipeline.evalJson(new EvalResult(tasks, pope)).has("heldOut"));
+    assertFalse(JSON.valueToTree(Scores.of(new EvalResult(tasks, pope))).has("heldOut"));
   }
 
   @Test

@@ -29,11 +29,11 @@ class PipelineEndToEndTest {
     JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
     List<String> arms = new ArrayList<>();
     r.get("arms").forEach(a -> arms.add(a.get("arm").asText()));
-    assertEquals(DemoPipeline.ARMS, arms);
+    assertEquals(List.of("dense", "moe-llava", "evomoe"), arms);
     List<String> stages = new ArrayList<>();
     r.get("stages").forEach(s -> stages.add(s.get("arm").asText() + "/" + s.get("stage").asText()));
     assertEquals(List.of("shared/alignment", "shared/stage1-warmup", "dense/dense-continued",
-        "moe-llava/moe-llava", "evomoe/stage2-evolution", "evomoe/stage3-router"), stages);
+        "moe-llava/upcycled-moe", "evomoe/stage2-evolution", "evomoe/stage3-router"), stages);
     // Same step budget after Stage I for every arm.
     int dense = r.get("stages").get(2).get("steps").asInt();
     int llava = r.get("stages").get(3).get("steps").asInt();

@@ -1,0 +1,32 @@
+package org.evomoe.examples.cli;
+
+import org.evomoe.examples.study.RunOptions;
+import org.evomoe.tensor.Threads;
+import picocli.CommandLine.Option;
+
+/** The flags of the training commands that change how a run executes, never its results. */
+final class RunFlags {
+  @Option(names = "--jobs", description = "(arm, seed) cells trained at once (default: ${DEFAULT-VALUE}).")
+  int jobs = 1;
+
+  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
+  Integer threads;
+
+  @Option(names = "--resume", description = "Continue the run in --out: finished cells are kept, the"
+      + " others continue from their newest training checkpoint.")
+  boolean resume;
+
+  @Option(names = "--checkpoint-every", paramLabel = "STEPS",
+      description = "Optimiser steps between training checkpoints (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery = RunOptions.DEFAULT_CHECKPOINT_EVERY;
+
+  /** Applies --threads and returns the run options. */
+  RunOptions apply() {
+    if (threads != null && (threads < 1 || threads > 1024)) {
+      throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
+    }
+    RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
+    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    return o;
+  }
+}

@@ -1,0 +1,29 @@
+package org.evomoe.examples.study;
+
+import java.util.List;
+
+/**
+ * POPE metrics of one probe set, "yes" the positive class (see {@code PopeScore}); in a summary
+ * over seeds each field is the mean over seeds and {@code total} the per-seed count.
+ */
+public record PopeMetrics(double accuracy, double precision, double recall, double f1,
+    double yesRatio, int total) {
+
+  /** Field-wise mean of the same probe over seeds. */
+  static PopeMetrics mean(List<PopeMetrics> l) {
+    double a = 0;
+    double p = 0;
+    double r = 0;
+    double f = 0;
+    double y = 0;
+    for (PopeMetrics m : l) {
+      a += m.accuracy;
+      p += m.precision;
+      r += m.recall;
+      f += m.f1;
+      y += m.yesRatio;
+    }
+    int n = l.size();
+    return new PopeMetrics(a / n, p / n, r / n, f / n, y / n, l.get(0).total);
+  }
+}

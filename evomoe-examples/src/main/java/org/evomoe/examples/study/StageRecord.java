@@ -1,0 +1,16 @@
+package org.evomoe.examples.study;
+
+/**
+ * One training stage of one model.
+ *
+ * @param arm "shared" for alignment and Stage I, else the arm name
+ * @param stage stage name
+ * @param steps optimiser steps
+ * @param seconds wall time of the steps run in this process (a resumed stage counts only the
+ *     steps after the checkpoint)
+ * @param trainedParameters scalars that trained
+ * @param frozenParameters scalars that were frozen
+ * @param losses mean training loss of each step [steps]
+ */
+public record StageRecord(String arm, String stage, int steps, double seconds,
+    long trainedParameters, long frozenParameters, double[] losses) {}

@@ -1,0 +1,347 @@
+package org.evomoe.examples.study;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.evomoe.checkpoint.AtomicFiles;
+import org.evomoe.checkpoint.ModelWeights;
+import org.evomoe.examples.model.VisionLanguageModel;
+import org.evomoe.examples.pipeline.DemoPipeline;
+import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.tuning.StageResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a paired multi-seed comparison ({@code demo}, {@code train} and {@code study} all run
+ * through here): for every seed, alignment and Stage I once, then every arm from those Stage I
+ * weights on the same batches (see {@link ArmRecipe}); each (seed, arm) cell is a unit of work.
+ *
+ * <pre>
+ * out/cells/
+ *   plan.json                        the plan (settings and arms) the cells belong to
+ *   seed-&lt;s&gt;/stage1/result.json       Stage I scores and curves    (written last, atomically)
+ *   seed-&lt;s&gt;/stage1/weights.safetensors  the Stage I weights every arm of seed s starts from
+ *   seed-&lt;s&gt;/&lt;arm&gt;/result.json        a finished cell ({@link CellResult})
+ *   seed-&lt;s&gt;/&lt;cell&gt;/checkpoints/      training checkpoints of an unfinished cell
+ * </pre>
+ *
+ * <p>With {@link RunOptions#resume} finished cells are read back and unfinished ones continue from
+ * their newest checkpoint, so a killed run ends with the numbers of an uninterrupted one; without
+ * it {@code out/cells} is cleared first. {@link RunOptions#jobs} cells run at once; every cell's
+ * arithmetic is the same whatever runs beside it, so the results do not depend on the job count.
+ */
+public final class StudyRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The folder of the cells under the output folder. */
+  public static final String CELLS = "cells";
+
+  private final StudyPlan plan;
+  private final Path out;
+  private final RunOptions options;
+  private final StepListener extra;
+  private final ModelSaver saver;
+  private final PrintStream progressOut;
+  private final Map<Long, DemoPipeline> pipelines = new ConcurrentHashMap<>();
+  private final AtomicBoolean failed = new AtomicBoolean();
+  private StudyProgress progress;
+
+  /**
+   * @param plan settings and arms
+   * @param out the output folder (its {@code cells} subfolder is this runner's)
+   * @param options jobs, checkpoint interval, resume
+   * @param listener told after every step (may throw to stop the run)
+   * @param saver saves the first seed's trained models
+   * @param progressOut where the progress line goes (standard error on the command line)
+   */
+  public StudyRunner(StudyPlan plan, Path out, RunOptions options, StepListener listener,
+      ModelSaver saver, PrintStream progressOut) {
+    this.plan = plan;
+    this.out = out;
+    this.options = options;
+    this.extra = listener == null ? StepListener.none() : listener;
+    this.saver = saver == null ? ModelSaver.none() : saver;
+    this.progressOut = progressOut;
+  }
+
+  /** Trains (or resumes) every cell and returns the results; {@code command} is recorded. */
+  public StudyResults run(String command) throws IOException {
+    long t0 = System.nanoTime();
+    DemoSettings s = plan.settings();
+    Path cells = out.resolve(CELLS);
+    preparePlan(cells);
+    List<Long> seeds = s.seedList();
+    int budget = ArmRecipe.budget(s);
+    long total = (long) seeds.size() * (s.alignSteps() + s.stage1Steps() + (long) plan.arms().size() * budget);
+    progress = new StudyProgress(total, seeds.size() * (1 + plan.arms().size()), progressOut);
+    ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
+      Thread t = new Thread(r, "study-cell");
+      t.setDaemon(true);
+      return t;
+    });
+    Map<Long, CompletableFuture<Stage1Result>> stage1 = new LinkedHashMap<>();
+    Map<String, CompletableFuture<CellResult>> armCells = new LinkedHashMap<>();
+    try {
+      for (long seed : seeds) {
+        stage1.put(seed, CompletableFuture.supplyAsync(() -> stage1Cell(seed), pool));
+      }
+      for (long seed : seeds) {
+        for (Arm arm : plan.arms()) {
+          armCells.put(key(seed, arm), stage1.get(seed).thenApplyAsync(r -> armCell(seed, arm), pool));
+        }
+      }
+      List<CompletableFuture<?>> all = new ArrayList<>(stage1.values());
+      all.addAll(armCells.values());
+      Throwable error = null;
+      for (CompletableFuture<?> f : all) {
+        try {
+          f.get();
+        } catch (ExecutionException | CompletionException e) {
+          failed.set(true);
+          Throwable c = unwrap(e);
+          if (error == null || error instanceof CancellationException) {
+            error = c;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failed.set(true);
+          throw new IOException("interrupted while waiting for the cells", e);
+        }
+      }
+      if (error != null) {
+        rethrow(error);
+      }
+    } finally {
+      pool.shutdown();
+      try {
+        pool.awaitTermination(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    progress.finish();
+    List<SeedResult> perSeed = new ArrayList<>();
+    for (long seed : seeds) {
+      List<CellResult> l = new ArrayList<>();
+      for (Arm arm : plan.arms()) {
+        l.add(armCells.get(key(seed, arm)).join());
+      }
+      perSeed.add(new SeedResult(seed, stage1.get(seed).join().scores(), l));
+    }
+    List<Stage1Result> s1 = stage1.values().stream().map(CompletableFuture::join).toList();
+    return StudySummaries.build(plan, command, dataInfo(seeds.get(0)), s1, perSeed,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  private void preparePlan(Path cells) throws IOException {
+    Path planFile = cells.resolve("plan.json");
+    StudyPlan saved = plan.withoutOut();
+    if (!options.resume()) {
+      ResumableStages.deleteRecursively(cells);
+    } else if (Files.isRegularFile(planFile)) {
+      StudyPlan before;
+      try {
+        before = JSON.readValue(planFile.toFile(), StudyPlan.class);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot resume: " + planFile + " is unreadable ("
+            + e.getMessage() + ")");
+      }
+      if (!before.equals(saved)) {
+        throw new IllegalArgumentException("cannot resume the run in " + out + ": it was started"
+            + " with other settings or arms (" + difference(before, saved) + "); use another --out"
+            + " or the same settings");
+      }
+    }
+    Files.createDirectories(cells);
+    AtomicFiles.write(planFile, o -> JSON.writerWithDefaultPrettyPrinter().writeValue(o, saved));
+  }
+
+  private static String difference(StudyPlan a, StudyPlan b) {
+    if (!a.arms().equals(b.arms())) {
+      return "arms " + a.arms() + " vs " + b.arms();
+    }
+    if (!a.kind().equals(b.kind())) {
+      return "command " + a.kind() + " vs " + b.kind();
+    }
+    Map<?, ?> x = JSON.convertValue(a.settings(), Map.class);
+    Map<?, ?> y = JSON.convertValue(b.settings(), Map.class);
+    for (Object k : x.keySet()) {
+      if (!java.util.Objects.equals(x.get(k), y.get(k))) {
+        return "setting " + k + ": " + x.get(k) + " vs " + y.get(k);
+      }
+    }
+    return "settings differ";
+  }
+
+  private DemoPipeline pipeline(long seed) {
+    return pipelines.computeIfAbsent(seed, k -> {
+      try {
+        return new DemoPipeline(plan.settings().withSeed(k));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  private DataInfo dataInfo(long seed) {
+    DemoPipeline p = pipeline(seed);
+    DemoSettings s = plan.settings();
+    return new DataInfo(s.dataDir() == null ? "embedded subset" : s.dataDir().toString(),
+        p.data().train().size(), p.data().test().size(), p.evalSamples().size(),
+        p.tokenizer().vocabularySize(), p.batcher().seqLen());
+  }
+
+  private Path cellDir(long seed, String cell) {
+    return out.resolve(CELLS).resolve("seed-" + seed).resolve(cell);
+  }
+
+  private StepListener listener() {
+    return new StepListener() {
+      @Override
+      public void onStep(String cell, String stage, int step, double loss) {
+        if (failed.get()) {
+          throw new CancellationException("another cell failed");
+        }
+        extra.onStep(cell, stage, step, loss);
+        progress.onStep(cell, stage, step, loss);
+      }
+
+      @Override
+      public void afterStep(String cell, String stage, VisionLanguageModel model) {
+        extra.afterStep(cell, stage, model);
+      }
+    };
+  }
+
+  private Stage1Result stage1Cell(long seed) {
+    try {
+      DemoSettings s = plan.settings();
+      Path dir = cellDir(seed, "stage1");
+      Path result = dir.resolve("result.json");
+      if (Files.isRegularFile(result)) {
+        progress.alreadyDone(s.alignSteps() + s.stage1Steps());
+        return JSON.readValue(result.toFile(), Stage1Result.class);
+      }
+      DemoPipeline p = pipeline(seed);
+      VisionLanguageModel m = ArmRecipe.stage1Model(p);
+      ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
+          options.checkpointEvery(), "seed-" + seed + "/stage1", listener())
+          .run(m, p, ArmRecipe.stage1(s));
+      ArmRecipe.seedOnly(m);
+      Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o.stages()));
+      ModelWeights.save(dir.resolve("weights.safetensors"), m.parameters(), Map.of("evomoe", "stage1"));
+      if (seed == s.seed()) {
+        saver.save("stage1", m, p);
+      }
+      finish(dir, result, r);
+      LOG.info("seed {} stage1: average accuracy {}", seed, fmt(r.scores().average()));
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private CellResult armCell(long seed, Arm arm) {
+    try {
+      DemoSettings s = plan.settings();
+      Path dir = cellDir(seed, arm.armName());
+      Path result = dir.resolve("result.json");
+      if (Files.isRegularFile(result)) {
+        progress.alreadyDone(ArmRecipe.budget(s));
+        return JSON.readValue(result.toFile(), CellResult.class);
+      }
+      DemoPipeline p = pipeline(seed);
+      VisionLanguageModel m = ArmRecipe.model(p, arm);
+      DemoPipeline.loadMatching(m, cellDir(seed, "stage1").resolve("weights.safetensors"));
+      ArmRecipe.initialise(m, arm);
+      ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
+          options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener())
+          .run(m, p, ArmRecipe.stages(p.settings(), arm));
+      if (arm.family() == ArmFamily.DENSE) {
+        ArmRecipe.seedOnly(m);
+      }
+      Scores scores = Scores.of(p.evaluate(m));
+      boolean first = seed == s.seed();
+      Map<String, com.fasterxml.jackson.databind.JsonNode> diagnostics =
+          first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : Map.of();
+      int budget = ArmRecipe.budget(s);
+      CellResult r = new CellResult(seed, arm.armName(), arm.family().name().toLowerCase(Locale.ROOT),
+          arm.evolution() == null ? null : arm.evolution().name().toLowerCase(Locale.ROOT),
+          ArmRouting.of(m), o.trainableParameters(), budget, (long) budget * s.batchSize(), scores,
+          records(arm.armName(), o.stages()), diagnostics);
+      if (first) {
+        saver.save(arm.armName(), m, p);
+      }
+      finish(dir, result, r);
+      LOG.info("seed {} {}: average accuracy {}", seed, arm.armName(), fmt(scores.average()));
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes the cell's result (the mark of a finished cell) and drops its checkpoints. */
+  private void finish(Path dir, Path result, Object r) throws IOException {
+    AtomicFiles.write(result, o -> JSON.writerWithDefaultPrettyPrinter().writeValue(o, r));
+    ResumableStages.deleteRecursively(dir.resolve("checkpoints"));
+    progress.cellDone();
+  }
+
+  private static List<StageRecord> records(String arm, List<StageResult> stages) {
+    List<StageRecord> l = new ArrayList<>();
+    for (StageResult r : stages) {
+      l.add(new StageRecord(arm, r.name(), r.losses().length, r.seconds(), r.trainedParameters(),
+          r.frozenParameters(), r.losses()));
+    }
+    return l;
+  }
+
+  private static String key(long seed, Arm arm) {
+    return seed + "/" + arm.armName();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable c = e;
+    while ((c instanceof ExecutionException || c instanceof CompletionException
+        || c instanceof UncheckedIOException) && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  private static void rethrow(Throwable t) throws IOException {
+    if (t instanceof IOException io) {
+      throw io;
+    }
+    if (t instanceof RuntimeException re) {
+      throw re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(t);
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+}

@@ -1,0 +1,184 @@
+package org.evomoe.examples.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.evomoe.examples.model.VisionLanguageModel;
+import org.evomoe.examples.pipeline.DemoPipeline;
+import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.tensor.Threads;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runner on a tiny model: arms trained with the routing the results report, results that do
+ * not depend on the number of jobs, and killed runs that resume to the same numbers.
+ */
+class StudyRunnerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<Arm> ARMS = List.of(Arm.DENSE, Arm.MOE_LLAVA, Arm.UPCYCLED_DTR, Arm.EVOMOE);
+
+  @BeforeAll
+  static void oneThread() {
+    Threads.set(1);
+  }
+
+  private static StudyResults run(Path out, int seeds, List<Arm> arms, RunOptions o,
+      StepListener l) throws Exception {
+    DemoSettings s = TinySettings.of(out, seeds);
+    return new StudyRunner(new StudyPlan("study", s, arms), out, o, l, ModelSaver.none(),
+        new PrintStream(new ByteArrayOutputStream())).run("test");
+  }
+
+  /** Every number of every seed (timings removed). */
+  private static JsonNode numbers(StudyResults r) {
+    JsonNode n = JSON.valueToTree(r.perSeed());
+    strip(n);
+    return n;
+  }
+
+  private static void strip(JsonNode n) {
+    if (n instanceof ObjectNode o) {
+      o.remove("seconds");
+    }
+    n.forEach(StudyRunnerTest::strip);
+  }
+
+  @Test
+  void everyArmTrainsOnTheSameBatchesInTheSameOrder(@TempDir Path dir) throws Exception {
+    DemoSettings s = TinySettings.of(dir, 1);
+    int budget = ArmRecipe.budget(s);
+    for (Arm arm : Arm.values()) {
+      List<Integer> order = new ArrayList<>();
+      for (PlannedStage ps : ArmRecipe.stages(s, arm)) {
+        assertEquals(DemoPipeline.Pool.ARMS, ps.pool(), arm.armName());
+        for (int i = 0; i < ps.config().optim().steps(); i++) {
+          order.add(ps.offset() + i);
+        }
+      }
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < budget; i++) {
+        expected.add(i);
+      }
+      assertEquals(expected, order, arm.armName() + " walks the post-Stage-I batches 0.." + (budget - 1));
+    }
+    // The batch of a step is a function of (seed, step): two pipelines of a seed agree, seeds differ.
+    DemoPipeline a = new DemoPipeline(s);
+    DemoPipeline b = new DemoPipeline(s);
+    DemoPipeline other = new DemoPipeline(s.withSeed(2));
+    for (int step = 0; step < budget; step++) {
+      assertEquals(a.batch(DemoPipeline.Pool.ARMS, step), b.batch(DemoPipeline.Pool.ARMS, step));
+    }
+    assertNotEquals(a.batch(DemoPipeline.Pool.ARMS, 0), other.batch(DemoPipeline.Pool.ARMS, 0));
+    assertNotEquals(a.batch(DemoPipeline.Pool.ARMS, 0), a.batch(DemoPipeline.Pool.ARMS, 1));
+  }
+
+  @Test
+  void resultsReportTheRoutingEachArmTrainedWithAndDoNotDependOnJobs(@TempDir Path dir) throws Exception {
+    Map<String, ArmRouting> trainedWith = new ConcurrentHashMap<>();
+    StepListener capture = new StepListener() {
+      @Override
+      public void onStep(String cell, String stage, int step, double loss) {}
+
+      @Override
+      public void afterStep(String cell, String stage, VisionLanguageModel model) {
+        // The routing in force during the arm's last stage (the one that routes tokens).
+        trainedWith.put(cell, ArmRouting.of(model));
+      }
+    };
+    StudyResults one = run(dir.resolve("one"), 2, ARMS, new RunOptions(1, 2, false), capture);
+    for (SeedResult seed : one.perSeed()) {
+      for (CellResult c : seed.arms()) {
+        assertEquals(trainedWith.get("seed-" + c.seed() + "/" + c.arm()), c.routing(), c.arm());
+      }
+    }
+    ArmRouting llava = one.arms().get(1).routing();
+    assertEquals(new ArmRouting("routed", "linear", 2, true, 0.01, 0.0), llava);
+    assertEquals(new ArmRouting("routed", "dtr", 2, true, 0.01, 0.0), one.arms().get(2).routing());
+    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.0), one.arms().get(3).routing());
+    assertEquals("seed_only", one.arms().get(0).routing().mode());
+    // results.json carries what the arm summaries say (read back through the typed records).
+    StudyResults back = JSON.readValue(JSON.writeValueAsBytes(one), StudyResults.class);
+    assertEquals(llava, back.arms().get(1).routing());
+    assertEquals(numbers(one), numbers(back));
+
+    StudyResults two = run(dir.resolve("two"), 2, ARMS, new RunOptions(2, 2, false), null);
+    assertEquals(numbers(one), numbers(two), "same seeds give identical numbers with 1 or 2 jobs");
+    for (int a = 0; a < ARMS.size(); a++) {
+      assertEquals(JSON.valueToTree(one.arms().get(a).tasks()), JSON.valueToTree(two.arms().get(a).tasks()));
+    }
+    // Statistics: two seeds per arm, paired differences for every arm but the baseline.
+    for (ArmSummary a : one.arms()) {
+      assertEquals(2, a.averageStats().n());
+      assertEquals(a.arm().equals("moe-llava"), a.averageVsBaseline() == null, a.arm());
+      assertTrue(a.trainableParameters() > 0);
+    }
+    double mean = (one.perSeed().get(0).arms().get(3).scores().average()
+        + one.perSeed().get(1).arms().get(3).scores().average()) / 2;
+    assertEquals(mean, one.arms().get(3).average(), 1e-12);
+  }
+
+  @Test
+  void aKilledRunResumesToTheNumbersOfAnUninterruptedRun(@TempDir Path dir) throws Exception {
+    List<Arm> arms = List.of(Arm.MOE_LLAVA, Arm.EVOMOE);
+    StudyResults reference = run(dir.resolve("ref"), 2, arms, new RunOptions(1, 2, false), null);
+    Path out = dir.resolve("killed");
+    Random rnd = new Random(7);
+    // 2 seeds x (2 + 4 + 2 x 6) = 36 steps: kill twice at random steps, then finish.
+    int total = 36;
+    int first = 1 + rnd.nextInt(total / 2);
+    int second = 1 + rnd.nextInt(total / 2);
+    assertThrows(Killed.class, () -> run(out, 2, arms, new RunOptions(1, 2, false), killAfter(first)));
+    assertThrows(Killed.class, () -> run(out, 2, arms, new RunOptions(2, 2, true), killAfter(second)));
+    try (Stream<Path> files = Files.walk(out)) {
+      assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("result.json")),
+          "some cells finished before the second kill");
+    }
+    AtomicInteger rerun = new AtomicInteger();
+    StudyResults resumed = run(out, 2, arms, new RunOptions(1, 2, true),
+        (cell, stage, step, loss) -> rerun.incrementAndGet());
+    assertTrue(rerun.get() < total, "finished cells and checkpointed steps are not redone: " + rerun.get());
+    assertEquals(numbers(reference), numbers(resumed));
+    try (Stream<Path> files = Files.walk(out)) {
+      assertFalse(files.anyMatch(p -> p.getFileName().toString().equals("checkpoints")),
+          "finished cells drop their checkpoints");
+    }
+    // Resuming with other settings is refused, naming the difference.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> run(out, 3, arms, new RunOptions(1, 2, true), null));
+    assertTrue(e.getMessage().contains("seeds"), e.getMessage());
+  }
+
+  private static final class Killed extends RuntimeException {
+    Killed() {
+      super("killed");
+    }
+  }
+
+  private static StepListener killAfter(int steps) {
+    AtomicInteger n = new AtomicInteger();
+    return (cell, stage, step, loss) -> {
+      if (n.incrementAndGet() == steps) {
+        throw new Killed();
+      }
+    };
+  }
+}

@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** y = x / sqrt(mean(x^2) + eps) * w, per row. One fused Java pass forward and backward. */
 public final class RmsNorm implements Layer {
+  private static final int DW_BLOCK = 16; // rows per partial weight-gradient sum
   private final int dim;
   private final double eps;
   private final Parameter weight; // [dim], initialised to ones
@@ -79,36 +80,39 @@ public final class RmsNorm implements Layer {
     Buffers bx = Buffers.of(x);
     Buffers bdy = Buffers.of(dyd);
     Buffers bdx = Buffers.of(dx);
-    double[][] partialDw = new double[Math.max(1, rows)][];
+    // The weight gradient sums over rows: partial sums per fixed block of rows, added in block
+    // order, so the result does not depend on the thread count.
+    int blocks = (rows + DW_BLOCK - 1) / DW_BLOCK;
+    double[][] partialDw = new double[Math.max(1, blocks)][];
     Parallel.forRange(
-        rows,
-        16,
-        (r0, r1) -> {
+        blocks,
+        1,
+        (b0, b1) -> {
           double[] xr = new double[dim];
           double[] g = new double[dim];
-          double[] dw = needDw ? new double[dim] : null;
-          for (int r = r0; r < r1; r++) {
-            bx.read((long) r * dim, xr, 0, dim);
-            bdy.read((long) r * dim, g, 0, dim);
-            double ir = invRms[r];
-            double dot = 0;
-            for (int i = 0; i < dim; i++) {
-              double xh = xr[i] * ir;
-              if (dw != null) {
-                dw[i] += g[i] * xh;
+          for (int blk = b0; blk < b1; blk++) {
+            double[] dw = needDw ? new double[dim] : null;
+            for (int r = blk * DW_BLOCK; r < Math.min(rows, (blk + 1) * DW_BLOCK); r++) {
+              bx.read((long) r * dim, xr, 0, dim);
+              bdy.read((long) r * dim, g, 0, dim);
+              double ir = invRms[r];
+              double dot = 0;
+              for (int i = 0; i < dim; i++) {
+                double xh = xr[i] * ir;
+                if (dw != null) {
+                  dw[i] += g[i] * xh;
+                }
+                g[i] *= w[i];
+                dot += g[i] * xh;
+                xr[i] = xh;
               }
-              g[i] *= w[i];
-              dot += g[i] * xh;
-              xr[i] = xh;
+              double m = dot / dim;
+              for (int i = 0; i < dim; i++) {
+                g[i] = (g[i] - xr[i] * m) * ir;
+              }
+              bdx.write((long) r * dim, g, 0, dim);
             }
-            double m = dot / dim;
-            for (int i = 0; i < dim; i++) {
-              g[i] = (g[i] - xr[i] * m) * ir;
-            }
-            bdx.write((long) r * dim, g, 0, dim);
-          }
-          if (dw != null && r0 < r1) {
-            partialDw[r0] = dw;
+            partialDw[blk] = dw;
           }
         });
     if (needDw) {

@@ -3,7 +3,8 @@ package org.evomoe.optim;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
+import org.evomoe.tensor.Parallel;
+import org.evomoe.tensor.Threads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -69,16 +70,22 @@ final class HostBuffers {
     return all.slice();
   }
 
-  /** Runs {@code body} over {@code [0, length)}, in parallel chunks for long arrays. */
+  /**
+   * Runs {@code body} over {@code [0, length)}, in chunks of {@value #CHUNK} elements spread over
+   * the library's {@link Threads} for long arrays (on the calling thread alone when the thread
+   * count is 1; never on the common fork-join pool).
+   */
   static void forRange(int length, RangeBody body) {
     if (length < PARALLEL_THRESHOLD) {
       body.run(0, length);
       return;
     }
     int chunks = (length + CHUNK - 1) / CHUNK;
-    IntStream.range(0, chunks)
-        .parallel()
-        .forEach(c -> body.run(c * CHUNK, Math.min(length, (c + 1) * CHUNK)));
+    Parallel.forRange(chunks, 1, (c0, c1) -> {
+      for (int c = c0; c < c1; c++) {
+        body.run(c * CHUNK, Math.min(length, (c + 1) * CHUNK));
+      }
+    });
   }
 
   /** Sum of squares of all elements, accumulated in double (in a fixed order: deterministic). */

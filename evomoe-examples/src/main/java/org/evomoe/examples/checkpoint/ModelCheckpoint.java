@@ -47,10 +47,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * </pre>
  *
  * Each file is written atomically ({@link AtomicFiles}): a reader sees the old or the new file,
- * never a half-written one. The three files are not replaced together, so a save interrupted
- * between two files leaves a folder mixing the old and new files; a mix whose shapes disagree is
- * reported by {@link #load}, one whose shapes agree is not detectable. Save into a fresh folder
- * when that matters.
+ * never a half-written one. model.safetensors is written last and records what it is ({@link
+ * ModelBinding}: the folder's name, MoE mode, router kind and the SHA-256 of the config.json and
+ * tokenizer.json saved with it), so a save interrupted between two files, or files swapped
+ * between folders, are refused by {@link #load} naming the file that does not belong.
  *
  * <p>Loading treats the folder as untrusted: every problem with a file's content is a {@link
  * CheckpointFormatException} (or another {@link IOException}) naming the file; a missing file is a
@@ -104,10 +104,17 @@ public final class ModelCheckpoint {
     }
     requireLayout(model.parameters(), ModelLayout.shapes(spec));
     Files.createDirectories(dir);
-    ModelWeights.save(dir.resolve(WEIGHTS_FILE), model.parameters(), Map.of("evomoe", "model"));
-    writeTokenizer(dir, tokenizer);
-    AtomicFiles.writeBytes(dir.resolve(CONFIG_FILE),
-        JsonFiles.MAPPER.writeValueAsBytes(ModelSpecJson.toJson(spec)));
+    byte[] config = JsonFiles.MAPPER.writeValueAsBytes(ModelSpecJson.toJson(spec));
+    byte[] vocabulary = tokenizer.toJsonBytes();
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    ModelBinding binding = new ModelBinding(name == null ? "" : name.toString(),
+        spec.moeMode().jsonName(), spec.decoder().moe().router().name().toLowerCase(java.util.Locale.ROOT),
+        Sha256.of(config), Sha256.of(vocabulary));
+    // The weights last: until they are renamed into place the folder's files disagree with the
+    // record of the previous weights, and loading refuses the mix.
+    AtomicFiles.writeBytes(dir.resolve(TOKENIZER_FILE), vocabulary);
+    AtomicFiles.writeBytes(dir.resolve(CONFIG_FILE), config);
+    ModelWeights.save(dir.resolve(WEIGHTS_FILE), model.parameters(), binding.toMetadata());
   }
 
   /** {@link #load(Path, LoadOptions)} with {@link LoadOptions#defaults()}. */
@@ -144,7 +151,20 @@ public final class ModelCheckpoint {
     WordTokenizer tokenizer = readTokenizer(dir.resolve(TOKENIZER_FILE), spec);
     Path weights = dir.resolve(WEIGHTS_FILE);
     SafetensorsHeader header = Safetensors.readHeader(weights, options);
-    header.checkTensors(ModelLayout.shapes(spec));
+    ModelBinding.fromMetadata(header.metadata(), weights)
+        .check(dir, Sha256.of(configFile), Sha256.of(dir.resolve(TOKENIZER_FILE)));
+    Map<String, long[]> layout;
+    try {
+      // Bounded by the file: a config.json claiming millions of layers stops here at once.
+      layout = ModelLayout.shapes(spec, header.tensors().size());
+    } catch (ModelLayout.TooManyTensorsException e) {
+      throw new CheckpointFormatException(Reason.TENSOR_SET_MISMATCH, configFile, null, 0,
+          "describes more tensors than the " + header.tensors().size() + " of " + WEIGHTS_FILE
+              + " (num_hidden_layers " + spec.decoder().numLayers() + ", num_local_experts "
+              + spec.decoder().moe().numExperts() + ", vision_config.num_hidden_layers "
+              + spec.vision().numLayers() + "): the two files do not belong together");
+    }
+    header.checkTensors(layout);
     VisionLanguageModel model;
     try {
       model = newModel(spec, DataType.FLOAT, new SplittableRandom(INIT_SEED));
@@ -216,11 +236,6 @@ public final class ModelCheckpoint {
       throw new IllegalStateException(
           "the model's parameters differ from the checkpoint layout: " + problems);
     }
-  }
-
-  /** tokenizer.json (WordTokenizer owns the format and saves atomically). */
-  private static void writeTokenizer(Path dir, WordTokenizer tokenizer) throws IOException {
-    tokenizer.save(dir.resolve(TOKENIZER_FILE));
   }
 
   private static WordTokenizer readTokenizer(Path file, ModelSpec spec) throws IOException {

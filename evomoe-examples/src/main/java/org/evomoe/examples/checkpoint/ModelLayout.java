@@ -29,7 +29,24 @@ public final class ModelLayout {
    * @return name to shape, unmodifiable
    */
   public static Map<String, long[]> shapes(ModelSpec spec) {
-    Map<String, long[]> out = new LinkedHashMap<>();
+    return shapes(spec, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #shapes(ModelSpec)}, but stops with {@link TooManyTensorsException} as soon as the
+   * specification has more than {@code maxTensors} tensors, so that the work is bounded by the
+   * file it is compared with, not by the sizes a config.json claims.
+   */
+  public static Map<String, long[]> shapes(ModelSpec spec, int maxTensors) {
+    Map<String, long[]> out = new LinkedHashMap<>() {
+      @Override
+      public long[] put(String key, long[] value) {
+        if (size() >= maxTensors && !containsKey(key)) {
+          throw new TooManyTensorsException(maxTensors);
+        }
+        return super.put(key, value);
+      }
+    };
     vision(spec.vision(), out);
     long dv = spec.vision().dVision();
     long d = spec.decoder().dModel();
@@ -103,6 +120,22 @@ public final class ModelLayout {
     }
     out.put("model.norm.weight", new long[] {d});
     out.put("lm_head.weight", new long[] {v, d});
+  }
+
+  /** The specification describes more tensors than the bound given to {@link #shapes(ModelSpec, int)}. */
+  public static final class TooManyTensorsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int limit;
+
+    TooManyTensorsException(int limit) {
+      super("the specification describes more than " + limit + " tensors");
+      this.limit = limit;
+    }
+
+    /** The bound that was exceeded. */
+    public int limit() {
+      return limit;
+    }
   }
 
   private static void swiGlu(String prefix, long d, long f, Map<String, long[]> out) {

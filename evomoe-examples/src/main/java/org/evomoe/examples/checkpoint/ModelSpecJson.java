@@ -37,13 +37,39 @@ public final class ModelSpecJson {
   /** The {@code architectures} field's single entry. */
   public static final String ARCHITECTURE = "EvoMoeVisionLanguageModel";
   /** The {@code format_version} field. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   private static final String DECODER_ACT = "silu";
   private static final String GELU_TANH = "gelu_pytorch_tanh";
   private static final String DTYPE = "float32";
 
+  /**
+   * Absolute limits of config.json sizes, checked before anything is sized from them (far above
+   * any model this project runs; a larger value is a damaged or hostile file). The sizes are then
+   * checked against the tensors of model.safetensors before the model is built.
+   */
+  public static final int MAX_VOCAB = 1 << 22;
+  /** Largest hidden_size (decoder, vision) and DTR rank and embed_dim. */
+  public static final int MAX_WIDTH = 1 << 16;
+  /** Largest intermediate_size and DTR hyper_hidden. */
+  public static final int MAX_HIDDEN = 1 << 18;
+  /** Most layers (decoder, vision). */
+  public static final int MAX_LAYERS = 1024;
+  /** Most attention heads. */
+  public static final int MAX_HEADS = 1024;
+  /** Most experts per MoE layer (and top-k). */
+  public static final int MAX_EXPERTS = 1024;
+  /** Largest image side in pixels. */
+  public static final int MAX_IMAGE_SIDE = 1 << 14;
+
   private ModelSpecJson() {}
+
+  private static void atMost(JsonFields f, String name, int value, int max)
+      throws CheckpointFormatException {
+    if (value > max) {
+      throw f.fieldError(name, "is " + value + ", more than the limit of " + max);
+    }
+  }
 
   /** The config.json tree of a specification. */
   public static ObjectNode toJson(ModelSpec spec) {
@@ -128,7 +154,9 @@ public final class ModelSpecJson {
     int version = f.requiredInt("format_version");
     if (version != FORMAT_VERSION) {
       throw f.fieldError("format_version",
-          "is " + version + "; this version reads format " + FORMAT_VERSION);
+          "is " + version + "; this version reads format " + FORMAT_VERSION
+              + (version < FORMAT_VERSION ? " only (older model folders are not read: save the"
+                  + " model again, e.g. rerun the training)" : ""));
     }
     if (f.has("architectures")) {
       List<String> arch = f.requiredStringArray("architectures");
@@ -160,6 +188,14 @@ public final class ModelSpecJson {
     MoeMode mode = enumValue(f, "moe_mode", MoeMode.class);
     int experts = f.requiredInt("num_local_experts");
     int topK = f.requiredInt("num_experts_per_tok");
+    atMost(f, "vocab_size", vocab, MAX_VOCAB);
+    atMost(f, "hidden_size", hidden, MAX_WIDTH);
+    atMost(f, "intermediate_size", ffn, MAX_HIDDEN);
+    atMost(f, "num_hidden_layers", layers, MAX_LAYERS);
+    atMost(f, "num_attention_heads", heads, MAX_HEADS);
+    atMost(f, "num_key_value_heads", kvHeads, MAX_HEADS);
+    atMost(f, "num_local_experts", experts, MAX_EXPERTS);
+    atMost(f, "num_experts_per_tok", topK, MAX_EXPERTS);
     boolean renormalize = f.optionalBoolean("norm_topk_prob", false);
     double aux = f.requiredDouble("router_aux_loss_coef");
     double z = f.optionalDouble("router_z_loss_coef", 0.0);
@@ -248,6 +284,13 @@ public final class ModelSpecJson {
     int mlp = vf.requiredInt("intermediate_size");
     int layers = vf.requiredInt("num_hidden_layers");
     int heads = vf.requiredInt("num_attention_heads");
+    atMost(vf, "image_height", height, MAX_IMAGE_SIDE);
+    atMost(vf, "image_width", width, MAX_IMAGE_SIDE);
+    atMost(vf, "patch_size", patch, MAX_IMAGE_SIDE);
+    atMost(vf, "hidden_size", dv, MAX_WIDTH);
+    atMost(vf, "intermediate_size", mlp, MAX_HIDDEN);
+    atMost(vf, "num_hidden_layers", layers, MAX_LAYERS);
+    atMost(vf, "num_attention_heads", heads, MAX_HEADS);
     double eps = vf.requiredDouble("rms_norm_eps");
     fixedString(vf, "hidden_act", GELU_TANH);
     vf.rejectUnknownFields();
@@ -270,6 +313,9 @@ public final class ModelSpecJson {
     int rank = df.optionalInt("rank", DtrConfig.DEFAULT_RANK);
     int embed = df.optionalInt("embed_dim", DtrConfig.DEFAULT_EMBED_DIM);
     int hyper = df.optionalInt("hyper_hidden", DtrConfig.DEFAULT_HYPER_HIDDEN);
+    atMost(df, "rank", rank, MAX_WIDTH);
+    atMost(df, "embed_dim", embed, MAX_WIDTH);
+    atMost(df, "hyper_hidden", hyper, MAX_HIDDEN);
     HyperActivation act = df.has("hyper_activation")
         ? enumValue(df, "hyper_activation", HyperActivation.class)
         : HyperActivation.NONE;

@@ -231,17 +231,26 @@ public final class WordTokenizer {
 
   /** Writes the vocabulary as JSON (see the class comment). */
   public void save(Path file) throws IOException {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("format", FORMAT);
-    root.put("version", VERSION);
-    ArrayNode array = root.putArray("tokens");
-    tokens.forEach(array::add);
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
     // Atomically: a failed save leaves a previous file intact.
-    org.evomoe.checkpoint.AtomicFiles.write(file, out -> JSON.writeValue(out, root));
+    org.evomoe.checkpoint.AtomicFiles.writeBytes(file, toJsonBytes());
+  }
+
+  /** The bytes {@link #save} writes (UTF-8 JSON, see the class comment). */
+  public byte[] toJsonBytes() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("format", FORMAT);
+    root.put("version", VERSION);
+    ArrayNode array = root.putArray("tokens");
+    tokens.forEach(array::add);
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise the vocabulary", e);
+    }
   }
 
   /**

@@ -274,6 +274,24 @@ class ModelCheckpointTest {
     Files.writeString(f, c.toString());
   }
 
+  /**
+   * Rewrites model.safetensors with {@code tensors}, its record of the folder updated to the
+   * folder's current config.json and tokenizer.json: a damaged but self-consistent folder, as a
+   * hostile file would make it, so that the checks after the binding are reached.
+   */
+  static void rewriteBound(Path dir, List<Tensor> tensors) throws IOException {
+    Path w = dir.resolve("model.safetensors");
+    Map<String, String> meta = new java.util.LinkedHashMap<>(Safetensors.readHeader(w,
+        LoadOptions.defaults()).metadata());
+    meta.put("evomoe_config_sha256", Sha256.of(dir.resolve("config.json")));
+    meta.put("evomoe_tokenizer_sha256", Sha256.of(dir.resolve("tokenizer.json")));
+    Safetensors.write(w, tensors, meta, Dtype.F32);
+  }
+
+  static void rebind(Path dir) throws IOException {
+    rewriteBound(dir, new ArrayList<>(Safetensors.read(dir.resolve("model.safetensors")).tensors().values()));
+  }
+
   @Test
   void truncatedWeightsAreACheckpointFormatExceptionNamingTheFile() throws IOException {
     Path dir = saved();
@@ -333,7 +351,9 @@ class ModelCheckpointTest {
             c -> ((ObjectNode) c.get("vision_config")).put("image_height", 5)),
         new Case("unknown field [num_local_expert]", c -> c.put("num_local_expert", 3)),
         new Case("model_type must be \"evomoe\"", c -> c.put("model_type", "llama")),
-        new Case("format_version is 2", c -> c.put("format_version", 2)),
+        new Case("format_version is 3", c -> c.put("format_version", 3)),
+        new Case("format_version is 1; this version reads format 2 only (older model folders are not read",
+            c -> c.put("format_version", 1)),
         new Case("head_dim is 3", c -> c.put("head_dim", 3)),
         new Case("dtr_config is only allowed with router_kind \"dtr\"",
             c -> c.putObject("dtr_config").put("rank", 2)),
@@ -353,13 +373,14 @@ class ModelCheckpointTest {
   void aConfigThatDoesNotFitTheWeightsFailsBeforeBuildingTheModel() throws IOException {
     Path dir = saved();
     // A huge vocabulary would allocate gigabytes if the model were built first.
-    editConfig(dir, c -> c.put("vocab_size", 400_000_000));
+    editConfig(dir, c -> c.put("vocab_size", 4_000_000));
+    rebind(dir);
     TensorSetMismatchException e =
         assertThrows(TensorSetMismatchException.class, () -> ModelCheckpoint.load(dir));
     assertTrue(e.shapeMismatches().contains(
-        "lm_head.weight: expected [400000000, 8], file has [13, 8]"), e.getMessage());
+        "lm_head.weight: expected [4000000, 8], file has [13, 8]"), e.getMessage());
     assertTrue(e.shapeMismatches().contains(
-        "model.embed_tokens.weight: expected [400000000, 8], file has [13, 8]"), e.getMessage());
+        "model.embed_tokens.weight: expected [4000000, 8], file has [13, 8]"), e.getMessage());
   }
 
   @Test
@@ -401,7 +422,7 @@ class ModelCheckpointTest {
     }
     kept.add(new Tensor("model.layers.1.mlp.experts.0.up_proj.weight", new long[] {12, 8},
         new float[96]));
-    Safetensors.write(w, kept, Map.of(), Dtype.F32);
+    rewriteBound(dir, kept);
     TensorSetMismatchException e =
         assertThrows(TensorSetMismatchException.class, () -> ModelCheckpoint.load(dir));
     assertEquals(List.of("model.layers.2.mlp.experts.1.up_proj.weight"), e.missing());
@@ -419,7 +440,7 @@ class ModelCheckpointTest {
     float[] data = norm.data().clone();
     data[3] = Float.NaN;
     tensors.set(tensors.indexOf(norm), new Tensor(norm.name(), norm.shape(), data));
-    Safetensors.write(w, tensors, Map.of(), Dtype.F32);
+    rewriteBound(dir, tensors);
     assertEquals(CheckpointFormatException.Reason.NON_FINITE,
         loadFails(dir, "model.safetensors").reason());
     LoadedModel m = ModelCheckpoint.load(dir, LoadOptions.defaults().withAllowNonFinite(true));

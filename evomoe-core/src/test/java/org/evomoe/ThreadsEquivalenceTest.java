@@ -23,6 +23,8 @@ import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Threads;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -98,7 +100,7 @@ class ThreadsEquivalenceTest {
   void moeLayerDispatchIsIdenticalWithTwoThreads(RouterChoice choice) {
     int t = 640;
     int d = 16;
-    MoeConfig c = new MoeConfig(d, 24, 4, 2, true, 0.01, 0.001);
+    MoeConfig c = new MoeConfig(d, 24, 4, new RoutingConfig(2, true, 0.01, 0.001, RouterKind.LINEAR));
     assertCloseWithOneAndTwoThreads(() -> {
       SplittableRandom rng = new SplittableRandom(5);
       Router router = choice == RouterChoice.LINEAR

@@ -110,7 +110,8 @@ class ThreadsEquivalenceTest {
       for (int e = 0; e < 4; e++) {
         experts.add(new SwiGluFfn("experts." + e, d, 24, DataType.FLOAT, rng));
       }
-      MoeLayer moe = new MoeLayer(c, router, experts);
+      MoeLayer moe = new MoeLayer(c.withRouting(c.routing().withRouterKind(RouterKind.of(router))),
+          router, experts);
       Modality[] tags = new Modality[t];
       for (int i = 0; i < t; i++) {
         tags[i] = i % 3 == 0 ? Modality.IMAGE : Modality.TEXT;

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: sparse MoE layer speed, memory over many steps.",
-    subcommands = {MoeBenchmark.class, MemoryBenchmark.class, GenerationBenchmark.class})
+    description = "Benchmarks: sparse MoE layer speed, memory over many steps, the training-regime sweep.",
+    subcommands = {MoeBenchmark.class, MemoryBenchmark.class, GenerationBenchmark.class,
+        RegimeSweep.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

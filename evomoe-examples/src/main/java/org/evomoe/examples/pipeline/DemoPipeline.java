@@ -83,6 +83,8 @@ public final class DemoPipeline {
   private final InstructionBatcher batcher;
   private final Evaluator evaluator;
   private final List<InstructionSample> captions;
+  private final List<InstructionSample> trainPool;
+  private final ValidationLoss validation; // null when settings.validationSamples() is 0
   private final List<InstructionSample> evalSamples;
   private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
@@ -105,7 +107,16 @@ public final class DemoPipeline {
     this.batcher = new InstructionBatcher(tokenizer, p,
         InstructionBatcher.requiredLength(tokenizer, p, all), DataType.FLOAT);
     this.evaluator = new Evaluator(batcher, tokenizer, EVAL_BATCH);
-    this.captions = Evaluator.ofTasks(data.train(), InstructionTask.CAPTION);
+    // Validation: the last validationSamples of the (shuffled) training split, never trained on.
+    int nTrain = data.train().size() - settings.validationSamples();
+    if (nTrain < settings.batchSize()) {
+      throw new IllegalArgumentException("validationSamples " + settings.validationSamples()
+          + " leaves " + nTrain + " of " + data.train().size() + " training samples");
+    }
+    this.trainPool = data.train().subList(0, nTrain);
+    this.validation = settings.validationSamples() == 0 ? null
+        : new ValidationLoss(batcher, data.train().subList(nTrain, data.train().size()), EVAL_BATCH);
+    this.captions = Evaluator.ofTasks(trainPool, InstructionTask.CAPTION);
     List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
     this.evalSamples = pick(data.test(), evalIndices);
     this.evalHeldOut = pick(data.testHeldOut(), evalIndices);
@@ -127,6 +138,16 @@ public final class DemoPipeline {
 
   public InstructionBatcher batcher() {
     return batcher;
+  }
+
+  /** The training samples the stages draw from (the training split less the validation samples). */
+  public List<InstructionSample> trainPool() {
+    return trainPool;
+  }
+
+  /** The validation loss of the held-out training samples, or null when validation is off. */
+  public ValidationLoss validation() {
+    return validation;
   }
 
   /** The test samples every model of this seed is scored on. */
@@ -155,7 +176,7 @@ public final class DemoPipeline {
    * as an uninterrupted one.
    */
   public List<InstructionSample> batch(Pool pool, int step) {
-    List<InstructionSample> from = pool == Pool.CAPTIONS ? captions : data.train();
+    List<InstructionSample> from = pool == Pool.CAPTIONS ? captions : trainPool;
     SplittableRandom rng = new SplittableRandom(s.seed() * 1_000_003L + pool.salt * 100_003L + step);
     List<InstructionSample> b = new ArrayList<>(s.batchSize());
     for (int i = 0; i < s.batchSize(); i++) {

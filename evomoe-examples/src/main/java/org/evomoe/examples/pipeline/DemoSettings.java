@@ -27,6 +27,10 @@ import java.nio.file.Path;
  * @param patch vision patch size (the 56 x 56 canvas gives (56 / patch)^2 image tokens)
  * @param evalSamples test samples scored per arm (0: all)
  * @param diagnosticSamples test samples used for the routing diagnostics and metric re-runs
+ * @param validationSamples training samples held out of training for the validation loss curve
+ *     (0: no validation)
+ * @param validationEvery steps between two validation-loss measurements in every stage (also
+ *     measured before the first and after the last step)
  * @param seeds number of seeds of a paired comparison: seeds {@code seed, seed + 1, ...,
  *     seed + seeds - 1}, each with its own data, Stage I and batch order
  */
@@ -52,6 +56,8 @@ public record DemoSettings(
     int patch,
     int evalSamples,
     int diagnosticSamples,
+    int validationSamples,
+    int validationEvery,
     int seeds) {
   public DemoSettings {
     if (!(lr > 0) || Double.isInfinite(lr)) {
@@ -79,6 +85,8 @@ public record DemoSettings(
     within("dVision", dVision, 1, MAX_WIDTH);
     within("evalSamples", evalSamples, 0, MAX_SAMPLES);
     within("diagnosticSamples", diagnosticSamples, 0, MAX_SAMPLES);
+    within("validationSamples", validationSamples, 0, MAX_SAMPLES);
+    within("validationEvery", validationEvery, 1, MAX_STEPS);
     within("seeds", seeds, 1, MAX_SEEDS);
   }
 
@@ -112,40 +120,40 @@ public record DemoSettings(
   public static DemoSettings defaults(boolean quick) {
     return quick
         ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 150, 60, 60,
-            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 1)
+            3e-3, 1e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 256, 25, 1)
         : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
-            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 1);
+            3e-3, 1e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 256, 50, 1);
   }
 
   public DemoSettings withOut(Path dir) {
     return new DemoSettings(quick, seed, dir, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
   }
 
   public DemoSettings withSeed(long s) {
     return new DemoSettings(quick, s, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
   }
 
   public DemoSettings withDataDir(Path dir) {
     return new DemoSettings(quick, seed, out, dir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
   }
 
   public DemoSettings withSteps(int align, int s1, int s2, int s3) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, align, s1, s2, s3, lr, lrAfter,
         dModel, layers, heads, kvHeads, ffnHidden, experts, dVision, patch, evalSamples,
-        diagnosticSamples, seeds);
+        diagnosticSamples, validationSamples, validationEvery, seeds);
   }
 
   /** The same settings with {@code n} seeds. */
   public DemoSettings withSeeds(int n) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, n);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, n);
   }
 
   /**

@@ -12,7 +12,8 @@ import org.evomoe.checkpoint.AtomicFiles;
 /**
  * Writes the demo report: PNG charts and {@code report.html} from a parsed {@code results.json}.
  *
- * <p>The page shows the run header, the results table, the loss curves, the per-modality expert
+ * <p>The page shows the run header, the arms over seeds (means with confidence intervals as
+ * error bars, paired differences to the baseline), the results table, the loss curves, the per-modality expert
  * shares (paper Fig. 5), the router-logit densities of image vs text tokens (Fig. 1b), the routing
  * entropy, the expert similarity heat maps and the router shuffle and standalone-expert tests.
  * Sections whose data is missing or undefined are skipped with a note on the page; NaN values
@@ -55,6 +56,7 @@ public final class ReportWriter {
     Files.createDirectories(outDir);
     ChartFiles files = new ChartFiles(outDir);
     List<ReportSection> sections = new ArrayList<>();
+    sections.add(StudySection.build(results, files));
     sections.add(ResultsSection.build(results));
     sections.add(LossSection.build(results, files));
     sections.add(ModalityShareSection.build(results, files));

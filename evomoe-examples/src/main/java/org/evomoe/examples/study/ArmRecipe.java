@@ -23,7 +23,7 @@ import org.evomoe.tuning.Stages;
  * j} of that budget on batch {@code j} whatever the arm: the evolved arms' Stage III continues the
  * order where their Stage II stopped.
  */
-final class ArmRecipe {
+public final class ArmRecipe {
   private ArmRecipe() {}
 
   /**
@@ -51,7 +51,7 @@ final class ArmRecipe {
   }
 
   /** The settings' optimiser: AdamW, cosine with 3% warm-up to 10% of the peak, no decay, clip 1. */
-  static OptimSettings optim(int steps, double lr) {
+  public static OptimSettings optim(int steps, double lr) {
     return new OptimSettings(steps, 1, lr, 0.03, 0.1, 0.0, 1.0);
   }
 

@@ -11,10 +11,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.checkpoint.LoadOptions;
 import org.evomoe.checkpoint.TrainingCheckpoint;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
+import org.evomoe.examples.pipeline.ValidationLoss;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tuning.StageResult;
 import org.evomoe.tuning.StageTrainer;
@@ -33,6 +35,8 @@ import org.evomoe.tuning.TrainerState;
  * killed saves are removed on start.
  */
 final class ResumableStages {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   private final Path root;
   private final int every;
   private final String cell;
@@ -62,6 +66,9 @@ final class ResumableStages {
     Files.createDirectories(root);
     removeStaleTemporaries();
     List<StageResult> results = new ArrayList<>();
+    List<ValidationCurve> curves = new ArrayList<>();
+    ValidationLoss validation = pipeline.validation();
+    int validationEvery = pipeline.settings().validationEvery();
     Map<String, Long> trained = new LinkedHashMap<>();
     for (int i = 0; i < stages.size(); i++) {
       PlannedStage ps = stages.get(i);
@@ -74,34 +81,71 @@ final class ResumableStages {
           }
         }
         Optional<Path> from = newest(i, ps.config().name());
+        ValidationCurve curve = null;
         if (from.isPresent()) {
           TrainerState st = TrainingCheckpoint.load(from.get(), model.parameters(), LoadOptions.defaults());
           t.restoreState(st);
+          curve = validation == null ? null : readCurve(from.get()).upTo(t.nextStep());
+        } else if (validation != null) {
+          // Stage 0 is measured with the stage's routing and freezing, as it will train.
+          curve = new ValidationCurve(validation.size(), new int[] {0},
+              new double[] {validation.measure(model)});
         }
         while (!t.done()) {
           double loss = t.step();
           int done = t.nextStep();
           listener.onStep(cell, ps.config().name(), done - 1, loss);
           listener.afterStep(cell, ps.config().name(), model);
+          if (validation != null && (done % validationEvery == 0 || done == steps)) {
+            curve = curve.plus(done, validation.measure(model));
+          }
           if (done % every == 0 || done == steps) {
-            save(model, t, i);
+            save(model, t, i, curve);
           }
         }
         results.add(t.result());
+        curves.add(curve);
       }
     }
-    return new Outcome(results, trained.values().stream().mapToLong(Long::longValue).sum());
+    return new Outcome(results, curves, trained.values().stream().mapToLong(Long::longValue).sum());
   }
 
-  /** The stages' results and the number of scalars that trained in any of them. */
-  record Outcome(List<StageResult> stages, long trainableParameters) {}
+  /**
+   * The stages' results, their validation curves (null entries when validation is off) and the
+   * number of scalars that trained in any of them.
+   */
+  record Outcome(List<StageResult> stages, List<ValidationCurve> validation,
+      long trainableParameters) {}
 
-  private void save(VisionLanguageModel model, StageTrainer t, int index) throws IOException {
+  /**
+   * The validation curve of a checkpoint is saved beside its folder as {@code <name>}{@value
+   * #CURVE}, written before the checkpoint, so a complete checkpoint always has its curve.
+   */
+  private static final String CURVE = ".validation.json";
+
+  private static Path curveFile(Path checkpoint) {
+    return checkpoint.resolveSibling(checkpoint.getFileName() + CURVE);
+  }
+
+  private static ValidationCurve readCurve(Path checkpoint) throws IOException {
+    Path f = curveFile(checkpoint);
+    if (!Files.isRegularFile(f)) {
+      throw new IOException("checkpoint " + checkpoint + " has no " + CURVE
+          + " although validation is on; it was written by a run without validation");
+    }
+    return JSON.readValue(f.toFile(), ValidationCurve.class);
+  }
+
+  private void save(VisionLanguageModel model, StageTrainer t, int index, ValidationCurve curve)
+      throws IOException {
     String name = name(index, t.stage().name(), t.nextStep());
     Path target = root.resolve(name);
     if (Files.exists(target)) {
       // A save that completed but whose successors were lost: the same state, rewritten.
       deleteRecursively(target);
+    }
+    if (curve != null) {
+      AtomicFiles.write(curveFile(target), o -> JSON.writeValue(o, curve));
     }
     TrainingCheckpoint.save(root, name, model.parameters(), t.exportState(), null);
     // Older checkpoints of this stage are superseded (stage ends of earlier stages are kept).
@@ -110,6 +154,7 @@ final class ResumableStages {
       String n = p.getFileName().toString();
       if (n.startsWith(prefix) && !n.equals(name)) {
         deleteRecursively(p);
+        Files.deleteIfExists(curveFile(p));
       }
     }
   }

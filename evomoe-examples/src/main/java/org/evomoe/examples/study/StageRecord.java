@@ -11,6 +11,7 @@ package org.evomoe.examples.study;
  * @param trainedParameters scalars that trained
  * @param frozenParameters scalars that were frozen
  * @param losses mean training loss of each step [steps]
+ * @param validation the validation-loss curve of the stage, or null when validation is off
  */
 public record StageRecord(String arm, String stage, int steps, double seconds,
-    long trainedParameters, long frozenParameters, double[] losses) {}
+    long trainedParameters, long frozenParameters, double[] losses, ValidationCurve validation) {}

@@ -206,7 +206,7 @@ public final class StudyRunner {
     DemoPipeline p = pipeline(seed);
     DemoSettings s = plan.settings();
     return new DataInfo(s.dataDir() == null ? "embedded subset" : s.dataDir().toString(),
-        p.data().train().size(), p.data().test().size(), p.evalSamples().size(),
+        p.trainPool().size(), p.data().test().size(), p.evalSamples().size(),
         p.tokenizer().vocabularySize(), p.batcher().seqLen());
   }
 
@@ -247,7 +247,7 @@ public final class StudyRunner {
           options.checkpointEvery(), "seed-" + seed + "/stage1", listener())
           .run(m, p, ArmRecipe.stage1(s));
       ArmRecipe.seedOnly(m);
-      Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o.stages()));
+      Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o));
       ModelWeights.save(dir.resolve("weights.safetensors"), m.parameters(), Map.of("evomoe", "stage1"));
       if (seed == s.seed()) {
         saver.save("stage1", m, p);
@@ -287,7 +287,7 @@ public final class StudyRunner {
       CellResult r = new CellResult(seed, arm.armName(), arm.family().name().toLowerCase(Locale.ROOT),
           arm.evolution() == null ? null : arm.evolution().name().toLowerCase(Locale.ROOT),
           ArmRouting.of(m), o.trainableParameters(), budget, (long) budget * s.batchSize(), scores,
-          records(arm.armName(), o.stages()), diagnostics);
+          records(arm.armName(), o), diagnostics);
       if (first) {
         saver.save(arm.armName(), m, p);
       }
@@ -306,11 +306,12 @@ public final class StudyRunner {
     progress.cellDone();
   }
 
-  private static List<StageRecord> records(String arm, List<StageResult> stages) {
+  private static List<StageRecord> records(String arm, ResumableStages.Outcome o) {
     List<StageRecord> l = new ArrayList<>();
-    for (StageResult r : stages) {
+    for (int i = 0; i < o.stages().size(); i++) {
+      StageResult r = o.stages().get(i);
       l.add(new StageRecord(arm, r.name(), r.losses().length, r.seconds(), r.trainedParameters(),
-          r.frozenParameters(), r.losses()));
+          r.frozenParameters(), r.losses(), o.validation().get(i)));
     }
     return l;
   }

@@ -28,9 +28,7 @@ class EvaluatorTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    DemoSettings s = DemoSettings.defaults(true);
-    pipeline = new DemoPipeline(new DemoSettings(true, 3, s.out(), null, 8, 1, 1, 1, 1, 1e-3, 1e-3,
-        16, 2, 2, 1, 32, 4, 16, 14, 0, 8, 1));
+    pipeline = new DemoPipeline(TinySettings.of(3));
     model = pipeline.newModel(MoeSettings.evoMoe(4));
     evaluator = new Evaluator(pipeline.batcher(), pipeline.tokenizer(), 16);
     in = pipeline.data().test().subList(0, 96);

@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomoe.examples.cli.Main;
+import org.evomoe.examples.study.ArmRouting;
+import org.evomoe.examples.study.StudyResults;
+import org.evomoe.examples.text.WordTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,9 +22,10 @@ class PipelineEndToEndTest {
   @Test
   void tinyRunProducesResultsForEveryArmWithDiagnosticsAndAReport(@TempDir Path dir) throws Exception {
     Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"settings\": {\"alignSteps\": 2, \"stage1Steps\": 4,"
-        + " \"stage2Steps\": 2, \"stage3Steps\": 2, \"evalSamples\": 48, \"diagnosticSamples\": 24,"
-        + " \"dModel\": 32, \"ffnHidden\": 64, \"dVision\": 16}}");
+    String settings = "\"alignSteps\": 2, \"stage1Steps\": 12, \"stage2Steps\": 2,"
+        + " \"stage3Steps\": 2, \"evalSamples\": 48, \"diagnosticSamples\": 24, \"dModel\": 32,"
+        + " \"ffnHidden\": 64, \"dVision\": 16";
+    Files.writeString(cfg, "{\"quick\": true, \"settings\": {" + settings + "}}");
     Path out = dir.resolve("out");
     int code = Main.commandLine().execute("train", "--config", cfg.toString(), "--out", out.toString(),
         "--threads", "1");
@@ -64,19 +68,71 @@ class PipelineEndToEndTest {
       for (JsonNode l : s.get("losses")) {
         assertTrue(l.isNumber() && Double.isFinite(l.asDouble()), "non-finite loss in " + s.get("stage"));
       }
+      // Validation before the first and after the last step (every 25 steps in between).
+      JsonNode v = s.get("validation");
+      assertEquals(0, v.get("steps").get(0).asInt());
+      assertEquals(s.get("steps").asInt(), v.get("steps").get(v.get("steps").size() - 1).asInt());
+      assertEquals(v.get("steps").size(), v.get("losses").size());
+      for (JsonNode l : v.get("losses")) {
+        assertTrue(l.isNumber() && l.asDouble() > 0 && Double.isFinite(l.asDouble()));
+      }
     }
+    assertEquals(5000 - 256, r.at("/data/train").asInt(), "validation samples are not trained on");
     // MoE-LLaVA starts from identical experts; EvoMoE's evolved experts differ from each other.
     double llavaSim = r.get("arms").get(1).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
     double evoSim = r.get("arms").get(2).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
     assertNotEquals(1.0, evoSim);
     assertTrue(llavaSim > 0.9, "moe-llava experts start as copies: " + llavaSim);
-    assertTrue(Files.isRegularFile(out.resolve("report.html")));
-    assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
-    checkpointCommands(out.resolve("models"));
+    // Learning: Stage I's loss falls well below its start (random weights on a vocabulary of
+    // ~100 words start near ln V).
+    double[] stage1 = losses(r.at("/stages/1/losses"));
+    assertTrue(mean(stage1, 9, 12) < 0.85 * mean(stage1, 0, 3),
+        "Stage I loss falls: " + java.util.Arrays.toString(stage1));
+    // The typed schema binds, and it says what the arms trained with.
+    StudyResults typed = new ObjectMapper().readValue(out.resolve("results.json").toFile(), StudyResults.class);
+    assertEquals(List.of(1L), typed.seeds());
+    assertEquals("moe-llava", typed.baseline());
+    assertEquals(new ArmRouting("routed", "linear", 2, true, 0.01, 0.0), typed.arms().get(1).routing());
+    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.0), typed.arms().get(2).routing());
+    assertEquals(typed.perSeed().get(0).arms().get(2).scores().average(), typed.arms().get(2).average(), 0.0);
+    // The report and the tokenizer hold what the run produced.
+    String html = Files.readString(out.resolve("report.html"));
+    for (String arm : arms) {
+      assertTrue(html.contains(arm), "report names arm " + arm);
+    }
+    assertTrue(Files.size(out.resolve("study-arms.png")) > 1000, "arms chart drawn");
+    WordTokenizer tok = WordTokenizer.load(out.resolve("tokenizer.json"));
+    assertEquals(r.at("/data/vocabulary").asInt(), tok.vocabularySize());
+    checkpointCommands(out.resolve("models"), r);
+    // Determinism: the same seed again (Stage I only) gives bit-identical curves and scores.
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": [], \"settings\": {" + settings + "}}");
+    Path again = dir.resolve("again");
+    assertEquals(0, Main.commandLine().execute("train", "--config", cfg.toString(), "--out",
+        again.toString(), "--threads", "1"));
+    JsonNode r2 = new ObjectMapper().readTree(again.resolve("results.json").toFile());
+    assertEquals(r.at("/stages/0/losses"), r2.at("/stages/0/losses"));
+    assertEquals(r.at("/stages/1/losses"), r2.at("/stages/1/losses"));
+    assertEquals(r.at("/perSeed/0/stage1"), r2.at("/perSeed/0/stage1"));
+  }
+
+  private static double[] losses(JsonNode a) {
+    double[] v = new double[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = a.get(i).asDouble();
+    }
+    return v;
+  }
+
+  private static double mean(double[] v, int from, int to) {
+    double s = 0;
+    for (int i = from; i < to; i++) {
+      s += v[i];
+    }
+    return s / (to - from);
   }
 
   /** eval, generate and score on the checkpoints the run saved. */
-  private static void checkpointCommands(Path models) throws Exception {
+  private static void checkpointCommands(Path models, JsonNode results) throws Exception {
     for (String m : new String[] {"stage1", "dense", "moe-llava", "evomoe"}) {
       assertTrue(Files.isRegularFile(models.resolve(m).resolve("model.safetensors")), m);
     }
@@ -100,6 +156,13 @@ class PipelineEndToEndTest {
     String eval = capture("eval", "--checkpoint", ckpt, "--json", "--threads", "1");
     JsonNode e = new ObjectMapper().readTree(eval.substring(eval.indexOf('{')));
     assertEquals("evomoe", e.get("arm").asText());
+    // The saved model is the trained one: scored on the run's samples it reproduces the run's scores.
+    StudyResults typed = new ObjectMapper().treeToValue(results, StudyResults.class);
+    DemoPipeline seed1 = new DemoPipeline(typed.settings());
+    org.evomoe.examples.checkpoint.LoadedModel saved =
+        org.evomoe.examples.checkpoint.ModelCheckpoint.load(models.resolve("evomoe"));
+    assertEquals(typed.perSeed().get(0).arms().get(2).scores(),
+        org.evomoe.examples.study.Scores.of(seed1.evaluate(saved.model())));
     assertTrue(e.get("pope").has("all"));
     assertTrue(e.at("/heldOut/pope").has("all"));
     capture("generate", "--checkpoint", ckpt, "--prompt", "what is at the top left ?",

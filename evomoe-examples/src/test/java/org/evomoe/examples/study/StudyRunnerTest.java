@@ -131,6 +131,13 @@ class StudyRunnerTest {
       assertEquals(a.arm().equals("moe-llava"), a.averageVsBaseline() == null, a.arm());
       assertTrue(a.trainableParameters() > 0);
     }
+    // The report draws the arms with error bars and the paired differences.
+    Path report = org.evomoe.examples.report.ReportWriter.write(JSON.valueToTree(one), dir.resolve("report"));
+    String html = Files.readString(report);
+    assertTrue(html.contains("Arms over seeds (2 seeds)"), "study section present");
+    assertTrue(html.contains("study-arms.png") && html.contains("study-differences.png"));
+    assertTrue(Files.size(dir.resolve("report").resolve("study-arms.png")) > 1000);
+    assertTrue(html.contains("linear, top-2 renormalised, alpha 0.01"), "moe-llava routing shown");
     double mean = (one.perSeed().get(0).arms().get(3).scores().average()
         + one.perSeed().get(1).arms().get(3).scores().average()) / 2;
     assertEquals(mean, one.arms().get(3).average(), 1e-12);
@@ -157,6 +164,15 @@ class StudyRunnerTest {
         (cell, stage, step, loss) -> rerun.incrementAndGet());
     assertTrue(rerun.get() < total, "finished cells and checkpointed steps are not redone: " + rerun.get());
     assertEquals(numbers(reference), numbers(resumed));
+    // Validation curves (every step here) survive the kills: the resumed run's equal the reference.
+    for (SeedResult seed : resumed.perSeed()) {
+      for (CellResult c : seed.arms()) {
+        for (StageRecord st : c.stages()) {
+          assertEquals(st.steps() + 1, st.validation().steps().length, c.arm() + "/" + st.stage());
+          assertEquals(0, st.validation().steps()[0]);
+        }
+      }
+    }
     try (Stream<Path> files = Files.walk(out)) {
       assertFalse(files.anyMatch(p -> p.getFileName().toString().equals("checkpoints")),
           "finished cells drop their checkpoints");

@@ -23,6 +23,8 @@ final class TinySettings {
     n.put("ffnHidden", 64);
     n.put("dVision", 16);
     n.put("seeds", seeds);
+    n.put("validationSamples", 16);
+    n.put("validationEvery", 1);
     n.put("out", out.toString());
     try {
       return om.treeToValue(n, DemoSettings.class);

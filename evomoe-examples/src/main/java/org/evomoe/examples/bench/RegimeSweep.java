@@ -1,0 +1,358 @@
+package org.evomoe.examples.bench;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.evomoe.checkpoint.AtomicFiles;
+import org.evomoe.diagnostics.ExpertSimilarity;
+import org.evomoe.evolution.EvolutionConfig;
+import org.evomoe.examples.data.instruct.InstructionSample;
+import org.evomoe.examples.model.DecoderInput;
+import org.evomoe.examples.model.NextTokenTargets;
+import org.evomoe.examples.model.VisionLanguageModel;
+import org.evomoe.examples.pipeline.DemoPipeline;
+import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.examples.pipeline.EvalResult;
+import org.evomoe.examples.study.ArmRecipe;
+import org.evomoe.tuning.StageConfig;
+import org.evomoe.examples.pipeline.InstructionBatch;
+import org.evomoe.examples.pipeline.ValidationLoss;
+import org.evomoe.moe.MoeLayer;
+import org.evomoe.nn.SoftmaxCrossEntropy;
+import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.StepWorkspace;
+import org.evomoe.tensor.Threads;
+import org.evomoe.tuning.StageResult;
+import org.evomoe.tuning.StageTrainer;
+import org.evomoe.tuning.Stages;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code evomoe bench regime --config FILE}: one alignment + Stage I run of the demo pipeline
+ * (with its validation curve), then several Stage II (expert evolution) variants from the same
+ * Stage I weights. Per variant: the validation curve of the seed, the paired change of the
+ * validation loss with its standard error, and how far the evolved experts moved from the seed,
+ * in weights (cosine, relative distance) and in function (each expert alone: validation loss and
+ * total-variation distance of its next-token distributions from the seed's on the same tokens).
+ *
+ * <pre>{@code
+ * {"quick": false, "settings": {"stage1Steps": 700},       // demo settings, as for `train`
+ *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}]}
+ * }</pre>
+ *
+ * Results of the runs are recorded in docs/regime-sweep.md.
+ */
+@Command(
+    name = "regime",
+    mixinStandardHelpOptions = true,
+    description = "Stage I once, then Stage II variants: validation curves and expert divergence.")
+public final class RegimeSweep implements Callable<Integer> {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  @Option(names = "--config", required = true, description = "JSON sweep file.")
+  Path config;
+
+  @Option(names = "--out", required = true, description = "Output JSON file.")
+  Path out;
+
+  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
+  Integer threads;
+
+  /** One Stage II variant. */
+  record Variant(double lr, int steps) {
+    Variant {
+      if (!(lr > 0) || steps < 1) {
+        throw new IllegalArgumentException("stage2 variant needs lr > 0 and steps >= 1");
+      }
+    }
+  }
+
+  /** The sweep file. */
+  record SweepConfig(boolean quick, ObjectNode settings, List<Variant> stage2) {
+    SweepConfig {
+      settings = settings == null ? JSON.createObjectNode() : settings;
+      stage2 = stage2 == null ? List.of() : List.copyOf(stage2);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SweepConfig c = JSON.readValue(config.toFile(), SweepConfig.class);
+    ObjectNode merged = JSON.valueToTree(DemoSettings.defaults(c.quick()));
+    c.settings().fields().forEachRemaining(e -> {
+      if (!merged.has(e.getKey())) {
+        throw new IllegalArgumentException("unknown setting '" + e.getKey() + "'");
+      }
+      merged.set(e.getKey(), e.getValue());
+    });
+    DemoSettings s = JSON.treeToValue(merged, DemoSettings.class);
+    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+
+    DemoPipeline p = new DemoPipeline(s);
+    ValidationLoss val = p.validation();
+    if (val == null) {
+      throw new IllegalArgumentException("the sweep needs validationSamples > 0");
+    }
+    ObjectNode result = JSON.createObjectNode();
+    result.set("config", JSON.valueToTree(c));
+    result.set("settings", JSON.valueToTree(s));
+    VisionLanguageModel m = p.newModel(p.baseMoe());
+    ArrayNode stage1 = result.putArray("stages");
+    if (s.alignSteps() > 0) {
+      train(stage1.addObject(), m, p, Stages.alignment(ArmRecipe.optim(s.alignSteps(), s.lr())),
+          DemoPipeline.Pool.CAPTIONS);
+    }
+    train(stage1.addObject(), m, p, Stages.warmup(ArmRecipe.optim(s.stage1Steps(), s.lr())),
+        DemoPipeline.Pool.STAGE1);
+    EvalResult e = p.evaluate(m);
+    result.put("stage1Average", e.average());
+    result.put("stage1HeldOutAverage", e.heldOutAverage());
+    Map<String, double[]> weights = snapshot(m);
+    double[][] before = val.perSample(m);
+    System.out.println(line("stage1", result));
+
+    ArrayNode variants = result.putArray("stage2");
+    for (Variant v : c.stage2()) {
+      load(m, weights);
+      ObjectNode n = variants.addObject();
+      n.put("lr", v.lr());
+      n.put("steps", v.steps());
+      train(n, m, p, Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
+          EvolutionConfig.paperDefaults(s.experts(), s.seed())), DemoPipeline.Pool.ARMS);
+      double[][] after = val.perSample(m);
+      double[] change = pairedChange(before, after);
+      n.put("validationChange", change[0]);
+      n.put("validationChangeStdError", change[1]);
+      divergence(n, m, p, val);
+      System.out.println(line("stage2 lr " + v.lr() + " x " + v.steps(), n));
+      AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
+    }
+    AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
+    return 0;
+  }
+
+  /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */
+  private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
+      DemoPipeline.Pool pool) {
+    ValidationLoss val = p.validation();
+    int every = p.settings().validationEvery();
+    List<Integer> steps = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    StageResult r;
+    try (StageTrainer t = new StageTrainer(m, stage, p.steps(m, pool, 0))) {
+      steps.add(0);
+      losses.add(val.measure(m));
+      r = t.runToEnd((i, total, loss, lr) -> {
+        if ((i + 1) % every == 0 || i + 1 == total) {
+          steps.add(i + 1);
+          losses.add(val.measure(m));
+        }
+      });
+    }
+    n.put("stage", r.name());
+    n.put("seconds", r.seconds());
+    n.set("trainLosses", JSON.valueToTree(r.losses()));
+    n.put("trainLossFirst20", mean(r.losses(), 0, 20));
+    n.put("trainLossLast20", mean(r.losses(), r.losses().length - 20, r.losses().length));
+    ObjectNode vn = n.putObject("validation");
+    vn.set("steps", JSON.valueToTree(steps));
+    vn.set("losses", JSON.valueToTree(losses));
+  }
+
+  /** Token-weighted change after - before and its standard error over samples (paired). */
+  static double[] pairedChange(double[][] before, double[][] after) {
+    int n = before[0].length;
+    double tokens = 0;
+    for (double t : before[1]) {
+      tokens += t;
+    }
+    double mean = 0;
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = (after[0][i] - before[0][i]) * n / tokens; // per-sample share of the token mean
+      mean += d[i] / n;
+    }
+    double var = 0;
+    for (double x : d) {
+      var += (x - mean) * (x - mean);
+    }
+    var /= n - 1;
+    return new double[] {mean, Math.sqrt(var / n)};
+  }
+
+  /** Weight and function distances of each evolved expert from the seed (expert 0). */
+  private static void divergence(ObjectNode n, VisionLanguageModel m, DemoPipeline p,
+      ValidationLoss val) {
+    List<MoeLayer> layers = m.moeLayers();
+    int experts = layers.get(0).experts().size();
+    ExpertSimilarity sim = ExpertSimilarity.of(layers);
+    ArrayNode w = n.putArray("weights");
+    for (int l = 0; l < layers.size(); l++) {
+      ObjectNode o = w.addObject();
+      double[][] cos = sim.layers().get(l).cosine();
+      double[] cosSeed = new double[experts];
+      double[] relDist = new double[experts];
+      double[] seed = flat(layers.get(l).experts().get(0));
+      for (int e = 0; e < experts; e++) {
+        cosSeed[e] = cos[0][e];
+        double[] x = flat(layers.get(l).experts().get(e));
+        double dd = 0;
+        double ss = 0;
+        for (int i = 0; i < x.length; i++) {
+          dd += (x[i] - seed[i]) * (x[i] - seed[i]);
+          ss += seed[i] * seed[i];
+        }
+        relDist[e] = Math.sqrt(dd / ss);
+      }
+      o.set("cosineToSeed", JSON.valueToTree(cosSeed));
+      o.set("relativeDistanceToSeed", JSON.valueToTree(relDist));
+      o.put("meanOffDiagonalCosine", sim.layers().get(l).meanOffDiagonal());
+    }
+    // Function: every MoE layer runs expert e alone; next-token distributions on the validation
+    // samples' supervised positions.
+    int[] forced = new int[layers.size()];
+    for (int l = 0; l < layers.size(); l++) {
+      forced[l] = layers.get(l).forcedExpert();
+    }
+    List<double[][]> probs = new ArrayList<>();
+    double[] standalone = new double[experts];
+    for (int e = 0; e < experts; e++) {
+      for (MoeLayer layer : layers) {
+        layer.forceExpert(e);
+      }
+      standalone[e] = val.measure(m);
+      probs.add(supervisedDistributions(m, p, val));
+    }
+    for (int l = 0; l < layers.size(); l++) {
+      layers.get(l).forceExpert(forced[l]);
+    }
+    double[] tv = new double[experts];
+    double[] agree = new double[experts];
+    double[][] seed = probs.get(0);
+    for (int e = 0; e < experts; e++) {
+      double[][] x = probs.get(e);
+      for (int r = 0; r < seed.length; r++) {
+        double t = 0;
+        int a0 = 0;
+        int ae = 0;
+        for (int k = 0; k < seed[r].length; k++) {
+          t += Math.abs(seed[r][k] - x[r][k]);
+          a0 = seed[r][k] > seed[r][a0] ? k : a0;
+          ae = x[r][k] > x[r][ae] ? k : ae;
+        }
+        tv[e] += 0.5 * t / seed.length;
+        agree[e] += (a0 == ae ? 1.0 : 0.0) / seed.length;
+      }
+    }
+    ObjectNode f = n.putObject("function");
+    f.set("standaloneValidationLoss", JSON.valueToTree(standalone));
+    f.set("totalVariationToSeed", JSON.valueToTree(tv));
+    f.set("argmaxAgreementWithSeed", JSON.valueToTree(agree));
+    f.put("positions", seed.length);
+  }
+
+  /** Softmax rows [positions][V] of the supervised positions of the validation samples. */
+  private static double[][] supervisedDistributions(VisionLanguageModel m, DemoPipeline p,
+      ValidationLoss val) {
+    List<double[]> rows = new ArrayList<>();
+    List<InstructionSample> samples = val.samples();
+    for (int from = 0; from < samples.size(); from += 64) {
+      InstructionBatch b = p.batcher().batch(samples.subList(from, Math.min(samples.size(), from + 64)));
+      try (MemoryWorkspace ignored = StepWorkspace.open("sweep")) {
+        DecoderInput in = m.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens());
+        int[] targets = NextTokenTargets.of(in, b.answerStart(), b.lengths());
+        double[][] logits = m.forward(in).toDoubleMatrix();
+        for (int r = 0; r < targets.length; r++) {
+          if (targets[r] != SoftmaxCrossEntropy.IGNORE) {
+            double lse = SoftmaxCrossEntropy.logSumExp(logits[r]);
+            double[] pr = new double[logits[r].length];
+            for (int k = 0; k < pr.length; k++) {
+              pr[k] = Math.exp(logits[r][k] - lse);
+            }
+            rows.add(pr);
+          }
+        }
+      }
+    }
+    return rows.toArray(new double[0][]);
+  }
+
+  private static double[] flat(SwiGluFfn f) {
+    List<double[]> parts = new ArrayList<>();
+    int n = 0;
+    for (Parameter q : f.parameters()) {
+      double[] v = q.value().dup('c').data().asDouble();
+      parts.add(v);
+      n += v.length;
+    }
+    double[] out = new double[n];
+    int at = 0;
+    for (double[] v : parts) {
+      System.arraycopy(v, 0, out, at, v.length);
+      at += v.length;
+    }
+    return out;
+  }
+
+  private static Map<String, double[]> snapshot(VisionLanguageModel m) {
+    Map<String, double[]> w = new HashMap<>();
+    for (Parameter q : m.parameters()) {
+      w.put(q.name(), q.value().dup('c').data().asDouble());
+    }
+    return w;
+  }
+
+  private static void load(VisionLanguageModel m, Map<String, double[]> w) {
+    for (Parameter q : m.parameters()) {
+      q.value().assign(org.nd4j.linalg.factory.Nd4j.create(w.get(q.name()), q.value().shape())
+          .castTo(q.value().dataType()));
+    }
+  }
+
+  private static double mean(double[] x, int from, int to) {
+    from = Math.max(0, from);
+    double s = 0;
+    for (int i = from; i < to; i++) {
+      s += x[i];
+    }
+    return s / Math.max(1, to - from);
+  }
+
+  private static String line(String label, JsonNode n) {
+    StringBuilder sb = new StringBuilder(label).append(": ");
+    if (n.has("stages")) {
+      for (JsonNode st : n.get("stages")) {
+        sb.append(st.get("stage").asText()).append(" val ").append(st.path("validation").path("losses"))
+            .append(String.format(Locale.ROOT, " (%.1f s); ", st.get("seconds").asDouble()));
+      }
+      sb.append(String.format(Locale.ROOT, "stage1 average %.3f, held-out %.3f",
+          n.get("stage1Average").asDouble(), n.get("stage1HeldOutAverage").asDouble()));
+    } else {
+      sb.append("val ").append(n.at("/validation/losses"))
+          .append(String.format(Locale.ROOT, " change %.4f +- %.4f; train %.4f -> %.4f; ",
+              n.get("validationChange").asDouble(), n.get("validationChangeStdError").asDouble(),
+              n.get("trainLossFirst20").asDouble(), n.get("trainLossLast20").asDouble()))
+          .append("cos ").append(n.at("/weights/0/cosineToSeed"))
+          .append(" relDist ").append(n.at("/weights/0/relativeDistanceToSeed"))
+          .append(" tv ").append(n.at("/function/totalVariationToSeed"))
+          .append(" standalone ").append(n.at("/function/standaloneValidationLoss"));
+    }
+    return sb.toString();
+  }
+}

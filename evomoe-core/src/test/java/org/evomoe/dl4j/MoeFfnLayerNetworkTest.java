@@ -149,4 +149,28 @@ class MoeFfnLayerNetworkTest {
     withAux.computeGradientAndScore();
     assertEquals(expected, withAux.score(), 1e-12);
   }
+
+  @Test
+  void maskedRowsAreNotTokens() {
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 8, 4, 2, false, 0.5, 0.1)).build();
+    MultiLayerNetwork net = Dl4jNets.init(
+        Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new NoOp(), 8));
+    MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
+    INDArray x = Dl4jNets.normal(9, DataType.DOUBLE, 10, 6);
+    INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(DataType.DOUBLE, 10, 1);
+    int[] padding = {2, 5, 7};
+    int[] kept = {0, 1, 3, 4, 6, 8, 9};
+    for (int r : padding) {
+      mask.putScalar(r, 0, 0.0);
+    }
+    INDArray masked = net.output(x, false, mask, null);
+    int[] counts = moe.core().lastRouting().tokensPerExpert();
+    assertEquals(2 * kept.length, java.util.Arrays.stream(counts).sum(), "padding rows are not routed");
+    double aux = moe.core().auxLoss();
+    double z = moe.core().zLoss();
+    INDArray alone = net.output(x.getRows(kept));
+    assertEquals(aux, moe.core().auxLoss(), 1e-12, "load balancing counts only the real tokens");
+    assertEquals(z, moe.core().zLoss(), 1e-12);
+    assertEquals(0, masked.getRows(kept).sub(alone).amaxNumber().doubleValue(), 1e-12);
+  }
 }

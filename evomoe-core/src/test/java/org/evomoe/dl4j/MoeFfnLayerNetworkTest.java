@@ -152,7 +152,7 @@ class MoeFfnLayerNetworkTest {
 
   @Test
   void maskedRowsAreNotTokens() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 8, 4, 2, false, 0.5, 0.1)).build();
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.5, 0.1, RouterKind.LINEAR))).build();
     MultiLayerNetwork net = Dl4jNets.init(
         Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new NoOp(), 8));
     MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);

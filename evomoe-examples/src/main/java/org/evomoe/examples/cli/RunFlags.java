@@ -9,7 +9,8 @@ final class RunFlags {
   @Option(names = "--jobs", description = "(arm, seed) cells trained at once (default: ${DEFAULT-VALUE}).")
   int jobs = 1;
 
-  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
+  @Option(names = "--threads",
+      description = "CPU threads per job (default: the number of cores divided by --jobs).")
   Integer threads;
 
   @Option(names = "--resume", description = "Continue the run in --out: finished cells are kept, the"
@@ -26,7 +27,8 @@ final class RunFlags {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
-    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    Threads.set(threads != null ? threads
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / jobs));
     return o;
   }
 }

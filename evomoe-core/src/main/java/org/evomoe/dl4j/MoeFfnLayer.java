@@ -124,6 +124,7 @@ public class MoeFfnLayer extends BaseLayer {
     return moe;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setMoe(MoeConfig moe) {
     this.moe = moe;
     this.layout = null;
@@ -134,6 +135,7 @@ public class MoeFfnLayer extends BaseLayer {
     return router;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setRouter(RouterKind router) {
     this.router = router;
     this.layout = null;
@@ -144,6 +146,7 @@ public class MoeFfnLayer extends BaseLayer {
     return dtr;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setDtr(DtrConfig dtr) {
     this.dtr = dtr;
     this.layout = null;
@@ -154,6 +157,7 @@ public class MoeFfnLayer extends BaseLayer {
     return phase;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setPhase(MoeTrainingPhase phase) {
     this.phase = phase;
   }
@@ -163,6 +167,7 @@ public class MoeFfnLayer extends BaseLayer {
     return evolution;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setEvolution(EvolutionConfig evolution) {
     this.evolution = evolution;
   }
@@ -175,6 +180,7 @@ public class MoeFfnLayer extends BaseLayer {
     return modalityInput;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setModalityInput(boolean modalityInput) {
     this.modalityInput = modalityInput;
   }
@@ -184,6 +190,7 @@ public class MoeFfnLayer extends BaseLayer {
     return modality;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setModality(Modality modality) {
     this.modality = modality;
   }

@@ -34,7 +34,9 @@ final class CoreMoe {
     for (int e = 0; e < c.numExperts(); e++) {
       experts.add(new SwiGluFfn(prefix + ".experts." + e, c.dModel(), c.dHidden(), type, rng));
     }
-    MoeLayer moe = new MoeLayer(c, router, experts);
+    // The layer's router kind is the builder's; the rest of the routing is the MoeConfig's.
+    MoeLayer moe = new MoeLayer(
+        c.withRouting(c.routing().withRouterKind(conf.getRouter())), router, experts);
     if (conf.getPhase() == MoeTrainingPhase.EVOLUTION) {
       Upcycling.copyExpertIntoOthers(moe, 0);
     }

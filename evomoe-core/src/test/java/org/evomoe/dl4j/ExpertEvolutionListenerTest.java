@@ -15,6 +15,7 @@ import org.evomoe.moe.MoeConfig;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,7 +46,7 @@ class ExpertEvolutionListenerTest {
   void evolvedExpertsFollowTheSeedByTheRuleWhileFitRuns() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(E, 123);
     MoeFfnLayer layer = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(8, 12, E, 1, false, 0.001, 0.0)).router(RouterKind.DTR)
+        .moe(new MoeConfig(8, 12, E, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.LINEAR))).router(RouterKind.DTR)
         .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
     MultiLayerNetwork net = Dl4jNets.init(
         Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 3));
@@ -102,7 +103,7 @@ class ExpertEvolutionListenerTest {
   @Test
   void emaRuleAndResumedBetaStreams() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(3, 9).withRule(EvolutionRule.EMA);
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, 1, false, 0, 0))
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR)))
         .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
     MultiLayerNetwork a = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
     MultiLayerNetwork b = a.clone();
@@ -131,7 +132,7 @@ class ExpertEvolutionListenerTest {
 
   @Test
   void refusesANetworkWithoutEvolvingLayers() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, 1, false, 0, 0)).build();
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR))).build();
     MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
     net.setListeners(new ExpertEvolutionListener());
     DataSet ds = new DataSet(Dl4jNets.normal(5, DataType.DOUBLE, 4, 6), Dl4jNets.oneHot(6, DataType.DOUBLE, 4, 3));

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.RouterKind;
@@ -52,7 +53,7 @@ class MoeFfnLayerGradientTest {
   }
 
   private static MoeConfig moe(int topK, boolean renormalize) {
-    return new MoeConfig(D, 8, 3, topK, renormalize, 0.3, 0.05);
+    return new MoeConfig(D, 8, 3, new RoutingConfig(topK, renormalize, 0.3, 0.05, RouterKind.LINEAR));
   }
 
   private static boolean check(MultiLayerNetwork net, INDArray x, INDArray y, Set<String> exclude) {

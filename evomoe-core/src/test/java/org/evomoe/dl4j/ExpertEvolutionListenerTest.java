@@ -46,7 +46,7 @@ class ExpertEvolutionListenerTest {
   void evolvedExpertsFollowTheSeedByTheRuleWhileFitRuns() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(E, 123);
     MoeFfnLayer layer = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(8, 12, E, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.LINEAR))).router(RouterKind.DTR)
+        .moe(new MoeConfig(8, 12, E, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.DTR)))
         .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
     MultiLayerNetwork net = Dl4jNets.init(
         Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 3));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.evomoe.examples.checkpoint.MoeMode;
-import org.evomoe.examples.model.RouterKind;
+import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;

@@ -441,7 +441,9 @@ def decoder_shapes(c):
     return s
 
 
-def case_decoder(dt):
+def case_decoder(dt, lengths=None):
+    """lengths: right padding (rows from lengths[b] on); their targets are ignored and the MoE
+    statistics leave them out, so only real rows' logits are compared (padded ones set to 0)."""
     r = Rand(60, dt)
     c = decoder_config()
     params = {}
@@ -468,18 +470,25 @@ def case_decoder(dt):
     targets = torch.full((B, S), -1, dtype=torch.long)    # next token; none for images and the last row
     targets[0, P:S - 1] = tokens[0, P + 1:]
     targets[1, 2:S - 1] = tokens[1, 3:]                   # the first two text rows act as a prompt
+    if lengths is not None:
+        for b_, n in enumerate(lengths):
+            targets[b_, n - 1:] = -1                  # the last real row and the padding predict nothing
     ref.cfg.clear(); ref.cfg.update(c)
     ref.W.clear(); ref.W.update(params)
     losses = []
-    logits = ref.forward(tokens, pixels, with_image, losses)
+    logits = ref.forward(tokens, pixels, with_image, losses, lengths)
     ce = F.cross_entropy(logits.reshape(B * S, -1), targets.reshape(-1), ignore_index=-1)
     aux = sum(losses)
     loss = ce + aux
     g = grads(loss, params)
+    logits = logits.detach().clone()
+    for b_, n in enumerate(lengths or []):
+        logits[b_, n:] = 0
     tensors = {**{"param." + n: p for n, p in params.items()}, **{"grad." + n: t for n, t in g.items()},
                "pixels": pixels, "logits": logits.reshape(B * S, -1), "loss": loss.to(dt), "aux_loss": aux.to(dt)}
     return tensors, {"config": c, "batch": B, "seqLen": S, "tokens": tokens.reshape(-1).tolist(),
-                     "withImage": with_image, "targets": targets.reshape(-1).tolist()}
+                     "withImage": with_image, "targets": targets.reshape(-1).tolist(),
+                     "lengths": lengths or [S] * B}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -624,6 +633,7 @@ CASES = {
     "attention": case_attention,
     "attention_cache": case_attention_cache,
     "decoder": case_decoder,
+    "decoder_padding": lambda dt: case_decoder(dt, lengths=[10, 7]),
     "adamw": case_adamw,
 }
 

@@ -141,10 +141,15 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       TokenRows tokens = TokenRows.of(
           input, maskArray, conf.getMoe().dModel(), conf.isModalityInput(), conf.getModality(), dataType);
-      INDArray y = m.forward(tokens.x, tokens.modalities);
-      out = tokens.scatter(y, conf.getMoe().dModel(), dataType);
+      if (tokens.rows.length == 0) { // all padding: no tokens, no routing, no losses
+        out = Nd4j.zeros(dataType, tokens.inputRows, conf.getMoe().dModel());
+        lastForwardRouted = false;
+      } else {
+        INDArray y = m.forward(tokens.x, tokens.modalities);
+        out = tokens.scatter(y, conf.getMoe().dModel(), dataType);
+        lastForwardRouted = conf.getPhase().routes();
+      }
       lastTokens = tokens;
-      lastForwardRouted = conf.getPhase().routes();
     }
     return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
   }
@@ -167,6 +172,10 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
     double scale = conf().isMiniBatch() ? Math.max(1, getInputMiniBatchSize()) : 1.0;
     INDArray dxFull;
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      if (lastTokens.rows.length == 0) {
+        dxFull = Nd4j.zeros(dataType, lastTokens.inputRows, conf.inputWidth());
+        return new Pair<>(viewGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+      }
       INDArray dy = lastTokens.gather(epsilon, dataType);
       dy.divi(scale);
       INDArray dx = m.backward(dy);
@@ -180,13 +189,18 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
       }
       dxFull = lastTokens.scatter(dx, (int) conf.inputWidth(), dataType);
     }
+    return new Pair<>(viewGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+  }
+
+  /** The gradient views, in parameter order (DL4J reads the gradients from them). */
+  private Gradient viewGradient() {
     Gradient ret = new DefaultGradient();
     if (gradientViews != null) {
       for (Map.Entry<String, INDArray> e : gradientViews.entrySet()) {
         ret.gradientForVariable().put(e.getKey(), e.getValue());
       }
     }
-    return new Pair<>(ret, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+    return ret;
   }
 
   /**

@@ -10,6 +10,7 @@ import org.evomoe.nn.Shapes;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parallel;
@@ -26,7 +27,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * expert's rows with one native op, runs the expert's gemms on only those rows, and adds the
  * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
  * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
- * when {@link MoeConfig#renormalize()} and k > 1).
+ * when {@link RoutingConfig#renormalize()} and k > 1).
  *
  * <p>Losses: the layer's {@link #auxLoss()} (load balancing, E * sum_i F_i G_i with F_i the share
  * of assignments routed to i and G_i the mean probability of i) and {@link #zLoss()} are computed
@@ -79,26 +80,40 @@ public final class MoeLayer implements Layer {
                 + config.dModel() + "x" + config.dHidden());
       }
     }
+    requireKind(config.routing(), router);
     this.router = router;
     this.experts = List.copyOf(experts);
+  }
+
+  private static void requireKind(RoutingConfig routing, Router router) {
+    RouterKind actual = RouterKind.of(router);
+    if (actual != null && actual != routing.routerKind()) {
+      throw new IllegalArgumentException(
+          "the routing names router kind " + routing.routerKind() + " but the layer's router is a "
+              + router.getClass().getSimpleName() + " (" + actual + ")");
+    }
   }
 
   public MoeConfig config() {
     return config;
   }
 
+  /** This layer's routing: {@code config().routing()}. */
+  public RoutingConfig routing() {
+    return config.routing();
+  }
+
   /**
-   * Changes top-k, renormalisation and the auxiliary-loss weights between training stages (e.g.
-   * EvoMoE's Stage III runs top-1 with alpha = 0.001). The sizes must stay the same.
+   * Replaces this layer's routing (top-k, renormalisation, loss weights). Training stages never
+   * call it: a caller who wants another routing for a stage sets it here, explicitly.
+   *
+   * @throws IllegalArgumentException if top-k exceeds the expert count or the router kind does not
+   *     match the layer's router
    */
-  public void setConfig(MoeConfig newConfig) {
-    if (newConfig.dModel() != config.dModel()
-        || newConfig.dHidden() != config.dHidden()
-        || newConfig.numExperts() != config.numExperts()) {
-      throw new IllegalArgumentException(
-          "a MoE layer's sizes cannot change: " + config + " -> " + newConfig);
-    }
-    this.config = newConfig;
+  public void setRouting(RoutingConfig routing) {
+    MoeConfig next = config.withRouting(routing);
+    requireKind(routing, router);
+    this.config = next;
   }
 
   public Router router() {

@@ -17,6 +17,8 @@ import org.evomoe.moe.MoeConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.ThetaContraction;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +67,7 @@ class MoeFfnGraphTest {
         .setInputTypes(InputType.feedForward(N_IN), InputType.feedForward(1))
         .addLayer("embed", new DenseLayer.Builder().nIn(N_IN).nOut(D).activation(Activation.TANH).build(), "tokens")
         .addLayer("moe", new MoeFfnLayer.Builder()
-            .moe(new MoeConfig(D, 4, 3, 2, true, 0.3, 0.05)).dtr(dtr).modalityInput(true).build(),
+            .moe(new MoeConfig(D, 4, 3, new RoutingConfig(2, true, 0.3, 0.05, RouterKind.LINEAR))).dtr(dtr).modalityInput(true).build(),
             "embed", "modality")
         .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nIn(D).nOut(CLASSES).activation(Activation.SOFTMAX).build(), "moe")

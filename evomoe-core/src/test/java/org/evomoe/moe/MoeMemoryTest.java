@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.evomoe.router.RouterKind;
 
 /**
  * 1,000 forward+backward steps inside a step workspace must not grow off-heap memory: activations
@@ -30,7 +31,7 @@ class MoeMemoryTest {
 
   @Test
   void thousandStepsWithChangingRoutingKeepOffHeapMemoryFlat() {
-    MoeConfig c = new MoeConfig(32, 48, 4, 2, false, 0.01, 0.001);
+    MoeConfig c = new MoeConfig(32, 48, 4, new RoutingConfig(2, false, 0.01, 0.001, RouterKind.LINEAR));
     MoeLayer moe = MoeLayerTest.randomMoe(c, DataType.FLOAT, 1);
     SplittableRandom rng = new SplittableRandom(3);
     Set<String> countPatterns = new HashSet<>();

@@ -64,13 +64,13 @@ public final class DecoderModel implements Layer {
 
   /**
    * A fresh model whose layers in {@code config.moeLayers()} hold a MoE with independently
-   * initialised experts and a router of {@code config.moe().router()}; the others hold a dense
+   * initialised experts and a router of {@code config.moe().routing().routerKind()}; the others hold a dense
    * FFN. Embedding ~ N(0, 1); linear weights ~ N(0, 1/fan_in); norms 1.
    */
   public static DecoderModel create(ModelConfig config, DataType type, SplittableRandom rng) {
     DecoderModel m = new DecoderModel(config, type, rng);
     MoeConfig mc = config.moeConfig();
-    RouterFactory rf = config.moe().router().factory();
+    RouterFactory rf = RouterFactory.of(config.moe().routing().routerKind());
     for (int i : config.moeLayers()) {
       String p = DecoderBlock.mlpPrefix(i);
       List<SwiGluFfn> experts = new ArrayList<>(mc.numExperts());
@@ -258,7 +258,7 @@ public final class DecoderModel implements Layer {
   }
 
   /** Input rows [B*S, d]: embedding rows at text positions, the given rows at image positions. */
-  private INDArray embed(DecoderInput in) {
+  INDArray embed(DecoderInput in) {
     int d = config.dModel();
     int v = config.vocabSize();
     int rows = in.rows();

@@ -266,6 +266,7 @@ public final class StudyRunner {
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
           options.checkpointEvery(), "seed-" + seed + "/stage1", listener())
           .run(m, p, ArmRecipe.stage1(s));
+      ArmRecipe.seedOnly(m);
       Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o));
       ModelWeights.save(dir.resolve("weights.safetensors"), m.parameters(), Map.of("evomoe", "stage1"));
       if (seed == s.seed()) {
@@ -296,6 +297,9 @@ public final class StudyRunner {
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
           options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener())
           .run(m, p, ArmRecipe.stages(p.settings(), arm));
+      if (arm.family() == ArmFamily.DENSE) {
+        ArmRecipe.seedOnly(m);
+      }
       Scores scores = Scores.of(p.evaluate(m));
       boolean first = seed == s.seed();
       Map<String, com.fasterxml.jackson.databind.JsonNode> diagnostics =

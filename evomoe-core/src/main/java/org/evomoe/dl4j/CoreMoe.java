@@ -24,7 +24,7 @@ final class CoreMoe {
   static MoeLayer build(MoeFfnLayer conf, DataType type, SplittableRandom rng) {
     MoeConfig c = conf.getMoe();
     String prefix = MoeFfnLayer.CORE_PREFIX;
-    Router router = switch (conf.getRouter()) {
+    Router router = switch (conf.routerKind()) {
       case LINEAR -> new LinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);
       case MODALITY_LINEAR ->
           new ModalityLinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);
@@ -34,9 +34,7 @@ final class CoreMoe {
     for (int e = 0; e < c.numExperts(); e++) {
       experts.add(new SwiGluFfn(prefix + ".experts." + e, c.dModel(), c.dHidden(), type, rng));
     }
-    // The layer's router kind is the builder's; the rest of the routing is the MoeConfig's.
-    MoeLayer moe = new MoeLayer(
-        c.withRouting(c.routing().withRouterKind(conf.getRouter())), router, experts);
+    MoeLayer moe = new MoeLayer(c, router, experts);
     if (conf.getPhase() == MoeTrainingPhase.EVOLUTION) {
       Upcycling.copyExpertIntoOthers(moe, 0);
     }

@@ -43,7 +43,7 @@ class DenseUpcyclingTest {
     return Dl4jNets.init(new NeuralNetConfiguration.Builder()
         .seed(4).dataType(DataType.DOUBLE).updater(new NoOp())
         .list()
-        .layer(new MoeFfnLayer.Builder().moe(moe).router(RouterKind.LINEAR).build())
+        .layer(new MoeFfnLayer.Builder().moe(moe).build())
         .build());
   }
 

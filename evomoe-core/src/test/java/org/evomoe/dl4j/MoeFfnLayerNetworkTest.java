@@ -34,7 +34,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 class MoeFfnLayerNetworkTest {
   private static MoeFfnLayer layer(RouterKind kind) {
     return new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(2, true, 0.01, 0.001, RouterKind.LINEAR))).router(kind).build();
+        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(2, true, 0.01, 0.001, kind))).build();
   }
 
   @Test

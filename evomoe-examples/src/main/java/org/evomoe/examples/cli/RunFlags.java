@@ -17,9 +17,23 @@ final class RunFlags {
       + " others continue from their newest training checkpoint.")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "Use an --out folder that already holds files:"
+      + " replace the files a run writes (results, report, models), leave the others.")
+  boolean overwrite;
+
   @Option(names = "--checkpoint-every", paramLabel = "STEPS",
       description = "Optimiser steps between training checkpoints (default: ${DEFAULT-VALUE}).")
   int checkpointEvery = RunOptions.DEFAULT_CHECKPOINT_EVERY;
+
+  /** What the run may do with an output folder that holds files (--overwrite, --resume). */
+  OutputFolder.Mode outputMode() {
+    if (resume && overwrite) {
+      throw new IllegalArgumentException("--resume and --overwrite exclude each other: --resume"
+          + " continues the run in --out, --overwrite starts a new one there");
+    }
+    return resume ? OutputFolder.Mode.RESUME
+        : overwrite ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH;
+  }
 
   /** Applies --threads and returns the run options. */
   RunOptions apply() {

@@ -46,6 +46,7 @@ public final class MoeLayer implements Layer {
 
   private int forcedExpert = -1; // >= 0: every token to this expert, router bypassed
   private Consumer<RoutingRecord> routingListener; // null: nobody listens
+  private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
 
   // Cached by forward:
@@ -159,6 +160,23 @@ public final class MoeLayer implements Layer {
   }
 
   /**
+   * Calls {@code listener} early in every forward that has at least one real token, before
+   * routing and dispatch, with the real rows of the input, {@code x_real [R, d]} (padding
+   * removed). The array is only valid during the call (it may live in the caller's workspace) and
+   * must not be modified. Diagnostics use it to run every expert on the same tokens ({@link
+   * org.evomoe.diagnostics.ExpertOutputSimilarity}); running the experts there is safe, because
+   * the layer's own dispatch runs them again afterwards. {@code null} removes the listener.
+   */
+  public void setInputListener(Consumer<INDArray> listener) {
+    this.inputListener = listener;
+  }
+
+  /** The input listener, or null. */
+  public Consumer<INDArray> inputListener() {
+    return inputListener;
+  }
+
+  /**
    * Router shuffle test: while {@code rng} is non-null, every routed forward permutes each token's
    * E router logits over the experts, with a fresh uniformly random permutation per token drawn
    * from {@code rng} (Fisher-Yates), before softmax and top-k. Each token keeps its multiset of
@@ -222,6 +240,9 @@ public final class MoeLayer implements Layer {
       }
     } else {
       this.modalities = modalities.clone();
+    }
+    if (inputListener != null && t > 0) {
+      inputListener.accept(xr);
     }
     shufflePerm = null;
     if (forcedExpert >= 0) {

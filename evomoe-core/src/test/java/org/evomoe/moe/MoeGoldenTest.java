@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MoeGoldenTest {
   record Settings(int tokens, int dim, int hidden, int experts, int topK, boolean renormalize,
       double auxLossWeight, double zLossWeight, List<List<Integer>> chosen, List<Integer> counts,
-      List<String> modalities) {}
+      List<String> modalities, List<Boolean> mask) {}
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();

@@ -265,7 +265,7 @@ public final class DecoderModel implements Layer {
   }
 
   /** Input rows [B*S, d]: embedding rows at text positions, the given rows at image positions. */
-  private INDArray embed(DecoderInput in) {
+  INDArray embed(DecoderInput in) {
     int d = config.dModel();
     int v = config.vocabSize();
     int rows = in.rows();

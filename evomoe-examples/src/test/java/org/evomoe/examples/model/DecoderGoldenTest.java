@@ -48,7 +48,7 @@ class DecoderGoldenTest {
       Dtr dtr_config, Vision vision_config) {}
 
   record Settings(Config config, int batch, int seqLen, List<Integer> tokens, List<Boolean> withImage,
-      List<Integer> targets) {}
+      List<Integer> targets, List<Integer> lengths) {}
 
   @AfterEach
   void threads() {

@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *       org.evomoe.moe.RoutingConfig}, which the stage never changes.
  *   <li>An evolution stage copies the seed into the evolved experts before its first step (not
  *       when resumed).
- *   <li>Each step: micro-batches in a step workspace, averaged gradients, clipping, evolution's
- *       snapshot, the AdamW step at the scheduled learning rate, evolution's update.
+ *   <li>Each step: micro-batches in a step workspace, averaged gradients, evolution's snapshot
+ *       (so LITERAL sees the raw gradient), clipping, the AdamW step at the scheduled learning
+ *       rate, evolution's update.
  *   <li>{@link #close()} puts back the recorded trainable flags and forced experts, so the model
  *       leaves the stage configured as it entered it (only its weights changed).
  * </ol>
@@ -142,12 +143,13 @@ public final class StageTrainer implements AutoCloseable {
         loss += microBatch.run(step, m);
       }
       accumulator.endMicroBatch(() -> {
+        if (evolution != null) {
+          // Before clipping: LITERAL takes the seed's raw (averaged, unclipped) gradient g_1.
+          evolution.beforeStep();
+        }
         norms[step] = o.maxGradNorm() > 0
             ? GradientClipping.clipByGlobalNorm(trainable, o.maxGradNorm())
             : GradientClipping.globalNorm(trainable);
-        if (evolution != null) {
-          evolution.beforeStep();
-        }
         optimizer.step();
         if (evolution != null) {
           evolution.afterStep();

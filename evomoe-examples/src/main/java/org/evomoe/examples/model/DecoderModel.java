@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.TokenMask;
 import org.evomoe.moe.Upcycling;
 import org.evomoe.nn.Layer;
 import org.evomoe.nn.Linear;
@@ -185,15 +186,17 @@ public final class DecoderModel implements Layer {
   }
 
   /**
-   * Training forward.
+   * Training forward. The MoE layers route only the input's real positions ({@link
+   * DecoderInput#tokenMask()}): padding enters no routing statistic or auxiliary loss.
    *
    * @return logits [B*S, V]
    */
   public INDArray forward(DecoderInput in) {
     INDArray x = embed(in);
     Modality[] tags = in.modalities();
+    TokenMask mask = in.tokenMask();
     for (DecoderBlock b : blocks) {
-      x = b.forward(x, in.batch(), in.seqLen(), tags);
+      x = b.forward(x, in.batch(), in.seqLen(), tags, mask);
     }
     INDArray logits = lmHead.forward(norm.forward(x));
     this.input = in;
@@ -220,6 +223,10 @@ public final class DecoderModel implements Layer {
               + " positions");
     }
     cache.requireBatch(chunk.batch());
+    if (!chunk.tokenMask().allReal()) {
+      throw new IllegalArgumentException(
+          "a cached forward takes no padding: every position of the chunk must be real");
+    }
     INDArray x = embed(chunk);
     Modality[] tags = chunk.modalities();
     for (DecoderBlock b : blocks) {

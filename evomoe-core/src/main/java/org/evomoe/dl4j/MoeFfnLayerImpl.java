@@ -240,9 +240,4 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
   public void clearNoiseWeightParams() {
     // No weight noise.
   }
-
-  @Override
-  public void clear() {
-    super.clear();
-  }
 }

@@ -242,6 +242,12 @@ public final class StudyRunner {
       public void afterStep(String cell, String stage, VisionLanguageModel model) {
         extra.afterStep(cell, stage, model);
       }
+
+      @Override
+      public void restored(String cell, String stage, int steps) {
+        extra.restored(cell, stage, steps);
+        progress.restored(steps);
+      }
     };
   }
 

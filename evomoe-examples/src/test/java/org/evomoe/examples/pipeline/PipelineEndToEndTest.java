@@ -77,7 +77,7 @@ class PipelineEndToEndTest {
         assertTrue(l.isNumber() && l.asDouble() > 0 && Double.isFinite(l.asDouble()));
       }
     }
-    assertEquals(5000 - 256, r.at("/data/train").asInt(), "validation samples are not trained on");
+    assertEquals(20_000 - 256, r.at("/data/train").asInt(), "validation samples are not trained on");
     // MoE-LLaVA starts from identical experts; EvoMoE's evolved experts differ from each other.
     double llavaSim = r.get("arms").get(1).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
     double evoSim = r.get("arms").get(2).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();

@@ -434,6 +434,17 @@ class InstructionDataGeneratorTest {
   }
 
   @Test
+  void theTestSplitDoesNotDependOnTheTrainingSize() {
+    InstructionConfig bigger =
+        new InstructionConfig(
+            new TaskCounts(600, 500, 90, 400, 333), CONFIG.test(), 2, 4, 0.3, 0.1, CONFIG.seed());
+    InstructionDataset other = InstructionDataGenerator.generate(data, bigger);
+    assertEquals(generated.test(), other.test());
+    assertEquals(generated.testHeldOut(), other.testHeldOut());
+    assertNotEquals(generated.train().size(), other.train().size());
+  }
+
+  @Test
   void configValuesAreValidated() {
     TaskCounts t = new TaskCounts(1, 1, 1, 1, 1);
     IllegalArgumentException e =

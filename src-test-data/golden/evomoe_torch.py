@@ -114,7 +114,7 @@ def router_logits(h, g, image):                  # h [T, d], image [T] bool, g =
         e[rows] = torch.einsum("tor,tr->to", up, b)
     return lin(e, g + ".phi", dc.get("phi_bias", False))
 
-def moe(h, i, image, losses=None):               # h [T, d]: the post-attention-normed rows
+def moe(h, i, image, losses=None, real=None):    # h [T, d]: the post-attention-normed rows
     pre = f"model.layers.{i}.mlp"
     if cfg["moe_mode"] == "seed_only":
         return swiglu(h, pre + ".experts.0")     # gate 1, router bypassed
@@ -131,14 +131,17 @@ def moe(h, i, image, losses=None):               # h [T, d]: the post-attention-
             if rows.any():
                 y[rows] += gate[rows, j, None].to(h.dtype) * swiglu(h[rows], f"{pre}.experts.{e_}")
     if losses is not None:                       # training only: alpha * L_aux + z-weight * L_z
+        if real is not None:                     # padding takes no part in the statistics
+            idx, p, logits = idx[real], p[real], logits[real]
         share = F.one_hot(idx, E).sum((0, 1)).double() / idx.numel()      # F_i (no gradient)
         aux = E * (share * p.mean(0)).sum()                               # E * sum_i F_i G_i
         z = logits.logsumexp(-1).pow(2).mean()
         losses.append(cfg["router_aux_loss_coef"] * aux + cfg.get("router_z_loss_coef", 0) * z)
     return y
 
-def forward(tokens, pixels, with_image, losses=None):  # tokens [B, S]; pixels for the sequences with an image
+def forward(tokens, pixels, with_image, losses=None, lengths=None):  # tokens [B, S]; pixels: one per image
     B, S = tokens.shape; d = cfg["hidden_size"]; eps = cfg["rms_norm_eps"]
+    real = None if lengths is None else (torch.arange(S)[None, :] < torch.tensor(lengths)[:, None]).reshape(-1)
     x = W["model.embed_tokens.weight"][tokens]                           # [B, S, d]
     image = torch.zeros(B, S, dtype=torch.bool)
     rows = projector(vision(pixels)) if pixels is not None else None     # [N, P, d]
@@ -153,7 +156,7 @@ def forward(tokens, pixels, with_image, losses=None):  # tokens [B, S]; pixels f
                           causal=True, bias=False, theta=cfg["rope_theta"], out="o_proj")
         h = rms_norm(x, L + ".post_attention_layernorm", eps)
         if i in cfg["moe_layers"] and cfg["moe_mode"] != "dense":
-            f = moe(h.reshape(B * S, d), i, image.reshape(B * S), losses).view(B, S, d)
+            f = moe(h.reshape(B * S, d), i, image.reshape(B * S), losses, real).view(B, S, d)
         else:
             f = swiglu(h, L + ".mlp")
         x = x + f

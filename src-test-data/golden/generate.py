@@ -158,7 +158,10 @@ def case_cross_entropy(dt):
 # dropless; load balancing E * sum_i F_i G_i, z-loss mean logsumexp^2)
 
 
-def moe_case(dt, top_k, renorm, aux_w, z_w, with_dy=True):
+def moe_case(dt, top_k, renorm, aux_w, z_w, with_dy=True, padding=0):
+    """padding > 0: the last `padding` tokens are padding (mask false). They take no part in the
+    load-balancing statistics or the z-loss, get no output gradient, and their outputs are not
+    compared (set to 0 here)."""
     r = Rand(20, dt)
     T, d, h, E = 10, 8, 12, 4
     x = r.normal(T, d)
@@ -170,6 +173,8 @@ def moe_case(dt, top_k, renorm, aux_w, z_w, with_dy=True):
     experts = [(r.leaf(h, d, scale=d ** -0.5), r.leaf(h, d, scale=d ** -0.5), r.leaf(d, h, scale=h ** -0.5))
                for _ in range(E)]
     dy = r.normal(T, d) if with_dy else torch.zeros(T, d, dtype=dt)
+    real = torch.arange(T) < T - padding                 # the token mask
+    dy[~real] = 0
 
     logits = (x @ wr.T).double()                         # routing in double (docs/architecture.md)
     p = logits.softmax(-1)
@@ -178,11 +183,12 @@ def moe_case(dt, top_k, renorm, aux_w, z_w, with_dy=True):
     # Dense evaluation: every expert on every token, weighted by the gate of the chosen ones.
     weight = torch.zeros(T, E, dtype=torch.float64).scatter(1, idx, gates)     # [T, E]
     y = sum(weight[:, e, None].to(dt) * swiglu(x, *experts[e]) for e in range(E))
-    counts = torch.bincount(idx.flatten(), minlength=E)
-    assert counts[3] == 0, "expert 3 must get no token"
-    share = counts.double() / (T * top_k)
-    aux = E * (share * p.mean(0)).sum()
-    z = logits.logsumexp(-1).pow(2).mean()
+    counts = torch.bincount(idx[real].flatten(), minlength=E)
+    assert torch.bincount(idx.flatten(), minlength=E)[3] == 0, "expert 3 must get no token"
+    share = counts.double() / (int(real.sum()) * top_k)
+    aux = E * (share * p[real].mean(0)).sum()
+    z = logits[real].logsumexp(-1).pow(2).mean()
+    y = torch.where(real[:, None], y, torch.zeros_like(y))
     loss = (y * dy).sum() + aux_w * aux + z_w * z
     named = {"dx": x, "drouter": wr}
     for e in range(E):
@@ -195,7 +201,7 @@ def moe_case(dt, top_k, renorm, aux_w, z_w, with_dy=True):
             tensors[f"expert{e}.{n}"] = t
     meta = {"tokens": T, "dim": d, "hidden": h, "experts": E, "topK": top_k, "renormalize": renorm,
             "auxLossWeight": aux_w, "zLossWeight": z_w, "chosen": idx.tolist(), "counts": counts.tolist(),
-            "modalities": ["IMAGE"] * 4 + ["TEXT"] * 6}
+            "modalities": ["IMAGE"] * 4 + ["TEXT"] * 6, "mask": real.tolist()}
     return tensors, meta
 
 
@@ -435,7 +441,9 @@ def decoder_shapes(c):
     return s
 
 
-def case_decoder(dt):
+def case_decoder(dt, lengths=None):
+    """lengths: right padding (rows from lengths[b] on); their targets are ignored and the MoE
+    statistics leave them out, so only real rows' logits are compared (padded ones set to 0)."""
     r = Rand(60, dt)
     c = decoder_config()
     params = {}
@@ -462,18 +470,25 @@ def case_decoder(dt):
     targets = torch.full((B, S), -1, dtype=torch.long)    # next token; none for images and the last row
     targets[0, P:S - 1] = tokens[0, P + 1:]
     targets[1, 2:S - 1] = tokens[1, 3:]                   # the first two text rows act as a prompt
+    if lengths is not None:
+        for b_, n in enumerate(lengths):
+            targets[b_, n - 1:] = -1                  # the last real row and the padding predict nothing
     ref.cfg.clear(); ref.cfg.update(c)
     ref.W.clear(); ref.W.update(params)
     losses = []
-    logits = ref.forward(tokens, pixels, with_image, losses)
+    logits = ref.forward(tokens, pixels, with_image, losses, lengths)
     ce = F.cross_entropy(logits.reshape(B * S, -1), targets.reshape(-1), ignore_index=-1)
     aux = sum(losses)
     loss = ce + aux
     g = grads(loss, params)
+    logits = logits.detach().clone()
+    for b_, n in enumerate(lengths or []):
+        logits[b_, n:] = 0
     tensors = {**{"param." + n: p for n, p in params.items()}, **{"grad." + n: t for n, t in g.items()},
                "pixels": pixels, "logits": logits.reshape(B * S, -1), "loss": loss.to(dt), "aux_loss": aux.to(dt)}
     return tensors, {"config": c, "batch": B, "seqLen": S, "tokens": tokens.reshape(-1).tolist(),
-                     "withImage": with_image, "targets": targets.reshape(-1).tolist()}
+                     "withImage": with_image, "targets": targets.reshape(-1).tolist(),
+                     "lengths": lengths or [S] * B}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -604,6 +619,8 @@ CASES = {
     "moe_top2": lambda dt: moe_case(dt, 2, False, 0.01, 0.001),
     "moe_top2_renorm": lambda dt: moe_case(dt, 2, True, 0.01, 0.001),
     "moe_losses": lambda dt: moe_case(dt, 2, True, 1.0, 0.5, with_dy=False),
+    "moe_top2_padding": lambda dt: moe_case(dt, 2, True, 0.05, 0.01, padding=3),
+    "moe_losses_padding": lambda dt: moe_case(dt, 2, True, 1.0, 0.5, with_dy=False, padding=3),
     "router_linear": lambda dt: router_case(dt, "linear", IMAGE_TEXT),
     "router_modality_linear": lambda dt: router_case(dt, "modality_linear", IMAGE_TEXT),
     "router_modality_linear_text_only": lambda dt: router_case(dt, "modality_linear", TEXT_ONLY),
@@ -616,6 +633,7 @@ CASES = {
     "attention": case_attention,
     "attention_cache": case_attention_cache,
     "decoder": case_decoder,
+    "decoder_padding": lambda dt: case_decoder(dt, lengths=[10, 7]),
     "adamw": case_adamw,
 }
 

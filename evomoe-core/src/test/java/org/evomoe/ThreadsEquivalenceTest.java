@@ -23,6 +23,8 @@ import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Threads;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -98,7 +100,7 @@ class ThreadsEquivalenceTest {
   void moeLayerDispatchIsIdenticalWithTwoThreads(RouterChoice choice) {
     int t = 640;
     int d = 16;
-    MoeConfig c = new MoeConfig(d, 24, 4, 2, true, 0.01, 0.001);
+    MoeConfig c = new MoeConfig(d, 24, 4, new RoutingConfig(2, true, 0.01, 0.001, RouterKind.LINEAR));
     assertCloseWithOneAndTwoThreads(() -> {
       SplittableRandom rng = new SplittableRandom(5);
       Router router = choice == RouterChoice.LINEAR
@@ -108,7 +110,8 @@ class ThreadsEquivalenceTest {
       for (int e = 0; e < 4; e++) {
         experts.add(new SwiGluFfn("experts." + e, d, 24, DataType.FLOAT, rng));
       }
-      MoeLayer moe = new MoeLayer(c, router, experts);
+      MoeLayer moe = new MoeLayer(c.withRouting(c.routing().withRouterKind(RouterKind.of(router))),
+          router, experts);
       Modality[] tags = new Modality[t];
       for (int i = 0; i < t; i++) {
         tags[i] = i % 3 == 0 ? Modality.IMAGE : Modality.TEXT;

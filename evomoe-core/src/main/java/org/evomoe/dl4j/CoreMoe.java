@@ -24,7 +24,7 @@ final class CoreMoe {
   static MoeLayer build(MoeFfnLayer conf, DataType type, SplittableRandom rng) {
     MoeConfig c = conf.getMoe();
     String prefix = MoeFfnLayer.CORE_PREFIX;
-    Router router = switch (conf.getRouter()) {
+    Router router = switch (conf.routerKind()) {
       case LINEAR -> new LinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);
       case MODALITY_LINEAR ->
           new ModalityLinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);

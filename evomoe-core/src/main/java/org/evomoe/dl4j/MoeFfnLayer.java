@@ -51,7 +51,6 @@ public class MoeFfnLayer extends BaseLayer {
   static final String CORE_PREFIX = "mlp";
 
   private MoeConfig moe;
-  private RouterKind router;
   private DtrConfig dtr;
   private MoeTrainingPhase phase = MoeTrainingPhase.ROUTED;
   private EvolutionConfig evolution;
@@ -67,7 +66,6 @@ public class MoeFfnLayer extends BaseLayer {
   private MoeFfnLayer(Builder b) {
     super(b);
     this.moe = b.moe;
-    this.router = b.router;
     this.dtr = b.dtr;
     this.phase = b.phase;
     this.evolution = b.evolution;
@@ -86,15 +84,13 @@ public class MoeFfnLayer extends BaseLayer {
     if (moe == null) {
       throw new IllegalArgumentException("MoE layer needs its MoeConfig (moe)");
     }
-    if (router == null) {
-      throw new IllegalArgumentException("MoE layer needs a router kind (router)");
-    }
     if (phase == null) {
       throw new IllegalArgumentException("MoE layer phase must not be null");
     }
     if (modality == null) {
       throw new IllegalArgumentException("MoE layer default modality must not be null");
     }
+    RouterKind router = moe.routing().routerKind();
     if (router == RouterKind.DTR) {
       if (dtr == null) {
         throw new IllegalArgumentException("the DTR router needs its DtrConfig (dtr)");
@@ -119,24 +115,20 @@ public class MoeFfnLayer extends BaseLayer {
     }
   }
 
-  /** Sizes, top-k, renormalisation and loss weights. */
+  /** Sizes and routing: top-k, renormalisation, loss weights and router kind. */
   public MoeConfig getMoe() {
     return moe;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setMoe(MoeConfig moe) {
     this.moe = moe;
     this.layout = null;
   }
 
-  /** The router family. */
-  public RouterKind getRouter() {
-    return router;
-  }
-
-  public void setRouter(RouterKind router) {
-    this.router = router;
-    this.layout = null;
+  /** The router family: {@code getMoe().routing().routerKind()}. */
+  public RouterKind routerKind() {
+    return moe.routing().routerKind();
   }
 
   /** The DTR's configuration (router kind DTR), else null. */
@@ -144,6 +136,7 @@ public class MoeFfnLayer extends BaseLayer {
     return dtr;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setDtr(DtrConfig dtr) {
     this.dtr = dtr;
     this.layout = null;
@@ -154,6 +147,7 @@ public class MoeFfnLayer extends BaseLayer {
     return phase;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setPhase(MoeTrainingPhase phase) {
     this.phase = phase;
   }
@@ -163,6 +157,7 @@ public class MoeFfnLayer extends BaseLayer {
     return evolution;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setEvolution(EvolutionConfig evolution) {
     this.evolution = evolution;
   }
@@ -175,6 +170,7 @@ public class MoeFfnLayer extends BaseLayer {
     return modalityInput;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setModalityInput(boolean modalityInput) {
     this.modalityInput = modalityInput;
   }
@@ -184,6 +180,7 @@ public class MoeFfnLayer extends BaseLayer {
     return modality;
   }
 
+  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
   public void setModality(Modality modality) {
     this.modality = modality;
   }
@@ -326,7 +323,6 @@ public class MoeFfnLayer extends BaseLayer {
     }
     return modalityInput == other.modalityInput
         && Objects.equals(moe, other.moe)
-        && router == other.router
         && Objects.equals(dtr, other.dtr)
         && phase == other.phase
         && Objects.equals(evolution, other.evolution)
@@ -335,42 +331,43 @@ public class MoeFfnLayer extends BaseLayer {
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), moe, router, dtr, phase, evolution, modalityInput, modality);
+    return Objects.hash(super.hashCode(), moe, dtr, phase, evolution, modalityInput, modality);
   }
 
   @Override
   public String toString() {
-    return "MoeFfnLayer(" + layerName + ", " + moe + ", " + router + ", phase " + phase
+    return "MoeFfnLayer(" + layerName + ", " + moe + ", phase " + phase
         + (dtr != null ? ", " + dtr : "") + (evolution != null ? ", " + evolution : "")
         + (modalityInput ? ", modality column" : ", modality " + modality) + ")";
   }
 
-  /** Builder; {@link #moe} and {@link #router} are required. */
+  /** Builder; {@link #moe} is required. */
   public static class Builder extends BaseLayer.Builder<Builder> {
     private MoeConfig moe;
-    private RouterKind router = RouterKind.LINEAR;
+    private RouterKind router; // null: the MoeConfig's
     private DtrConfig dtr;
     private MoeTrainingPhase phase = MoeTrainingPhase.ROUTED;
     private EvolutionConfig evolution;
     private boolean modalityInput;
     private Modality modality = Modality.TEXT;
 
-    /** Sizes, top-k, renormalisation and loss weights. */
+    /** Sizes and routing (top-k, renormalisation, loss weights, router kind). */
     public Builder moe(MoeConfig moe) {
       this.moe = moe;
       return this;
     }
 
     /**
-     * The router family (default LINEAR). For DTR without an explicit {@link #dtr}, the DTR
-     * defaults of {@link DtrConfig#defaults} for the layer's sizes.
+     * Replaces the router kind of the {@link #moe} routing at {@link #build()} (shorthand for
+     * {@code moe.withRouting(moe.routing().withRouterKind(kind))}). For DTR without an explicit
+     * {@link #dtr}, {@link DtrConfig#defaults} for the layer's sizes.
      */
     public Builder router(RouterKind router) {
       this.router = router;
       return this;
     }
 
-    /** The DTR's configuration (implies router kind DTR). */
+    /** The DTR's sizes (implies router kind DTR). */
     public Builder dtr(DtrConfig dtr) {
       this.dtr = dtr;
       this.router = RouterKind.DTR;
@@ -416,7 +413,10 @@ public class MoeFfnLayer extends BaseLayer {
     @Override
     @SuppressWarnings("unchecked")
     public MoeFfnLayer build() {
-      if (router == RouterKind.DTR && dtr == null && moe != null) {
+      if (moe != null && router != null) {
+        moe = moe.withRouting(moe.routing().withRouterKind(router));
+      }
+      if (moe != null && moe.routing().routerKind() == RouterKind.DTR && dtr == null) {
         dtr = DtrConfig.defaults(moe.dModel(), moe.numExperts());
       }
       return new MoeFfnLayer(this);

@@ -28,9 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * B is the network's minibatch size as a {@code MultiLayerNetwork} reports it, else the input
  * rows; 1 when the configuration is not in minibatch mode.
  *
- * <p>The core's forward and backward arrays live outside DL4J's workspaces (the forward caches
- * must survive until backward); ND4J frees them when they are garbage collected. Outputs are
- * moved into DL4J's workspaces.
+ * <p>Memory: the core's forward arrays (its caches for backward included) are allocated in DL4J's
+ * activations workspace, which DL4J keeps until backpropagation has finished; backward's
+ * temporaries in DL4J's backprop working memory. Without workspaces they are ordinary arrays.
  */
 public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
   private MoeLayer core; // built on first use, bound to the views
@@ -138,15 +138,33 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
     MoeFfnLayer conf = layerConf();
     MoeLayer m = core();
     INDArray out;
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+    try (MemoryWorkspace ignored = forwardScope(workspaceMgr)) {
       TokenRows tokens = TokenRows.of(
           input, maskArray, conf.getMoe().dModel(), conf.isModalityInput(), conf.getModality(), dataType);
-      INDArray y = m.forward(tokens.x, tokens.modalities);
-      out = tokens.scatter(y, conf.getMoe().dModel(), dataType);
+      if (tokens.rows.length == 0) { // all padding: no tokens, no routing, no losses
+        out = Nd4j.zeros(dataType, tokens.inputRows, conf.getMoe().dModel());
+        lastForwardRouted = false;
+      } else {
+        INDArray y = m.forward(tokens.x, tokens.modalities);
+        out = tokens.scatter(y, conf.getMoe().dModel(), dataType);
+        lastForwardRouted = conf.getPhase().routes();
+      }
       lastTokens = tokens;
-      lastForwardRouted = conf.getPhase().routes();
     }
-    return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+    return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+  }
+
+  /**
+   * Where the core's forward arrays go: DL4J's activations workspace, which lives until the
+   * network's backward pass has finished (DL4J keeps every layer's activations there for
+   * backpropagation), or outside workspaces when the network runs without them.
+   */
+  private static MemoryWorkspace forwardScope(LayerWorkspaceMgr workspaceMgr) {
+    if (!workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS)
+        && workspaceMgr.isWorkspaceOpen(ArrayType.ACTIVATIONS)) {
+      return workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS);
+    }
+    return Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
   }
 
   @Override
@@ -166,7 +184,12 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
     }
     double scale = conf().isMiniBatch() ? Math.max(1, getInputMiniBatchSize()) : 1.0;
     INDArray dxFull;
-    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+    // Backward's temporary arrays go to the caller's scope (DL4J's backprop working memory).
+    {
+      if (lastTokens.rows.length == 0) {
+        dxFull = Nd4j.zeros(dataType, lastTokens.inputRows, conf.inputWidth());
+        return new Pair<>(viewGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+      }
       INDArray dy = lastTokens.gather(epsilon, dataType);
       dy.divi(scale);
       INDArray dx = m.backward(dy);
@@ -180,13 +203,18 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
       }
       dxFull = lastTokens.scatter(dx, (int) conf.inputWidth(), dataType);
     }
+    return new Pair<>(viewGradient(), workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+  }
+
+  /** The gradient views, in parameter order (DL4J reads the gradients from them). */
+  private Gradient viewGradient() {
     Gradient ret = new DefaultGradient();
     if (gradientViews != null) {
       for (Map.Entry<String, INDArray> e : gradientViews.entrySet()) {
         ret.gradientForVariable().put(e.getKey(), e.getValue());
       }
     }
-    return new Pair<>(ret, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dxFull));
+    return ret;
   }
 
   /**
@@ -211,10 +239,5 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
   @Override
   public void clearNoiseWeightParams() {
     // No weight noise.
-  }
-
-  @Override
-  public void clear() {
-    super.clear();
   }
 }

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class TokenRows {
   final int inputRows; // N: rows of the DL4J input
   final int[] rows; // the kept rows, ascending
-  final INDArray x; // [rows.length, d], c order, own memory
+  final INDArray x; // [rows.length, d], c order, own memory; null without rows
   final Modality[] modalities; // per kept row
 
   private TokenRows(int inputRows, int[] rows, INDArray x, Modality[] modalities) {
@@ -62,7 +62,8 @@ final class TokenRows {
         tags[i] = fixed;
       }
     }
-    INDArray x = Nd4j.create(xs, new long[] {rows.length, d}, 'c').castTo(type);
+    // No rows (all padding): no array (workspaces cannot hold empty ones).
+    INDArray x = rows.length == 0 ? null : Nd4j.create(xs, new long[] {rows.length, d}, 'c').castTo(type);
     return new TokenRows(n, rows, x, tags);
   }
 

@@ -19,7 +19,10 @@ public enum EvolutionRule {
 
   /**
    * {@code theta_n <- beta * theta_1(after step) + (1 - beta) * g_1}, with {@code g_1} the raw
-   * gradient of the seed in this step, as the equation is printed in the paper.
+   * gradient of the seed in this step, as the equation is printed in the paper: the gradient the
+   * backward pass produced (averaged over the step's micro-batches), neither clipped nor scaled by
+   * the learning rate. {@link ExpertEvolution#beforeStep()} copies it, so call it before gradient
+   * clipping ({@link org.evomoe.tuning.StageTrainer} does).
    */
   LITERAL
 }

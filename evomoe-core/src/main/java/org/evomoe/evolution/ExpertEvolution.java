@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Use around every optimiser step:
  *
  * <pre>
- *   evolution.beforeStep();   // PARTIAL_UPDATE: snapshots theta_1; LITERAL: copies g_1
+ *   evolution.beforeStep();   // PARTIAL_UPDATE: snapshots theta_1; LITERAL: copies g_1 (raw)
+ *   clipping(...);            // optional: after beforeStep, so LITERAL's g_1 stays unclipped
  *   optimizer.step();         // any optimiser; it may clear the gradients
  *   evolution.afterStep();    // draws the betas, moves theta_2..theta_N
  * </pre>
@@ -195,9 +196,9 @@ public final class ExpertEvolution implements AutoCloseable {
   }
 
   /**
-   * Call right before the optimiser step: records what the rule needs from before the step
-   * ({@code theta_1} for PARTIAL_UPDATE, {@code g_1} for LITERAL; a trainable seed parameter
-   * without a gradient buffer counts as a zero gradient).
+   * Call before the optimiser step, and before any gradient clipping: records what the rule needs
+   * from before the step ({@code theta_1} for PARTIAL_UPDATE, the raw gradient {@code g_1} for
+   * LITERAL; a trainable seed parameter without a gradient buffer counts as a zero gradient).
    *
    * @throws IllegalStateException if called twice without {@link #afterStep()}, after {@link
    *     #close()}, or if an evolved parameter has become trainable

@@ -1,26 +1,16 @@
 package org.evomoe.moe;
 
+import org.evomoe.router.RouterKind;
+
 /**
- * Configuration of one sparse MoE layer.
+ * Configuration of one sparse MoE layer: its sizes and its {@link RoutingConfig}.
  *
  * @param dModel model width d (expert input and output)
  * @param dHidden expert hidden width (SwiGLU)
- * @param numExperts E >= 1
- * @param topK experts per token, 1 <= k <= E
- * @param renormalize for k > 1: divide the chosen probabilities by their sum (Mixtral). Ignored for
- *     k = 1, whose gate is always the raw top-1 probability (renormalising would make it 1.0 and
- *     cut the router off from the language-model gradient)
- * @param auxLossWeight alpha of the load-balancing loss E * sum_i F_i * G_i (0 disables it)
- * @param zLossWeight weight of the router z-loss mean_t logsumexp(logits_t)^2 (0 disables it)
+ * @param numExperts E &gt;= 1
+ * @param routing top-k (&lt;= E), renormalisation, loss weights and router kind
  */
-public record MoeConfig(
-    int dModel,
-    int dHidden,
-    int numExperts,
-    int topK,
-    boolean renormalize,
-    double auxLossWeight,
-    double zLossWeight) {
+public record MoeConfig(int dModel, int dHidden, int numExperts, RoutingConfig routing) {
   public MoeConfig {
     if (dModel <= 0) {
       throw new IllegalArgumentException("dModel must be positive, got " + dModel);
@@ -31,20 +21,40 @@ public record MoeConfig(
     if (numExperts <= 0) {
       throw new IllegalArgumentException("numExperts must be positive, got " + numExperts);
     }
-    if (topK < 1 || topK > numExperts) {
-      throw new IllegalArgumentException(
-          "topK must be in [1, numExperts=" + numExperts + "], got " + topK);
+    if (routing == null) {
+      throw new IllegalArgumentException("routing must not be null");
     }
-    if (!(auxLossWeight >= 0) || Double.isInfinite(auxLossWeight)) {
-      throw new IllegalArgumentException("auxLossWeight must be finite and >= 0, got " + auxLossWeight);
-    }
-    if (!(zLossWeight >= 0) || Double.isInfinite(zLossWeight)) {
-      throw new IllegalArgumentException("zLossWeight must be finite and >= 0, got " + zLossWeight);
-    }
+    routing.requireFits(numExperts);
   }
 
-  /** Top-k of E without renormalisation, the given load-balancing weight, no z-loss. */
+  /** Top-k of E with a linear router, no renormalisation, the given alpha, no z-loss. */
   public static MoeConfig of(int dModel, int dHidden, int numExperts, int topK, double auxLossWeight) {
-    return new MoeConfig(dModel, dHidden, numExperts, topK, false, auxLossWeight, 0.0);
+    return new MoeConfig(dModel, dHidden, numExperts,
+        RoutingConfig.of(RouterKind.LINEAR, topK, auxLossWeight));
+  }
+
+  /** The same sizes with another routing. */
+  public MoeConfig withRouting(RoutingConfig r) {
+    return new MoeConfig(dModel, dHidden, numExperts, r);
+  }
+
+  /** {@code routing().topK()}. */
+  public int topK() {
+    return routing.topK();
+  }
+
+  /** {@code routing().renormalize()}. */
+  public boolean renormalize() {
+    return routing.renormalize();
+  }
+
+  /** {@code routing().auxLossWeight()}. */
+  public double auxLossWeight() {
+    return routing.auxLossWeight();
+  }
+
+  /** {@code routing().zLossWeight()}. */
+  public double zLossWeight() {
+    return routing.zLossWeight();
   }
 }

@@ -10,6 +10,7 @@ import org.evomoe.nn.Shapes;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parallel;
@@ -26,7 +27,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * expert's rows with one native op, runs the expert's gemms on only those rows, and adds the
  * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
  * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
- * when {@link MoeConfig#renormalize()} and k > 1).
+ * when {@link RoutingConfig#renormalize()} and k > 1).
  *
  * <p>Losses: the layer's {@link #auxLoss()} (load balancing, E * sum_i F_i G_i with F_i the share
  * of assignments routed to i and G_i the mean probability of i) and {@link #zLoss()} are computed
@@ -45,11 +46,14 @@ public final class MoeLayer implements Layer {
 
   private int forcedExpert = -1; // >= 0: every token to this expert, router bypassed
   private Consumer<RoutingRecord> routingListener; // null: nobody listens
+  private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
 
   // Cached by forward:
-  private RoutingPlan plan;
-  private Modality[] modalities; // the forward's tags (a copy)
+  private RoutingPlan plan; // over the real rows only
+  private Modality[] modalities; // the forward's tags of the real rows (a copy)
+  private TokenMask mask; // the forward's mask
+  private int totalRows; // T, real and padded
   private int[] shufflePerm; // [T*E] when shuffled: softmax input [t, j] = logits[t, perm[t*E+j]]
   private INDArray[] expertOut; // per expert [n_e, d] or null when it got no token
   private boolean routed; // whether the router ran (not forced)
@@ -79,26 +83,40 @@ public final class MoeLayer implements Layer {
                 + config.dModel() + "x" + config.dHidden());
       }
     }
+    requireKind(config.routing(), router);
     this.router = router;
     this.experts = List.copyOf(experts);
+  }
+
+  private static void requireKind(RoutingConfig routing, Router router) {
+    RouterKind actual = RouterKind.of(router);
+    if (actual != null && actual != routing.routerKind()) {
+      throw new IllegalArgumentException(
+          "the routing names router kind " + routing.routerKind() + " but the layer's router is a "
+              + router.getClass().getSimpleName() + " (" + actual + ")");
+    }
   }
 
   public MoeConfig config() {
     return config;
   }
 
+  /** This layer's routing: {@code config().routing()}. */
+  public RoutingConfig routing() {
+    return config.routing();
+  }
+
   /**
-   * Changes top-k, renormalisation and the auxiliary-loss weights between training stages (e.g.
-   * EvoMoE's Stage III runs top-1 with alpha = 0.001). The sizes must stay the same.
+   * Replaces this layer's routing (top-k, renormalisation, loss weights). Training stages never
+   * call it: a caller who wants another routing for a stage sets it here, explicitly.
+   *
+   * @throws IllegalArgumentException if top-k exceeds the expert count or the router kind does not
+   *     match the layer's router
    */
-  public void setConfig(MoeConfig newConfig) {
-    if (newConfig.dModel() != config.dModel()
-        || newConfig.dHidden() != config.dHidden()
-        || newConfig.numExperts() != config.numExperts()) {
-      throw new IllegalArgumentException(
-          "a MoE layer's sizes cannot change: " + config + " -> " + newConfig);
-    }
-    this.config = newConfig;
+  public void setRouting(RoutingConfig routing) {
+    MoeConfig next = config.withRouting(routing);
+    requireKind(routing, router);
+    this.config = next;
   }
 
   public Router router() {
@@ -142,6 +160,23 @@ public final class MoeLayer implements Layer {
   }
 
   /**
+   * Calls {@code listener} early in every forward that has at least one real token, before
+   * routing and dispatch, with the real rows of the input, {@code x_real [R, d]} (padding
+   * removed). The array is only valid during the call (it may live in the caller's workspace) and
+   * must not be modified. Diagnostics use it to run every expert on the same tokens ({@link
+   * org.evomoe.diagnostics.ExpertOutputSimilarity}); running the experts there is safe, because
+   * the layer's own dispatch runs them again afterwards. {@code null} removes the listener.
+   */
+  public void setInputListener(Consumer<INDArray> listener) {
+    this.inputListener = listener;
+  }
+
+  /** The input listener, or null. */
+  public Consumer<INDArray> inputListener() {
+    return inputListener;
+  }
+
+  /**
    * Router shuffle test: while {@code rng} is non-null, every routed forward permutes each token's
    * E router logits over the experts, with a fresh uniformly random permutation per token drawn
    * from {@code rng} (Fisher-Yates), before softmax and top-k. Each token keeps its multiset of
@@ -165,17 +200,50 @@ public final class MoeLayer implements Layer {
   }
 
   /**
-   * x [T, d] -> y [T, d].
+   * x [T, d] -> y [T, d], every row real.
    *
    * @param modalities one tag per token, passed to the router
    */
   public INDArray forward(INDArray x, Modality[] modalities) {
+    return forward(x, modalities, TokenMask.allReal((int) x.size(0)));
+  }
+
+  /**
+   * x [T, d] -> y [T, d] over the real rows of {@code mask}. Only the R real rows are routed and
+   * dispatched (the router and the experts see them as one contiguous [R, d] block); a padded
+   * row's output is 0, it costs no expert or router FLOPs, receives no gradient in {@link
+   * #backward}, and enters neither the auxiliary losses ({@code F_i}, {@code G_i} and the z-loss
+   * are means over real tokens) nor the {@link RoutingRecord}.
+   *
+   * @param modalities one tag per row [T] (tags of padded rows are ignored)
+   * @param mask which rows are real; {@code mask.size() == T}
+   */
+  public INDArray forward(INDArray x, Modality[] modalities, TokenMask mask) {
     Shapes.requireMatrix("MoE input", x, config.dModel());
     Modality.validate(modalities, x.size(0));
+    if (mask == null) {
+      throw new IllegalArgumentException("token mask must not be null (use TokenMask.allReal)");
+    }
+    mask.requireSize(x.size(0));
     INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
-    int t = (int) xc.size(0);
     int e = config.numExperts();
-    this.modalities = modalities.clone();
+    int[] rows = mask.rowsView();
+    int t = rows.length;
+    this.mask = mask;
+    this.totalRows = (int) xc.size(0);
+    INDArray xr = xc; // the real rows [R, d]
+    if (!mask.allReal()) {
+      this.modalities = mask.select(modalities);
+      xr = t == 0 ? null : Nd4j.createUninitialized(xc.dataType(), t, config.dModel());
+      if (t > 0) {
+        Kernels.gatherRows(xc, rows, xr);
+      }
+    } else {
+      this.modalities = modalities.clone();
+    }
+    if (inputListener != null && t > 0) {
+      inputListener.accept(xr);
+    }
     shufflePerm = null;
     if (forcedExpert >= 0) {
       plan = RoutingPlan.forced(t, e, forcedExpert);
@@ -183,8 +251,9 @@ public final class MoeLayer implements Layer {
       auxLoss = 0;
       zLoss = 0;
     } else {
-      INDArray logits = router.forward(xc, modalities);
-      double[] l = logits.castTo(DataType.DOUBLE).data().asDouble();
+      double[] l = t == 0
+          ? new double[0]
+          : router.forward(xr, this.modalities).castTo(DataType.DOUBLE).data().asDouble();
       if (logitShuffle != null) {
         shufflePerm = new int[t * e];
         l = shuffleRows(l, t, e, logitShuffle, shufflePerm);
@@ -195,17 +264,17 @@ public final class MoeLayer implements Layer {
     }
     expertOut = new INDArray[e];
     for (int i = 0; i < e; i++) {
-      int[] rows = plan.tokens[i];
-      if (rows.length == 0) {
+      int[] expertRows = plan.tokens[i];
+      if (expertRows.length == 0) {
         continue;
       }
-      INDArray xe = Nd4j.createUninitialized(xc.dataType(), rows.length, config.dModel());
-      Kernels.gatherRows(xc, rows, xe);
+      INDArray xe = Nd4j.createUninitialized(xc.dataType(), expertRows.length, config.dModel());
+      Kernels.gatherRows(xr, expertRows, xe);
       expertOut[i] = experts.get(i).forward(xe);
     }
-    INDArray y = combine(t, xc.dataType());
+    INDArray y = sumPerToken(expertOut, plan.gate, xc.dataType());
     if (routingListener != null) {
-      routingListener.accept(RoutingRecord.of(plan, this.modalities));
+      routingListener.accept(RoutingRecord.of(plan, this.modalities, rows));
     }
     return y;
   }
@@ -260,11 +329,6 @@ public final class MoeLayer implements Layer {
     zLoss = z / t;
   }
 
-  /** y[t] = sum_j gate(t, j) * expertOut[e(t, j)][slot(t, j)]. */
-  private INDArray combine(int t, DataType type) {
-    return sumPerToken(expertOut, plan.gate, t, type);
-  }
-
   /**
    * dy [T, d] -> dx [T, d]. Reaches the experts (gate-scaled output gradients), the router
    * (through the gate weights and the auxiliary losses) and the input.
@@ -274,7 +338,8 @@ public final class MoeLayer implements Layer {
     int t = plan.numTokens;
     int d = config.dModel();
     int k = plan.topK;
-    Shapes.requireShape("MoE output gradient", dy, t, d);
+    int[] outRows = mask.rowsView();
+    Shapes.requireShape("MoE output gradient", dy, totalRows, d);
     INDArray dyc = dy.isView() || dy.ordering() != 'c' ? dy.dup('c') : dy;
     Buffers bdy = Buffers.of(dyc);
     double[] dGate = new double[t * k];
@@ -295,7 +360,7 @@ public final class MoeLayer implements Layer {
             double[] o = new double[d];
             for (int r = r0; r < r1; r++) {
               int a = assign[r];
-              bdy.read((long) (a / k) * d, g, 0, d);
+              bdy.read((long) outRows[a / k] * d, g, 0, d);
               bout.read((long) r * d, o, 0, d);
               double dot = 0;
               double gate = plan.gate[a];
@@ -309,22 +374,55 @@ public final class MoeLayer implements Layer {
           });
       dxe[e] = experts.get(e).backward(dye);
     }
-    INDArray dx = sumPerToken(dxe, null, t, dyc.dataType());
+    INDArray dx = sumPerToken(dxe, null, dyc.dataType());
     if (routed && t > 0) {
       INDArray dLogits = logitGradient(dGate, dyc.dataType());
-      dx.addi(router.backward(dLogits));
+      INDArray dxr = router.backward(dLogits); // [R, d]
+      if (mask.allReal()) {
+        dx.addi(dxr);
+      } else {
+        addRows(dx, outRows, dxr);
+      }
     }
     return dx;
   }
 
+  /** dst[rows[r]] += src[r] for every r, in plain Java (rows distinct). */
+  private static void addRows(INDArray dst, int[] rows, INDArray src) {
+    INDArray sc = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
+    int d = (int) dst.size(1);
+    Buffers bd = Buffers.of(dst);
+    Buffers bs = Buffers.of(sc);
+    Parallel.forRange(
+        rows.length,
+        64,
+        (r0, r1) -> {
+          double[] a = new double[d];
+          double[] b = new double[d];
+          for (int r = r0; r < r1; r++) {
+            bd.read((long) rows[r] * d, a, 0, d);
+            bs.read((long) r * d, b, 0, d);
+            for (int i = 0; i < d; i++) {
+              a[i] += b[i];
+            }
+            bd.write((long) rows[r] * d, a, 0, d);
+          }
+        });
+  }
+
   /**
-   * out[t] = sum_j w(t, j) * rows[e(t, j)][slot(t, j)]: the combine (w = gates) and the
-   * input-gradient scatter (w = null, i.e. 1). Parallel over tokens, so deterministic.
+   * out[row(t)] = sum_j w(t, j) * rows[e(t, j)][slot(t, j)] for the real tokens t, 0 at padded
+   * rows: the combine (w = gates) and the input-gradient scatter (w = null, i.e. 1). Parallel
+   * over tokens, so deterministic. Returns [T, d] (T = real and padded rows).
    */
-  private INDArray sumPerToken(INDArray[] rows, double[] weights, int t, DataType type) {
+  private INDArray sumPerToken(INDArray[] rows, double[] weights, DataType type) {
     int d = config.dModel();
     int k = plan.topK;
-    INDArray out = Nd4j.createUninitialized(type, t, d);
+    int t = plan.numTokens;
+    int[] outRows = mask.rowsView();
+    INDArray out = mask.allReal()
+        ? Nd4j.createUninitialized(type, totalRows, d)
+        : Nd4j.zeros(type, totalRows, d);
     Buffers bout = Buffers.of(out);
     Buffers[] b = buffersOf(rows);
     Parallel.forRange(
@@ -343,7 +441,7 @@ public final class MoeLayer implements Layer {
                 acc[i] += w * row[i];
               }
             }
-            bout.write((long) tok * d, acc, 0, d);
+            bout.write((long) outRows[tok] * d, acc, 0, d);
           }
         });
     return out;
@@ -421,12 +519,15 @@ public final class MoeLayer implements Layer {
     return b;
   }
 
-  /** Load-balancing loss of the last forward (unweighted; 0 when routing was forced). */
+  /**
+   * Load-balancing loss of the last forward over its real tokens (unweighted; 0 when routing was
+   * forced or no token was real).
+   */
   public double auxLoss() {
     return auxLoss;
   }
 
-  /** Router z-loss of the last forward (unweighted). */
+  /** Router z-loss of the last forward, the mean over its real tokens (unweighted). */
   public double zLoss() {
     return zLoss;
   }
@@ -443,7 +544,7 @@ public final class MoeLayer implements Layer {
    */
   public RoutingRecord lastRouting() {
     Shapes.requireForward("MoeLayer.lastRouting", plan);
-    return RoutingRecord.of(plan, modalities);
+    return RoutingRecord.of(plan, modalities, mask.rowsView());
   }
 
   @Override

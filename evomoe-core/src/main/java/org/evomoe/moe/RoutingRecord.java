@@ -3,10 +3,13 @@ package org.evomoe.moe;
 import org.evomoe.router.Modality;
 
 /**
- * What one MoE forward decided, for diagnostics. Arrays are row-major and owned by the record
- * (copies of the layer's state: changing them changes nothing in the layer).
+ * What one MoE forward decided for its real tokens, for diagnostics. Padded rows ({@link
+ * TokenMask}) are not routed and do not appear: token t of the record is input row {@code
+ * rows[t]}, so every statistic computed from records counts real tokens only. Arrays are
+ * row-major and owned by the record (copies of the layer's state: changing them changes nothing
+ * in the layer).
  *
- * @param numTokens T
+ * @param numTokens T, the number of real tokens
  * @param numExperts E
  * @param topK k (1 when routing was forced)
  * @param experts chosen expert of assignment t*k+j [T*k], j-th choice in descending probability
@@ -19,6 +22,7 @@ import org.evomoe.router.Modality;
  *     shuffling} is on, that output with each token's row permuted. Empty (length 0) when routing
  *     was forced, since the router did not run
  * @param modalities the modality tag of each token in that forward [T]
+ * @param rows the input row of each token [T], ascending (0..T-1 when no row was padding)
  */
 public record RoutingRecord(
     int numTokens,
@@ -30,7 +34,8 @@ public record RoutingRecord(
     int[] tokensPerExpert,
     boolean routed,
     double[] logits,
-    Modality[] modalities) {
+    Modality[] modalities,
+    int[] rows) {
 
   public RoutingRecord {
     if (experts.length != numTokens * topK || gates.length != numTokens * topK) {
@@ -52,9 +57,13 @@ public record RoutingRecord(
       throw new IllegalArgumentException(
           "modalities need T = " + numTokens + " entries, got " + modalities.length);
     }
+    if (rows.length != numTokens) {
+      throw new IllegalArgumentException(
+          "rows need T = " + numTokens + " entries, got " + rows.length);
+    }
   }
 
-  static RoutingRecord of(RoutingPlan p, Modality[] modalities) {
+  static RoutingRecord of(RoutingPlan p, Modality[] modalities, int[] rows) {
     int[] counts = new int[p.numExperts];
     for (int e = 0; e < p.numExperts; e++) {
       counts[e] = p.count(e);
@@ -70,7 +79,8 @@ public record RoutingRecord(
         counts,
         routed,
         routed ? p.logits.clone() : new double[0],
-        modalities.clone());
+        modalities.clone(),
+        rows.clone());
   }
 
   /** The j-th chosen expert of token t. */

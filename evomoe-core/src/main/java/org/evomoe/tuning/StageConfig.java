@@ -3,6 +3,7 @@ package org.evomoe.tuning;
 import java.util.EnumSet;
 import java.util.Set;
 import org.evomoe.evolution.EvolutionConfig;
+import org.evomoe.moe.RoutingConfig;
 
 /**
  * One training stage: what trains, how the MoE layers route, whether experts evolve, and the
@@ -11,7 +12,10 @@ import org.evomoe.evolution.EvolutionConfig;
  *
  * @param name shown in logs and results
  * @param trains the parameter roles that train
- * @param routing how MoE layers run
+ * @param routing whether MoE layers run seed-only or routed with their own routing
+ * @param requiredRouting null, or the routing every MoE layer must already have for a routed stage:
+ *     the trainer refuses to start (naming the layer and both routings) when a layer differs. The
+ *     stage never sets it; it only checks
  * @param evolution non-null: expert evolution after every optimiser step (requires {@code trains}
  *     to be exactly {EXPERT_SEED}); the evolved experts start the stage as copies of the seed
  * @param optim optimiser, schedule, clipping, accumulation
@@ -20,6 +24,7 @@ public record StageConfig(
     String name,
     Set<ParameterRole> trains,
     StageRouting routing,
+    RoutingConfig requiredRouting,
     EvolutionConfig evolution,
     OptimSettings optim) {
   public StageConfig {
@@ -37,9 +42,24 @@ public record StageConfig(
       throw new IllegalArgumentException(
           "stage " + name + ": expert evolution trains only EXPERT_SEED, got " + trains);
     }
-    if (trains.contains(ParameterRole.ROUTER) && routing.seedOnly()) {
+    if (requiredRouting != null && routing != StageRouting.ROUTED) {
+      throw new IllegalArgumentException(
+          "stage " + name + " requires a routing but runs the layers seed-only");
+    }
+    if (trains.contains(ParameterRole.ROUTER) && routing == StageRouting.SEED_ONLY) {
       throw new IllegalArgumentException(
           "stage " + name + " trains the router but bypasses it (seed-only routing)");
     }
+  }
+
+  /** A stage without a required routing. */
+  public StageConfig(String name, Set<ParameterRole> trains, StageRouting routing,
+      EvolutionConfig evolution, OptimSettings optim) {
+    this(name, trains, routing, null, evolution, optim);
+  }
+
+  /** This stage, refusing to start unless every MoE layer routes exactly with {@code r}. */
+  public StageConfig requiring(RoutingConfig r) {
+    return new StageConfig(name, trains, routing, r, evolution, optim);
   }
 }

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.evomoe.evolution.ExpertEvolution;
-import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.optim.AdamW;
@@ -24,13 +24,18 @@ import org.slf4j.LoggerFactory;
  * exactly.
  *
  * <ol>
- *   <li>Construction freezes every parameter whose role the stage does not train (no gradient
- *       buffer, no optimiser state), unfreezes the others, and sets the MoE layers' routing (seed
- *       only, or routed top-k with the stage's loss weights).
+ *   <li>Construction records every parameter's trainable flag and every MoE layer's forced
+ *       expert, then freezes every parameter whose role the stage does not train (no gradient
+ *       buffer, no optimiser state), unfreezes the others, and runs the MoE layers seed-only
+ *       (forced to expert 0) or routed with each layer's own {@link
+ *       org.evomoe.moe.RoutingConfig}, which the stage never changes.
  *   <li>An evolution stage copies the seed into the evolved experts before its first step (not
  *       when resumed).
- *   <li>Each step: micro-batches in a step workspace, averaged gradients, clipping, evolution's
- *       snapshot, the AdamW step at the scheduled learning rate, evolution's update.
+ *   <li>Each step: micro-batches in a step workspace, averaged gradients, evolution's snapshot
+ *       (so LITERAL sees the raw gradient), clipping, the AdamW step at the scheduled learning
+ *       rate, evolution's update.
+ *   <li>{@link #close()} puts back the recorded trainable flags and forced experts, so the model
+ *       leaves the stage configured as it entered it (only its weights changed).
  * </ol>
  */
 public final class StageTrainer implements AutoCloseable {
@@ -44,6 +49,11 @@ public final class StageTrainer implements AutoCloseable {
 
   private final TunableModel model;
   private final StageConfig stage;
+  private final List<Parameter> allParameters; // in model order, for restoring flags
+  private final boolean[] trainableBefore; // per allParameters entry
+  private final List<MoeLayer> moeLayers;
+  private final int[] forcedBefore; // per MoE layer
+  private boolean closed;
   private final MicroBatchStep microBatch;
   private final List<Parameter> trainable;
   private final AdamW optimizer;
@@ -65,9 +75,29 @@ public final class StageTrainer implements AutoCloseable {
     this.model = model;
     this.stage = stage;
     this.microBatch = microBatch;
-    this.trainable = applyFreezing(model, stage);
-    applyRouting(model, stage.routing());
-    this.evolution = stage.evolution() == null ? null : evolution(model, stage);
+    this.moeLayers = List.copyOf(model.moeLayers());
+    requireRouting(moeLayers, stage);
+    this.allParameters = List.copyOf(model.parameters());
+    this.trainableBefore = new boolean[allParameters.size()];
+    for (int i = 0; i < trainableBefore.length; i++) {
+      trainableBefore[i] = allParameters.get(i).trainable();
+    }
+    this.forcedBefore = new int[moeLayers.size()];
+    for (int i = 0; i < forcedBefore.length; i++) {
+      forcedBefore[i] = moeLayers.get(i).forcedExpert();
+    }
+    List<Parameter> trainableNow;
+    ExpertEvolution evo = null;
+    try {
+      trainableNow = applyFreezing(model, stage);
+      applyRouting(moeLayers, stage.routing());
+      evo = stage.evolution() == null ? null : evolution(model, stage);
+    } catch (RuntimeException e) {
+      restoreModelSettings();
+      throw e;
+    }
+    this.trainable = trainableNow;
+    this.evolution = evo;
     OptimSettings o = stage.optim();
     this.optimizer = new AdamW(AdamWConfig.withDefaults(o.learningRate(), o.weightDecay()), trainable);
     this.schedule = CosineWarmupSchedule.withWarmupRatio(
@@ -113,12 +143,13 @@ public final class StageTrainer implements AutoCloseable {
         loss += microBatch.run(step, m);
       }
       accumulator.endMicroBatch(() -> {
+        if (evolution != null) {
+          // Before clipping: LITERAL takes the seed's raw (averaged, unclipped) gradient g_1.
+          evolution.beforeStep();
+        }
         norms[step] = o.maxGradNorm() > 0
             ? GradientClipping.clipByGlobalNorm(trainable, o.maxGradNorm())
             : GradientClipping.globalNorm(trainable);
-        if (evolution != null) {
-          evolution.beforeStep();
-        }
         optimizer.step();
         if (evolution != null) {
           evolution.afterStep();
@@ -203,12 +234,47 @@ public final class StageTrainer implements AutoCloseable {
     seeded = next > 0;
   }
 
+  /**
+   * Frees the optimiser and evolution state and puts back every parameter's trainable flag and
+   * every MoE layer's forced expert as they were when this trainer was built. Idempotent.
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (evolution != null) {
       evolution.close();
     }
     optimizer.clearState();
+    restoreModelSettings();
+  }
+
+  private void restoreModelSettings() {
+    for (int i = 0; i < trainableBefore.length; i++) {
+      allParameters.get(i).setTrainable(trainableBefore[i]);
+    }
+    for (int i = 0; i < forcedBefore.length; i++) {
+      moeLayers.get(i).forceExpert(forcedBefore[i]);
+    }
+  }
+
+  /** Refuses a routed stage whose required routing some MoE layer does not have. */
+  static void requireRouting(List<MoeLayer> layers, StageConfig stage) {
+    RoutingConfig required = stage.requiredRouting();
+    if (required == null) {
+      return;
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      RoutingConfig actual = layers.get(i).routing();
+      if (!actual.equals(required)) {
+        throw new IllegalArgumentException(
+            "stage " + stage.name() + " requires routing " + required + " but MoE layer " + i
+                + " routes with " + actual + "; build the layer with the required routing or"
+                + " set it with MoeLayer.setRouting before the stage");
+      }
+    }
   }
 
   /** Sets every parameter's trainable flag from its role; returns the trainable ones. */
@@ -229,17 +295,10 @@ public final class StageTrainer implements AutoCloseable {
     return trainable;
   }
 
-  /** Applies the stage's routing to every MoE layer. */
-  static void applyRouting(TunableModel model, StageRouting r) {
-    for (MoeLayer moe : model.moeLayers()) {
-      if (r.seedOnly()) {
-        moe.forceExpert(0);
-      } else {
-        MoeConfig c = moe.config();
-        moe.setConfig(new MoeConfig(c.dModel(), c.dHidden(), c.numExperts(), r.topK(),
-            r.renormalize(), r.auxLossWeight(), r.zLossWeight()));
-        moe.forceExpert(-1);
-      }
+  /** Runs every MoE layer seed-only (forced to expert 0) or routed; the routing is untouched. */
+  static void applyRouting(List<MoeLayer> layers, StageRouting r) {
+    for (MoeLayer moe : layers) {
+      moe.forceExpert(r == StageRouting.SEED_ONLY ? 0 : -1);
     }
   }
 

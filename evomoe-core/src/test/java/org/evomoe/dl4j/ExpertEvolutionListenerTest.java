@@ -15,6 +15,7 @@ import org.evomoe.moe.MoeConfig;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,7 +46,7 @@ class ExpertEvolutionListenerTest {
   void evolvedExpertsFollowTheSeedByTheRuleWhileFitRuns() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(E, 123);
     MoeFfnLayer layer = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(8, 12, E, 1, false, 0.001, 0.0)).router(RouterKind.DTR)
+        .moe(new MoeConfig(8, 12, E, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.DTR)))
         .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
     MultiLayerNetwork net = Dl4jNets.init(
         Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 3));
@@ -102,7 +103,7 @@ class ExpertEvolutionListenerTest {
   @Test
   void emaRuleAndResumedBetaStreams() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(3, 9).withRule(EvolutionRule.EMA);
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, 1, false, 0, 0))
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR)))
         .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
     MultiLayerNetwork a = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
     MultiLayerNetwork b = a.clone();
@@ -131,11 +132,34 @@ class ExpertEvolutionListenerTest {
 
   @Test
   void refusesANetworkWithoutEvolvingLayers() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, 1, false, 0, 0)).build();
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR))).build();
     MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
     net.setListeners(new ExpertEvolutionListener());
     DataSet ds = new DataSet(Dl4jNets.normal(5, DataType.DOUBLE, 4, 6), Dl4jNets.oneHot(6, DataType.DOUBLE, 4, 3));
     var e = assertThrows(IllegalStateException.class, () -> net.fit(ds));
     assertTrue(e.getMessage().contains("EVOLUTION"), e.getMessage());
+  }
+
+  @Test
+  void frozenExpertsIgnoreWeightDecayAndL2() {
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(MoeConfig.of(8, 12, 3, 1, 0.01))
+        .phase(MoeTrainingPhase.ROUTER_ONLY).build();
+    MultiLayerNetwork net = Dl4jNets.init(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+        .seed(5).dataType(DataType.DOUBLE).updater(new Adam(1e-2)).weightDecay(0.1).l2(0.01)
+        .list()
+        .layer(layer)
+        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+            .nIn(8).nOut(3).activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+        .build());
+    MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
+    assertTrue(layer.getUpdaterByParam("experts.1.upProj.weight") instanceof org.nd4j.linalg.learning.config.NoOp);
+    List<List<INDArray>> experts = expertValues(moe);
+    INDArray router = moe.getParam("gate.weight").dup();
+    DataSet ds = new DataSet(Dl4jNets.normal(7, DataType.DOUBLE, 16, 8), Dl4jNets.oneHot(8, DataType.DOUBLE, 16, 3));
+    net.fit(ds);
+    net.fit(ds);
+    assertEquals(experts, expertValues(moe));
+    assertNotEquals(router, moe.getParam("gate.weight"));
   }
 }

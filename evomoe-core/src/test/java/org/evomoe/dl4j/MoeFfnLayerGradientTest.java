@@ -1,5 +1,6 @@
 package org.evomoe.dl4j;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -11,6 +12,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.RouterKind;
@@ -51,7 +53,7 @@ class MoeFfnLayerGradientTest {
   }
 
   private static MoeConfig moe(int topK, boolean renormalize) {
-    return new MoeConfig(D, 8, 3, topK, renormalize, 0.3, 0.05);
+    return new MoeConfig(D, 8, 3, new RoutingConfig(topK, renormalize, 0.3, 0.05, RouterKind.LINEAR));
   }
 
   private static boolean check(MultiLayerNetwork net, INDArray x, INDArray y, Set<String> exclude) {
@@ -136,5 +138,43 @@ class MoeFfnLayerGradientTest {
     var g = net.gradient().gradientForVariable();
     assertTrue(g.get("0_gate.hyper.image.fc1.weight").norm2Number().doubleValue() > 0);
     assertTrue(g.get("0_gate.hyper.text.fc1.weight").norm2Number().doubleValue() > 0);
+  }
+
+  /**
+   * Sequences [batch, d, time] with padding: DL4J flattens them to tokens for the layer; the
+   * gradient check covers the minibatch scaling with B sequences of T tokens.
+   */
+  @Test
+  void recurrentInputWithPaddingMask() {
+    int b = 3;
+    int t = 4;
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(moe(2, true)).router(RouterKind.LINEAR).build();
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(23).dataType(DataType.DOUBLE).updater(new NoOp())
+        .list()
+        .layer(layer)
+        .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nIn(D).nOut(CLASSES).activation(Activation.SOFTMAX).build())
+        .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.recurrent(D))
+        .build();
+    MultiLayerNetwork net = Dl4jNets.init(conf);
+    INDArray x = Dl4jNets.normal(24, DataType.DOUBLE, b * t, D).reshape('c', b, t, D).permute(0, 2, 1).dup('c');
+    INDArray y = Nd4j.zeros(DataType.DOUBLE, b, CLASSES, t);
+    INDArray mask = Nd4j.ones(DataType.DOUBLE, b, t);
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < t; j++) {
+        y.putScalar(new long[] {i, (i + j) % CLASSES, j}, 1.0);
+      }
+    }
+    mask.putScalar(1, 3, 0.0); // sequence 1 has 3 tokens, sequence 2 has 2
+    mask.putScalar(2, 2, 0.0);
+    mask.putScalar(2, 3, 0.0);
+    assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig()
+        .net(net).input(x).labels(y).inputMask(mask).labelMask(mask)
+        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
+        .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).subset(true).maxPerParam(8)));
+    net.output(x, false, mask, null);
+    int[] counts = MoeFfnLayers.of(net).get(0).core().lastRouting().tokensPerExpert();
+    assertEquals(2 * 9, java.util.Arrays.stream(counts).sum(), "9 real tokens, top-2");
   }
 }

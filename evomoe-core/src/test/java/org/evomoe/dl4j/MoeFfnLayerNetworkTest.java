@@ -16,6 +16,7 @@ import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.RouterKind;
+import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -33,7 +34,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 class MoeFfnLayerNetworkTest {
   private static MoeFfnLayer layer(RouterKind kind) {
     return new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(32, 48, 4, 2, true, 0.01, 0.001)).router(kind).build();
+        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(2, true, 0.01, 0.001, kind))).build();
   }
 
   @Test
@@ -67,7 +68,7 @@ class MoeFfnLayerNetworkTest {
     DtrConfig dtr = new DtrConfig(32, 4, 4, 8, 16, org.evomoe.router.HyperActivation.NONE, false,
         org.evomoe.router.ThetaContraction.CONTRACTED);
     MoeFfnLayer moe = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(32, 48, 4, 1, false, 0.01, 0.001)).dtr(dtr).build();
+        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(1, false, 0.01, 0.001, RouterKind.LINEAR))).dtr(dtr).build();
     MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(
         FashionMnistSubset.PIXELS, moe, FashionMnistSubset.CLASSES, DataType.FLOAT, new Adam(3e-3), 7));
     for (int i = 0; i < 3; i++) {
@@ -123,8 +124,8 @@ class MoeFfnLayerNetworkTest {
     INDArray x = Dl4jNets.normal(1, DataType.DOUBLE, 40, 12);
     INDArray y = Dl4jNets.oneHot(2, DataType.DOUBLE, 40, 3);
     DataSet ds = new DataSet(x, y);
-    MoeConfig noAux = new MoeConfig(8, 8, 4, 2, false, 0.0, 0.0);
-    MoeConfig aux = new MoeConfig(8, 8, 4, 2, false, 0.5, 0.2);
+    MoeConfig noAux = new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.0, 0.0, RouterKind.LINEAR));
+    MoeConfig aux = new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.5, 0.2, RouterKind.LINEAR));
     MultiLayerNetwork plain = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(
         12, new MoeFfnLayer.Builder().moe(noAux).build(), 3, DataType.DOUBLE, new NoOp(), 5));
     MultiLayerNetwork withAux = new MultiLayerNetwork(Dl4jNets.denseMoeSoftmax(
@@ -147,5 +148,29 @@ class MoeFfnLayerNetworkTest {
     withAux.setLabels(y);
     withAux.computeGradientAndScore();
     assertEquals(expected, withAux.score(), 1e-12);
+  }
+
+  @Test
+  void maskedRowsAreNotTokens() {
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.5, 0.1, RouterKind.LINEAR))).build();
+    MultiLayerNetwork net = Dl4jNets.init(
+        Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new NoOp(), 8));
+    MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
+    INDArray x = Dl4jNets.normal(9, DataType.DOUBLE, 10, 6);
+    INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(DataType.DOUBLE, 10, 1);
+    int[] padding = {2, 5, 7};
+    int[] kept = {0, 1, 3, 4, 6, 8, 9};
+    for (int r : padding) {
+      mask.putScalar(r, 0, 0.0);
+    }
+    INDArray masked = net.output(x, false, mask, null);
+    int[] counts = moe.core().lastRouting().tokensPerExpert();
+    assertEquals(2 * kept.length, java.util.Arrays.stream(counts).sum(), "padding rows are not routed");
+    double aux = moe.core().auxLoss();
+    double z = moe.core().zLoss();
+    INDArray alone = net.output(x.getRows(kept));
+    assertEquals(aux, moe.core().auxLoss(), 1e-12, "load balancing counts only the real tokens");
+    assertEquals(z, moe.core().zLoss(), 1e-12);
+    assertEquals(0, masked.getRows(kept).sub(alone).amaxNumber().doubleValue(), 1e-12);
   }
 }

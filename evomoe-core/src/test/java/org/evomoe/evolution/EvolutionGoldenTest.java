@@ -31,7 +31,7 @@ class EvolutionGoldenTest {
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();
-    for (String c : List.of("evolution_partial_update", "evolution_ema")) {
+    for (String c : List.of("evolution_partial_update", "evolution_ema", "evolution_literal")) {
       GoldenFixture.runs().forEach(a -> all.add(Arguments.of(c, a.get()[0], a.get()[1])));
     }
     return all.stream();
@@ -72,9 +72,10 @@ class EvolutionGoldenTest {
           seed.get(i).zeroGrad();
           seed.get(i).accumulate(g.array("step" + step + ".grad." + PARTS.get(i)));
         }
-        // The training step of docs/optimisation-and-evolution.md, with gradient descent as the optimiser.
-        GradientClipping.clipByGlobalNorm(seed, s.maxNorm());
+        // beforeStep before clipping, so that LITERAL records the raw gradient; gradient descent on
+        // the clipped gradient as the optimiser.
         evo.beforeStep();
+        GradientClipping.clipByGlobalNorm(seed, s.maxNorm());
         for (Parameter par : seed) {
           par.value().subi(par.grad().mul(s.learningRate()));
         }

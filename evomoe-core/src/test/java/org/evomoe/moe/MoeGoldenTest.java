@@ -11,6 +11,7 @@ import org.evomoe.golden.GoldenFixture.Precision;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.router.Modality;
+import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MoeGoldenTest {
   record Settings(int tokens, int dim, int hidden, int experts, int topK, boolean renormalize,
       double auxLossWeight, double zLossWeight, List<List<Integer>> chosen, List<Integer> counts,
-      List<String> modalities) {}
+      List<String> modalities, List<Boolean> mask) {}
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();
@@ -61,8 +62,8 @@ class MoeGoldenTest {
       String pre = "expert" + e + ".";
       experts.add(new SwiGluFfn("experts." + e, g.array(pre + "gate"), g.array(pre + "up"), g.array(pre + "down")));
     }
-    MoeLayer moe = new MoeLayer(new MoeConfig(s.dim(), s.hidden(), s.experts(), s.topK(), s.renormalize(),
-        s.auxLossWeight(), s.zLossWeight()), router, experts);
+    MoeLayer moe = new MoeLayer(new MoeConfig(s.dim(), s.hidden(), s.experts(), new RoutingConfig(s.topK(),
+        s.renormalize(), s.auxLossWeight(), s.zLossWeight(), RouterKind.LINEAR)), router, experts);
     Modality[] tags = s.modalities().stream().map(Modality::valueOf).toArray(Modality[]::new);
 
     g.assertClose("y", moe.forward(g.array("x"), tags), tol);

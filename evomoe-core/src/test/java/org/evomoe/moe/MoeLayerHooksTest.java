@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.evomoe.router.RouterKind;
 
 /** The diagnostics hooks of MoeLayer: routing record contents, routing listener, logit shuffle. */
 class MoeLayerHooksTest {
@@ -198,7 +199,7 @@ class MoeLayerHooksTest {
   @ParameterizedTest
   @CsvSource({"1,false", "2,false", "2,true"})
   void backwardIsExactForTheShuffledForward(int k, boolean renorm) {
-    MoeConfig c = new MoeConfig(6, 8, 4, k, renorm, 0.3, 0.001);
+    MoeConfig c = new MoeConfig(6, 8, 4, new RoutingConfig(k, renorm, 0.3, 0.001, RouterKind.LINEAR));
     MoeLayer moe = MoeLayerTest.randomMoe(c, DataType.DOUBLE, 40 + k);
     INDArray x = normal(10, 9, 6);
     Modality[] tags = mixedTags(9);

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.evomoe.router.RouterKind;
 
 class MoeLayerTest {
   static MoeLayer randomMoe(MoeConfig c, DataType type, long seed) {
@@ -73,7 +74,7 @@ class MoeLayerTest {
   @ParameterizedTest
   @CsvSource({"4,1,false", "4,2,false", "4,2,true", "8,3,true", "5,5,false"})
   void matchesPerTokenOracleInFloat(int experts, int k, boolean renorm) {
-    MoeConfig c = new MoeConfig(16, 24, experts, k, renorm, 0.01, 0.0);
+    MoeConfig c = new MoeConfig(16, 24, experts, new RoutingConfig(k, renorm, 0.01, 0.0, RouterKind.LINEAR));
     MoeLayer moe = randomMoe(c, DataType.FLOAT, 11 + experts * 7L + k);
     INDArray x = normal(5, DataType.FLOAT, 37, 16);
     INDArray y = moe.forward(x, Modality.all(37, Modality.TEXT));
@@ -84,7 +85,7 @@ class MoeLayerTest {
   @ParameterizedTest
   @CsvSource({"4,1,false,0.0", "4,2,false,0.0", "4,2,true,0.0", "4,1,false,0.001", "6,2,true,0.01"})
   void gradientCheck(int experts, int k, boolean renorm, double zLoss) {
-    MoeConfig c = new MoeConfig(6, 8, experts, k, renorm, 0.3, zLoss);
+    MoeConfig c = new MoeConfig(6, 8, experts, new RoutingConfig(k, renorm, 0.3, zLoss, RouterKind.LINEAR));
     MoeLayer moe = randomMoe(c, DataType.DOUBLE, 100 + experts + k);
     INDArray x = normal(21, 9, 6);
     Modality[] tags = Modality.all(9, Modality.TEXT);
@@ -108,7 +109,7 @@ class MoeLayerTest {
   @Test
   void auxLossGradientAloneReachesTheRouter() {
     // With a zero output gradient only alpha * L_aux drives the router.
-    MoeConfig c = new MoeConfig(5, 7, 4, 2, false, 1.0, 0.0);
+    MoeConfig c = new MoeConfig(5, 7, 4, new RoutingConfig(2, false, 1.0, 0.0, RouterKind.LINEAR));
     MoeLayer moe = randomMoe(c, DataType.DOUBLE, 5);
     INDArray x = normal(3, 12, 5);
     Modality[] tags = Modality.all(12, Modality.IMAGE);
@@ -150,7 +151,7 @@ class MoeLayerTest {
   void upcycledCopiesWithRenormalisedTopTwoEqualTheDenseFfn() {
     SplittableRandom rng = new SplittableRandom(2);
     SwiGluFfn dense = new SwiGluFfn("mlp", 8, 12, DataType.DOUBLE, rng);
-    MoeLayer moe = Upcycling.fromDense(dense, new MoeConfig(8, 12, 4, 2, true, 0.01, 0),
+    MoeLayer moe = Upcycling.fromDense(dense, new MoeConfig(8, 12, 4, new RoutingConfig(2, true, 0.01, 0, RouterKind.LINEAR)),
         new LinearRouter("mlp.gate", 8, 4, DataType.DOUBLE, rng), "model.layers.0.mlp");
     INDArray x = normal(4, 10, 8);
     assertTrue(maxAbsDiff(moe.forward(x, Modality.all(10, Modality.TEXT)), dense.forward(x)) < 1e-12);
@@ -177,7 +178,7 @@ class MoeLayerTest {
   @Test
   void expertsWithZeroTokensWorkInForwardAndBackward() {
     // 8 experts, 3 tokens, top-1: at least 5 experts receive nothing.
-    MoeConfig c = new MoeConfig(6, 8, 8, 1, false, 0.1, 0.001);
+    MoeConfig c = new MoeConfig(6, 8, 8, new RoutingConfig(1, false, 0.1, 0.001, RouterKind.LINEAR));
     MoeLayer moe = randomMoe(c, DataType.DOUBLE, 3);
     INDArray x = normal(8, 3, 6);
     Modality[] tags = Modality.all(3, Modality.TEXT);
@@ -209,7 +210,7 @@ class MoeLayerTest {
 
   @Test
   void topOneGateIsTheRawProbability() {
-    MoeLayer moe = randomMoe(new MoeConfig(6, 8, 4, 1, true, 0, 0), DataType.DOUBLE, 4);
+    MoeLayer moe = randomMoe(new MoeConfig(6, 8, 4, new RoutingConfig(1, true, 0, 0, RouterKind.LINEAR)), DataType.DOUBLE, 4);
     moe.forward(normal(1, 20, 6), Modality.all(20, Modality.TEXT));
     RoutingRecord rec = moe.lastRouting();
     for (int t = 0; t < 20; t++) {
@@ -222,7 +223,7 @@ class MoeLayerTest {
 
   @Test
   void loadBalancingLossMatchesItsDefinition() {
-    MoeConfig c = new MoeConfig(6, 8, 4, 2, false, 0.01, 0.0);
+    MoeConfig c = new MoeConfig(6, 8, 4, new RoutingConfig(2, false, 0.01, 0.0, RouterKind.LINEAR));
     MoeLayer moe = randomMoe(c, DataType.DOUBLE, 6);
     int t = 30;
     moe.forward(normal(2, t, 6), Modality.all(t, Modality.TEXT));

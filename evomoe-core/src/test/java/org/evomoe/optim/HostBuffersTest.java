@@ -5,7 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.evomoe.tensor.Threads;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,17 +58,37 @@ class HostBuffersTest {
     assertEquals(n + 4.0 / 4096, HostBuffers.sumOfSquares(a), 1e-9);
   }
 
-  @Test
-  void forRangeCoversEveryIndexOnceInParallelChunks() {
+  @AfterEach
+  void restoreThreads() {
+    Threads.set(Integer.getInteger("evomoe.threads", 1));
+  }
+
+  /** With 2 threads the chunks really run in parallel (the surefire default is 1 thread). */
+  @ParameterizedTest(name = "{0} threads")
+  @ValueSource(ints = {1, 2})
+  void forRangeCoversEveryIndexOnceInParallelChunks(int threads) {
+    Threads.set(threads);
     int n = HostBuffers.PARALLEL_THRESHOLD * 3 + 17;
-    int[] hits = new int[n];
+    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+    Set<String> workers = ConcurrentHashMap.newKeySet();
+    AtomicInteger calls = new AtomicInteger();
     HostBuffers.forRange(n, (from, to) -> {
+      workers.add(Thread.currentThread().getName());
+      calls.incrementAndGet();
+      assertTrue(to - from <= HostBuffers.PARALLEL_THRESHOLD, "a chunk of " + (to - from));
       for (int i = from; i < to; i++) {
-        hits[i]++;
+        hits.incrementAndGet(i);
       }
     });
     for (int i = 0; i < n; i++) {
-      assertEquals(1, hits[i], "index " + i);
+      assertEquals(1, hits.get(i), "index " + i);
+    }
+    assertTrue(calls.get() > 1, "split into chunks");
+    if (threads == 1) {
+      assertEquals(Set.of(Thread.currentThread().getName()), workers, "1 thread: the caller only");
+    }
+    for (String w : workers) {
+      assertFalse(w.contains("commonPool"), "a chunk ran on the common fork-join pool: " + w);
     }
   }
 }

@@ -269,13 +269,14 @@ class DynamicTokenRouterTest {
       INDArray yd = rd.forward(x, tags);
       INDArray yf = rf.forward(x.castTo(DataType.FLOAT), tags);
       assertEquals(DataType.FLOAT, yf.dataType());
-      assertTrue(maxAbsDiff(yd, yf) < 1e-4, order + " forward diff " + maxAbsDiff(yd, yf));
+      // Values up to about 7; measured differences: 9e-7 (forward), 1.5e-6 (dx), less for the weights.
+      assertTrue(maxAbsDiff(yd, yf) < 1e-5, order + " forward diff " + maxAbsDiff(yd, yf));
       INDArray dxd = rd.backward(dl);
       INDArray dxf = rf.backward(dl.castTo(DataType.FLOAT));
-      assertTrue(maxAbsDiff(dxd, dxf) < 1e-4, order + " dx diff " + maxAbsDiff(dxd, dxf));
+      assertTrue(maxAbsDiff(dxd, dxf) < 2e-5, order + " dx diff " + maxAbsDiff(dxd, dxf));
       for (int i = 0; i < rd.parameters().size(); i++) {
         double diff = maxAbsDiff(rd.parameters().get(i).grad(), rf.parameters().get(i).grad());
-        assertTrue(diff < 1e-3, rd.parameters().get(i).name() + " grad diff " + diff);
+        assertTrue(diff < 2e-5, rd.parameters().get(i).name() + " grad diff " + diff);
       }
     }
   }

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.evomoe.grad.GradientCheck;
 import org.evomoe.grad.GradientCheck.Target;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.tensor.Parameter;
@@ -53,7 +54,7 @@ class RoutersInMoeLayerTest {
     for (int e = 0; e < c.numExperts(); e++) {
       experts.add(new SwiGluFfn("mlp.experts." + e, c.dModel(), c.dHidden(), D, rng));
     }
-    return new MoeLayer(c, r, experts);
+    return new MoeLayer(c.withRouting(c.routing().withRouterKind(RouterKind.of(r))), r, experts);
   }
 
   @ParameterizedTest
@@ -63,7 +64,7 @@ class RoutersInMoeLayerTest {
     "DTR_NONE,1,IMAGE", "DTR_SILU,2,TEXT"
   })
   void moeLayerGradientCheck(Kind kind, int topK, String batch) {
-    MoeConfig c = new MoeConfig(6, 8, 4, topK, topK > 1, 0.3, 0.001);
+    MoeConfig c = new MoeConfig(6, 8, 4, new RoutingConfig(topK, topK > 1, 0.3, 0.001, RouterKind.LINEAR));
     MoeLayer moe = moe(kind, c, 40 + topK);
     int t = 11;
     INDArray x = normal(21, t, 6);
@@ -118,7 +119,7 @@ class RoutersInMoeLayerTest {
   @CsvSource({"MODALITY_LINEAR", "DTR_NONE"})
   void frozenExpertsTrainOnlyTheRouter(Kind kind) {
     // Stage III of EvoMoE: experts frozen, router trained.
-    MoeLayer moe = moe(kind, new MoeConfig(6, 8, 4, 1, false, 0.001, 0.0), 3);
+    MoeLayer moe = moe(kind, new MoeConfig(6, 8, 4, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.LINEAR)), 3);
     for (SwiGluFfn f : moe.experts()) {
       f.setTrainable(false);
     }

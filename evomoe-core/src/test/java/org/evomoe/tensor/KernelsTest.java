@@ -4,7 +4,10 @@ import static org.evomoe.TestArrays.maxAbsDiff;
 import static org.evomoe.TestArrays.normal;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -73,6 +76,48 @@ class KernelsTest {
       double numU = Kernels.silu(gi) * dh.getDouble(i);
       assertTrue(Math.abs(numG - dg.getDouble(i)) < 1e-8, "dg at " + i);
       assertTrue(Math.abs(numU - du.getDouble(i)) < 1e-12, "du at " + i);
+    }
+  }
+
+  @AfterEach
+  void restoreThreads() {
+    Threads.set(Integer.getInteger("evomoe.threads", 1));
+  }
+
+  /**
+   * Shapes above the split thresholds (row gathers: 256 rows a task; element-wise kernels: chunks
+   * of 4,096): with 2 threads the parallel branches run, and every kernel gives the same bits as
+   * with 1 (work is split by rows or elements).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"FLOAT", "DOUBLE"})
+  void kernelsGiveTheSameBitsWithOneAndTwoThreads(String type) {
+    DataType t = DataType.valueOf(type);
+    INDArray[][] results = new INDArray[2][];
+    for (int threads = 1; threads <= 2; threads++) {
+      Threads.set(threads);
+      INDArray x = normal(4, t, 700, 33);
+      int[] rows = new int[600];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = (i * 37) % 700;
+      }
+      INDArray gathered = Nd4j.createUninitialized(t, rows.length, 33);
+      Kernels.gatherRows(x, rows, gathered);
+      assertTrue(maxAbsDiff(gathered, Nd4j.pullRows(x, 1, rows)) == 0.0);
+      INDArray g = normal(5, t, 300, 100);
+      INDArray u = normal(6, t, 300, 100);
+      INDArray h = Nd4j.createUninitialized(t, 300, 100);
+      INDArray s = Nd4j.createUninitialized(t, 300, 100);
+      Kernels.siluMul(g, u, h, s);
+      INDArray ref = Transforms.sigmoid(g, true).muli(g).muli(u);
+      assertTrue(maxAbsDiff(h, ref) < (t == DataType.FLOAT ? 1e-5 : 1e-12));
+      INDArray dg = Nd4j.createUninitialized(t, 300, 100);
+      INDArray du = Nd4j.createUninitialized(t, 300, 100);
+      Kernels.siluMulBackward(g, u, s, normal(7, t, 300, 100), dg, du);
+      results[threads - 1] = new INDArray[] {gathered, h, s, dg, du};
+    }
+    for (int i = 0; i < results[0].length; i++) {
+      assertTrue(maxAbsDiff(results[0][i], results[1][i]) == 0.0, "result " + i + " differs between 1 and 2 threads");
     }
   }
 }

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import org.evomoe.TestArrays;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.RoutingRecord;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.DtrConfig;
@@ -17,6 +18,7 @@ import org.evomoe.router.LinearRouter;
 import org.evomoe.router.Modality;
 import org.evomoe.router.ModalityLinearRouter;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -73,7 +75,9 @@ class ModalityRoutingTest {
       };
       experts.add(source.copy(name));
     }
-    MoeLayer moe = new MoeLayer(MoeConfig.of(D, H, 4, 1, 0.001), router.apply(rng), experts);
+    Router r = router.apply(rng);
+    MoeLayer moe = new MoeLayer(
+        new MoeConfig(D, H, 4, RoutingConfig.of(RouterKind.of(r), 1, 0.001)), r, experts);
     // Same distribution for both modalities; feature 0 is constant, as hidden states have a
     // non-zero mean (the routers have no bias, so a constant preference needs such a direction).
     INDArray x = TestArrays.normal(5, T, D);

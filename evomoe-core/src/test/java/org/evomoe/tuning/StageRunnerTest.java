@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.evomoe.TestArrays;
 import org.evomoe.evolution.EvolutionConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.tensor.Parameter;
@@ -137,18 +138,19 @@ class StageRunnerTest {
   void invalidStagesAreRejected() {
     OptimSettings o = OptimSettings.of(3, 0.01);
     assertThrows(IllegalArgumentException.class, () -> new StageConfig("x", EnumSet.noneOf(ParameterRole.class),
-        StageRouting.seedOnlyRouting(), null, o));
+        StageRouting.SEED_ONLY, null, o));
     assertThrows(IllegalArgumentException.class, () -> new StageConfig("x", EnumSet.of(ParameterRole.ROUTER),
-        StageRouting.seedOnlyRouting(), null, o));
+        StageRouting.SEED_ONLY, null, o));
     assertThrows(IllegalArgumentException.class, () -> new StageConfig("x",
-        EnumSet.of(ParameterRole.EXPERT_SEED, ParameterRole.LANGUAGE), StageRouting.seedOnlyRouting(),
+        EnumSet.of(ParameterRole.EXPERT_SEED, ParameterRole.LANGUAGE), StageRouting.SEED_ONLY,
         EvolutionConfig.paperDefaults(4, 1), o));
     assertThrows(IllegalArgumentException.class, () -> new OptimSettings(0, 1, 0.1, 0, 0, 0, 0));
-    assertThrows(IllegalArgumentException.class, () -> StageRouting.routed(0, 0.01));
+    assertThrows(IllegalArgumentException.class, () -> new StageConfig("x",
+        EnumSet.of(ParameterRole.EXPERT_SEED), StageRouting.SEED_ONLY, RoutingConfig.moeLlava(), null, o));
     ToyModel m = model();
     // The toy model has no vision encoder: a stage that trains only VISION trains nothing here.
     assertThrows(IllegalArgumentException.class, () -> StageRunner.run(m, new StageConfig("v",
-        EnumSet.of(ParameterRole.VISION), StageRouting.seedOnlyRouting(), null, o), (s, mb) -> 0.0));
+        EnumSet.of(ParameterRole.VISION), StageRouting.SEED_ONLY, null, o), (s, mb) -> 0.0));
   }
 
   @Test

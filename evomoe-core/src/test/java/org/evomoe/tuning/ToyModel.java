@@ -6,10 +6,12 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.nn.Linear;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,7 +50,11 @@ public final class ToyModel implements TunableModel {
     for (int e = 1; e < experts; e++) {
       ex.add(dense.copy("model.layers.0.mlp.experts." + e));
     }
-    this.moe = new MoeLayer(MoeConfig.of(d, hidden, experts, 1, 0.0), routerFactory.apply(rng), ex);
+    Router router = routerFactory.apply(rng);
+    // EvoMoE's Stage III routing (top-1, alpha 0.001) with the router's own kind.
+    RouterKind kind = RouterKind.of(router) == null ? RouterKind.LINEAR : RouterKind.of(router);
+    this.moe = new MoeLayer(new MoeConfig(d, hidden, experts, RoutingConfig.of(kind, 1, 0.001)),
+        router, ex);
     this.head = new Linear("lm_head", d, d, true, type, rng);
   }
 

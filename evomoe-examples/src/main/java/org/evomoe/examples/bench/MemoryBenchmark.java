@@ -10,10 +10,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.Pointer;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.router.Modality;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tensor.Threads;
@@ -58,7 +60,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
     Threads.set(threads);
     SplittableRandom rng = new SplittableRandom(1);
     DataType f = DataType.FLOAT;
-    MoeConfig cfg = new MoeConfig(dModel, dHidden, 4, 2, false, 0.01, 0.001);
+    MoeConfig cfg = new MoeConfig(dModel, dHidden, 4,
+        new RoutingConfig(2, false, 0.01, 0.001, RouterKind.LINEAR));
     java.util.List<SwiGluFfn> experts = new java.util.ArrayList<>();
     for (int e = 0; e < 4; e++) {
       experts.add(new SwiGluFfn("mlp.experts." + e, dModel, dHidden, f, rng));

@@ -105,7 +105,7 @@ public final class MoeBenchmark implements Callable<Integer> {
     SplittableRandom rng = new SplittableRandom(seed);
     DataType f = DataType.FLOAT;
     SwiGluFfn seedFfn = new SwiGluFfn("mlp", d, h, f, rng);
-    MoeConfig cfg = new MoeConfig(d, h, e, k, false, 0.01, 0.0);
+    MoeConfig cfg = MoeConfig.of(d, h, e, k, 0.01);
     LinearRouter router = new LinearRouter("mlp.gate", d, e, f, rng);
     MoeLayer moe = Upcycling.fromDense(seedFfn, cfg, router, "mlp");
     // Distinct experts, so that nothing is accidentally shared.

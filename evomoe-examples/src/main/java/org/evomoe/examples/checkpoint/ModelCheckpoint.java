@@ -108,7 +108,7 @@ public final class ModelCheckpoint {
     byte[] vocabulary = tokenizer.toJsonBytes();
     Path name = dir.toAbsolutePath().normalize().getFileName();
     ModelBinding binding = new ModelBinding(name == null ? "" : name.toString(),
-        spec.moeMode().jsonName(), spec.decoder().moe().router().name().toLowerCase(java.util.Locale.ROOT),
+        spec.moeMode().jsonName(), spec.decoder().moe().routing().routerKind().name().toLowerCase(java.util.Locale.ROOT),
         Sha256.of(config), Sha256.of(vocabulary));
     // The weights last: until they are renamed into place the folder's files disagree with the
     // record of the previous weights, and loading refuses the mix.

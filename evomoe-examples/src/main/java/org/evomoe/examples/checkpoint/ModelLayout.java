@@ -147,7 +147,7 @@ public final class ModelLayout {
   private static void router(ModelSpec spec, String prefix, Map<String, long[]> out) {
     long d = spec.decoder().dModel();
     long e = spec.decoder().moe().numExperts();
-    switch (spec.decoder().moe().router()) {
+    switch (spec.decoder().moe().routing().routerKind()) {
       case LINEAR -> out.put(prefix + ".weight", new long[] {e, d});
       case MODALITY_LINEAR -> {
         for (Modality m : Modality.values()) {
@@ -170,7 +170,7 @@ public final class ModelLayout {
           out.put(prefix + ".phi.bias", new long[] {e});
         }
       }
-      default -> throw new IllegalStateException("no layout for router " + spec.decoder().moe().router());
+      default -> throw new IllegalStateException("no layout for router " + spec.decoder().moe().routing().routerKind());
     }
   }
 

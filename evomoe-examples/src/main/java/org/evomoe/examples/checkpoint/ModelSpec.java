@@ -8,7 +8,6 @@ import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.RouterFactory;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.moe.MoeConfig;
@@ -18,6 +17,7 @@ import org.evomoe.router.DynamicTokenRouter;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.router.ModalityLinearRouter;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 
 /**
  * Everything needed to rebuild a {@link VisionLanguageModel} exactly, apart from its weights: the
@@ -29,7 +29,7 @@ import org.evomoe.router.Router;
  *     layers)
  * @param vision the vision encoder configuration (the projector maps {@code vision.dVision()} to
  *     {@code decoder.dModel()})
- * @param dtr the sizes of the Dynamic Token-aware Router when {@code decoder.moe().router()} is
+ * @param dtr the sizes of the Dynamic Token-aware Router when {@code decoder.moe().routing().routerKind()} is
  *     {@link RouterKind#DTR}, with {@code dModel} and {@code numExperts} equal to the decoder's;
  *     null is replaced by {@link DtrConfig#defaults}. Must be null for the other router kinds. In
  *     {@link MoeMode#DENSE} mode there is no router yet and this is the plan for upcycling
@@ -52,7 +52,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       throw new IllegalArgumentException(
           "moe mode " + moeMode.jsonName() + " needs MoE layers, but moe_layers is empty");
     }
-    if (decoder.moe().router() == RouterKind.DTR) {
+    if (decoder.moe().routing().routerKind() == RouterKind.DTR) {
       if (dtr == null) {
         dtr = DtrConfig.defaults(decoder.dModel(), decoder.moe().numExperts());
       } else if (dtr.dModel() != decoder.dModel()
@@ -64,7 +64,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       }
     } else if (dtr != null) {
       throw new IllegalArgumentException(
-          "a DTR configuration is only allowed with router kind DTR, not " + decoder.moe().router());
+          "a DTR configuration is only allowed with router kind DTR, not " + decoder.moe().routing().routerKind());
     }
   }
 
@@ -92,7 +92,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       }
     }
     if (present.isEmpty()) {
-      DtrConfig dtr = config.moe().router() == RouterKind.DTR
+      DtrConfig dtr = config.moe().routing().routerKind() == RouterKind.DTR
           ? DtrConfig.defaults(config.dModel(), config.moe().numExperts())
           : null;
       return new ModelSpec(config, vision, dtr, MoeMode.DENSE);
@@ -134,17 +134,16 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
           "the MoE layers are " + first.dModel() + "x" + first.dHidden() + ", the decoder "
               + config.dModel() + "x" + config.ffnHidden());
     }
-    MoeSettings settings = new MoeSettings(first.numExperts(), first.topK(), first.renormalize(),
-        first.auxLossWeight(), first.zLossWeight(), kind);
+    MoeSettings settings = new MoeSettings(first.numExperts(), first.routing());
     MoeMode mode = forced == 0 ? MoeMode.SEED_ONLY : MoeMode.ROUTED;
     return new ModelSpec(config.withMoe(settings), vision, dtr, mode);
   }
 
   /** The factory that rebuilds this specification's routers (the DTR with {@link #dtr}). */
   public RouterFactory routerFactory() {
-    RouterKind kind = decoder.moe().router();
+    RouterKind kind = decoder.moe().routing().routerKind();
     if (kind != RouterKind.DTR) {
-      return kind.factory();
+      return RouterFactory.of(kind);
     }
     DtrConfig c = dtr;
     return (name, d, e, type, rng) -> new DynamicTokenRouter(name, c, type, rng);

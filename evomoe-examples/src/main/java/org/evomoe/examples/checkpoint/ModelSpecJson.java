@@ -13,10 +13,11 @@ import java.util.TreeSet;
 import org.evomoe.checkpoint.CheckpointFormatException;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
+import org.evomoe.router.RouterKind;
 import org.evomoe.router.ThetaContraction;
 
 /**
@@ -94,11 +95,12 @@ public final class ModelSpecJson {
     c.moeLayers().forEach(layers::add);
     root.put("moe_mode", spec.moeMode().jsonName());
     root.put("num_local_experts", moe.numExperts());
-    root.put("num_experts_per_tok", moe.topK());
-    root.put("norm_topk_prob", moe.renormalize());
-    root.put("router_aux_loss_coef", moe.auxLossWeight());
-    root.put("router_z_loss_coef", moe.zLossWeight());
-    root.put("router_kind", lower(moe.router()));
+    RoutingConfig routing = moe.routing();
+    root.put("num_experts_per_tok", routing.topK());
+    root.put("norm_topk_prob", routing.renormalize());
+    root.put("router_aux_loss_coef", routing.auxLossWeight());
+    root.put("router_z_loss_coef", routing.zLossWeight());
+    root.put("router_kind", lower(routing.routerKind()));
     if (spec.dtr() != null) {
       DtrConfig d = spec.dtr();
       ObjectNode n = root.putObject("dtr_config");
@@ -212,7 +214,7 @@ public final class ModelSpecJson {
     ModelConfig decoder;
     MoeSettings settings;
     try {
-      settings = new MoeSettings(experts, topK, renormalize, aux, z, kind);
+      settings = new MoeSettings(experts, new RoutingConfig(topK, renormalize, aux, z, kind));
     } catch (IllegalArgumentException e) {
       throw f.error("invalid MoE settings: " + e.getMessage());
     }

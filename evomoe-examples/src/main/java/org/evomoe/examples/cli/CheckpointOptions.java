@@ -21,6 +21,7 @@ final class CheckpointOptions {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     org.evomoe.tensor.Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    RunConsistency.checkModelFolder(checkpoint, System.err);
     return ModelCheckpoint.load(checkpoint);
   }
 }

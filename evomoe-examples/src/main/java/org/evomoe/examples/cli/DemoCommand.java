@@ -46,7 +46,7 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DemoSettings s = Settings.common(DemoSettings.defaults(quick), seed, seeds, out, data, steps);
     RunOptions o = run.apply();
-    PipelineRun.execute(new StudyPlan("demo", s, Arm.DEMO), o, "demo" + (quick ? " --quick" : ""));
+    PipelineRun.execute(new StudyPlan("demo", s, Arm.DEMO), o, run.outputMode(), "demo" + (quick ? " --quick" : ""));
     return 0;
   }
 }

@@ -63,7 +63,16 @@ public final class GenerateCommand implements Callable<Integer> {
         : new SamplingConfig(temperature, topP, seed);
     GenerationResult r = new Generator(lm.model().decoder())
         .generate(in, maxTokens, sampling, tok.id(SpecialToken.EOS.text()));
-    System.out.println(tok.decode(r.tokens(0), true));
+    int[] ids = r.tokens(0);
+    int known = 0;
+    while (known < ids.length && ids[known] < tok.vocabularySize()) {
+      known++;
+    }
+    StringBuilder text = new StringBuilder(tok.decode(java.util.Arrays.copyOf(ids, known), true));
+    for (int i = known; i < ids.length; i++) {
+      text.append(text.length() == 0 ? "" : " ").append(ModelInputs.tokenText(tok, ids[i]));
+    }
+    System.out.println(text);
     return 0;
   }
 }

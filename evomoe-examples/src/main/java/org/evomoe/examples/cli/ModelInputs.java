@@ -46,6 +46,14 @@ final class ModelInputs {
     }
   }
 
+  /**
+   * The text of a token id; ids of the model's vocabulary that the tokenizer does not name (a
+   * vocab_size larger than tokenizer.json) read {@code <id N>}.
+   */
+  static String tokenText(WordTokenizer tok, int id) {
+    return id >= 0 && id < tok.vocabularySize() ? tok.token(id) : "<id " + id + ">";
+  }
+
   /** Positions of the prompt: image tokens, then {@code <bos>} and the words. */
   static int promptPositions(VisionLanguageModel model, float[] pixels, String prompt) {
     long words = WordTokenizer.split(prompt).size(); // linear in the prompt's length

@@ -2,6 +2,7 @@ package org.evomoe.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.evomoe.checkpoint.AtomicFiles;
@@ -21,16 +22,27 @@ import org.evomoe.examples.study.StudyTable;
 final class PipelineRun {
   private PipelineRun() {}
 
-  static StudyResults execute(StudyPlan plan, RunOptions options, String command) throws Exception {
+  static StudyResults execute(StudyPlan plan, RunOptions options, OutputFolder.Mode mode,
+      String command) throws Exception {
     Path out = plan.settings().out();
-    Files.createDirectories(out);
+    // Before any work: an occupied, read-only or unwritable folder fails here.
+    OutputFolder folder = OutputFolder.prepare(out, mode);
     System.out.println("output folder: " + out.toAbsolutePath());
+    if (folder.staleTempsRemoved() > 0) {
+      System.out.println("removed " + folder.staleTempsRemoved()
+          + " temporary file(s) of an interrupted save");
+    }
     StudyRunner runner = new StudyRunner(plan, out, options, null, ModelCheckpoints.saver(out),
         System.err);
-    StudyResults results = runner.run(command).withPeakRssMiB(MemoryStats.peakRssMiB());
+    StudyResults results;
     ObjectMapper om = new ObjectMapper();
     Path json = out.resolve("results.json");
-    AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
+    try {
+      results = runner.run(command).withPeakRssMiB(MemoryStats.peakRssMiB());
+      AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw namingTheFolder(out, e);
+    }
     JsonNode tree = om.valueToTree(results);
     System.out.println();
     if (!results.arms().isEmpty()) {
@@ -42,9 +54,24 @@ final class PipelineRun {
     try {
       System.out.println("report: " + ReportWriter.write(tree, out).toAbsolutePath());
     } catch (Exception e) {
-      System.err.println("warning: report not written (" + e.getMessage()
+      System.err.println("warning: report not written (" + ErrorMessages.describe(e)
           + "); rerun with: evomoe report --results " + json);
     }
+    // Last: the manifest marks the folder as one finished run.
+    try {
+      folder.finish(command, om.valueToTree(plan));
+    } catch (IOException e) {
+      throw namingTheFolder(out, e);
+    }
     return results;
+  }
+
+  /** A write failure that does not say where (e.g. "No space left on device") names the folder. */
+  private static Exception namingTheFolder(Path out, Exception e) {
+    String m = ErrorMessages.describe(e);
+    if (m.contains(out.toString())) {
+      return e;
+    }
+    return new IOException("cannot write the run's files in " + out, e);
   }
 }

@@ -30,6 +30,7 @@ public final class ReportCommand implements Callable<Integer> {
     if (java.nio.file.Files.exists(json)) {
       // By kind before it is opened (a named pipe would block); a missing one is reported below.
       org.evomoe.examples.checkpoint.FileKinds.requireRegularFile(json, "--results");
+      RunConsistency.checkRunFile(json, System.err);
     }
     Path report = ReportWriter.writeFrom(results, out);
     System.out.println("report: " + report.toAbsolutePath());

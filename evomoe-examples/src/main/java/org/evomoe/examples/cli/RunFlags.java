@@ -9,16 +9,31 @@ final class RunFlags {
   @Option(names = "--jobs", description = "(arm, seed) cells trained at once (default: ${DEFAULT-VALUE}).")
   int jobs = 1;
 
-  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
+  @Option(names = "--threads",
+      description = "CPU threads per job (default: the number of cores divided by --jobs).")
   Integer threads;
 
   @Option(names = "--resume", description = "Continue the run in --out: finished cells are kept, the"
       + " others continue from their newest training checkpoint.")
   boolean resume;
 
+  @Option(names = "--overwrite", description = "Use an --out folder that already holds files:"
+      + " replace the files a run writes (results, report, models), leave the others.")
+  boolean overwrite;
+
   @Option(names = "--checkpoint-every", paramLabel = "STEPS",
       description = "Optimiser steps between training checkpoints (default: ${DEFAULT-VALUE}).")
   int checkpointEvery = RunOptions.DEFAULT_CHECKPOINT_EVERY;
+
+  /** What the run may do with an output folder that holds files (--overwrite, --resume). */
+  OutputFolder.Mode outputMode() {
+    if (resume && overwrite) {
+      throw new IllegalArgumentException("--resume and --overwrite exclude each other: --resume"
+          + " continues the run in --out, --overwrite starts a new one there");
+    }
+    return resume ? OutputFolder.Mode.RESUME
+        : overwrite ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH;
+  }
 
   /** Applies --threads and returns the run options. */
   RunOptions apply() {
@@ -26,7 +41,8 @@ final class RunFlags {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
-    Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    Threads.set(threads != null ? threads
+        : Math.max(1, Runtime.getRuntime().availableProcessors() / jobs));
     return o;
   }
 }

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.evomoe.examples.checkpoint.LoadedModel;
 import org.evomoe.examples.model.DecoderInput;
+import org.evomoe.examples.model.NonFiniteActivations;
 import org.evomoe.examples.text.WordTokenizer;
 import org.evomoe.nn.SoftmaxCrossEntropy;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,6 +48,12 @@ public final class ScoreCommand implements Callable<Integer> {
     float[] px = image.pixels(lm.spec().vision());
     DecoderInput in = ModelInputs.input(lm.model(), tok, px, prompt);
     INDArray logits = lm.model().forward(in).castTo(DataType.DOUBLE);
+    if (!NonFiniteActivations.allFinite(logits)) {
+      // Never a NaN log-probability with exit 0: stop, naming the layer.
+      INDArray pixels = px == null ? null
+          : org.nd4j.linalg.factory.Nd4j.create(px, new long[] {1, px.length}, 'c').castTo(DataType.FLOAT);
+      throw NonFiniteActivations.error(lm.model(), pixels, in, "the scores of --prompt");
+    }
     int v = (int) logits.size(1);
     int s = in.seqLen();
     int first = in.imageCount(0) + 1; // the first token after <bos>
@@ -66,7 +73,7 @@ public final class ScoreCommand implements Callable<Integer> {
       sum += lp;
       ObjectNode t = tokens.addObject();
       t.put("position", pos);
-      t.put("token", tok.token(id));
+      t.put("token", ModelInputs.tokenText(tok, id));
       t.put("id", id);
       t.put("logprob", lp);
     }
@@ -81,7 +88,7 @@ public final class ScoreCommand implements Callable<Integer> {
     ArrayNode next = out.putArray("next");
     for (int i = 0; i < Math.min(top, v); i++) {
       ObjectNode t = next.addObject();
-      t.put("token", tok.token(order[i]));
+      t.put("token", ModelInputs.tokenText(tok, order[i]));
       t.put("id", order[i]);
       t.put("logprob", last[order[i]] - lse);
     }

@@ -62,7 +62,7 @@ public final class StudyCommand implements Callable<Integer> {
       }
     }
     RunOptions o = run.apply();
-    PipelineRun.execute(new StudyPlan("study", s, chosen), o, "study" + (quick ? " --quick" : ""));
+    PipelineRun.execute(new StudyPlan("study", s, chosen), o, run.outputMode(), "study" + (quick ? " --quick" : ""));
     return 0;
   }
 }

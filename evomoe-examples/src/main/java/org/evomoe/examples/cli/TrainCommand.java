@@ -62,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
       s = s.withOut(out);
     }
     RunOptions o = run.apply();
-    PipelineRun.execute(new StudyPlan("train", s, arms), o, "train --config " + config);
+    PipelineRun.execute(new StudyPlan("train", s, arms), o, run.outputMode(), "train --config " + config);
     return 0;
   }
 

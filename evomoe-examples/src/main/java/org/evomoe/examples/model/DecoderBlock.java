@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.TokenMask;
 import org.evomoe.nn.Layer;
 import org.evomoe.nn.RmsNorm;
 import org.evomoe.nn.Shapes;
@@ -121,21 +122,42 @@ public final class DecoderBlock implements Layer {
   }
 
   /**
+   * Every row real.
+   *
    * @param z [B*S, d]
    * @param modalities one tag per row (passed to the MoE)
    * @return [B*S, d]
    */
   public INDArray forward(INDArray z, int batch, int seqLen, Modality[] modalities) {
-    return forward(z, batch, seqLen, MultiHeadAttention.defaultPositions(batch, seqLen, 0), modalities);
+    return forward(z, batch, seqLen, modalities, TokenMask.allReal((int) z.size(0)));
+  }
+
+  /**
+   * @param z [B*S, d]
+   * @param modalities one tag per row (passed to the MoE)
+   * @param mask the real rows; the MoE FFN routes only those (0 at padded rows)
+   * @return [B*S, d]
+   */
+  public INDArray forward(
+      INDArray z, int batch, int seqLen, Modality[] modalities, TokenMask mask) {
+    return forward(z, batch, seqLen, MultiHeadAttention.defaultPositions(batch, seqLen, 0),
+        modalities, mask);
   }
 
   /** As {@link #forward(INDArray, int, int, Modality[])} with explicit RoPE positions [B*S]. */
   public INDArray forward(
       INDArray z, int batch, int seqLen, int[] positions, Modality[] modalities) {
+    return forward(z, batch, seqLen, positions, modalities, TokenMask.allReal((int) z.size(0)));
+  }
+
+  /** As {@link #forward(INDArray, int, int, Modality[], TokenMask)} with RoPE positions [B*S]. */
+  public INDArray forward(INDArray z, int batch, int seqLen, int[] positions,
+      Modality[] modalities, TokenMask mask) {
     Shapes.requireMatrix(prefix(index) + " input", z, dModel);
     Modality.validate(modalities, z.size(0));
+    mask.requireSize(z.size(0));
     INDArray a = attention.forward(inputNorm.forward(z), batch, seqLen, positions);
-    return residualFfn(z, a, modalities);
+    return residualFfn(z, a, modalities, mask);
   }
 
   /**
@@ -147,13 +169,14 @@ public final class DecoderBlock implements Layer {
     Shapes.requireMatrix(prefix(index) + " input", z, dModel);
     Modality.validate(modalities, z.size(0));
     INDArray a = attention.forwardCached(inputNorm.forward(z), batch, newLen, cache, index);
-    return residualFfn(z, a, modalities);
+    return residualFfn(z, a, modalities, TokenMask.allReal((int) z.size(0)));
   }
 
-  private INDArray residualFfn(INDArray z, INDArray attnOut, Modality[] modalities) {
+  private INDArray residualFfn(
+      INDArray z, INDArray attnOut, Modality[] modalities, TokenMask mask) {
     INDArray mid = attnOut.addi(z); // z' = z + Attn(Norm(z))
     INDArray h = postAttentionNorm.forward(mid);
-    INDArray f = moe != null ? moe.forward(h, modalities) : dense.forward(h);
+    INDArray f = moe != null ? moe.forward(h, modalities, mask) : dense.forward(h);
     return f.addi(mid);
   }
 

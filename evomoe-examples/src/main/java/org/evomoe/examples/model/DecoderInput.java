@@ -1,6 +1,7 @@
 package org.evomoe.examples.model;
 
 import java.util.Arrays;
+import org.evomoe.moe.TokenMask;
 import org.evomoe.router.Modality;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,9 +17,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param imageCounts image positions at the start of each sequence [B], each in [0, S]
  * @param imageRows the image positions' input rows {@code [sum(imageCounts), d]}, sequence 0's
  *     first; null when every count is 0
+ * @param lengths real positions of each sequence [B], each in [imageCounts[b], S]; the positions
+ *     from {@code lengths[b]} on are right padding: the MoE layers neither route nor count them
+ *     ({@link #tokenMask()}), and with causal attention they influence no real position. Null
+ *     means every position is real
  */
 public record DecoderInput(
-    int batch, int seqLen, int[] tokens, int[] imageCounts, INDArray imageRows) {
+    int batch, int seqLen, int[] tokens, int[] imageCounts, INDArray imageRows, int[] lengths) {
   public DecoderInput {
     if (batch <= 0 || seqLen <= 0) {
       throw new IllegalArgumentException(
@@ -52,8 +57,37 @@ public record DecoderInput(
           "image rows must be [" + total + ", d] (sum of image counts), got "
               + (imageRows == null ? "null" : Arrays.toString(imageRows.shape())));
     }
+    if (lengths == null) {
+      lengths = new int[batch];
+      Arrays.fill(lengths, seqLen);
+    } else {
+      if (lengths.length != batch) {
+        throw new IllegalArgumentException(
+            "lengths must have one entry per sequence (" + batch + "), got " + lengths.length);
+      }
+      for (int b = 0; b < batch; b++) {
+        if (lengths[b] < imageCounts[b] || lengths[b] > seqLen) {
+          throw new IllegalArgumentException("length of sequence " + b + " is " + lengths[b]
+              + ", outside [imageCount=" + imageCounts[b] + ", seqLen=" + seqLen + "]");
+        }
+      }
+      lengths = lengths.clone();
+    }
     tokens = tokens.clone();
     imageCounts = imageCounts.clone();
+  }
+
+  /** Every position real (no padding). */
+  public DecoderInput(int batch, int seqLen, int[] tokens, int[] imageCounts, INDArray imageRows) {
+    this(batch, seqLen, tokens, imageCounts, imageRows, null);
+  }
+
+  /** This input with right padding from {@code lengths[b]} on in sequence b. */
+  public DecoderInput withLengths(int[] newLengths) {
+    if (newLengths == null) {
+      throw new IllegalArgumentException("lengths must not be null");
+    }
+    return new DecoderInput(batch, seqLen, tokens, imageCounts, imageRows, newLengths);
   }
 
   /** A text-only batch. */
@@ -88,13 +122,27 @@ public record DecoderInput(
     return row % seqLen < imageCounts[row / seqLen];
   }
 
-  /** IMAGE for image positions, TEXT for the others, one per row. */
+  /**
+   * IMAGE for image positions, TEXT for the others, one per row; padded rows carry TEXT but are
+   * excluded by {@link #tokenMask()} wherever tags are counted.
+   */
   public Modality[] modalities() {
     Modality[] m = new Modality[rows()];
     for (int r = 0; r < m.length; r++) {
       m[r] = isImage(r) ? Modality.IMAGE : Modality.TEXT;
     }
     return m;
+  }
+
+  /** Which rows are real: position s of sequence b iff {@code s < lengths[b]}. */
+  public TokenMask tokenMask() {
+    return TokenMask.fromLengths(batch, seqLen, lengths);
+  }
+
+  /** The real positions per sequence (a copy). */
+  @Override
+  public int[] lengths() {
+    return lengths.clone();
   }
 
   /** The token ids (a copy). */

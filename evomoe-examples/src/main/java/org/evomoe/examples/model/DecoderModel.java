@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.TokenMask;
 import org.evomoe.moe.Upcycling;
 import org.evomoe.nn.Layer;
 import org.evomoe.nn.Linear;
@@ -64,13 +65,13 @@ public final class DecoderModel implements Layer {
 
   /**
    * A fresh model whose layers in {@code config.moeLayers()} hold a MoE with independently
-   * initialised experts and a router of {@code config.moe().router()}; the others hold a dense
+   * initialised experts and a router of {@code config.moe().routing().routerKind()}; the others hold a dense
    * FFN. Embedding ~ N(0, 1); linear weights ~ N(0, 1/fan_in); norms 1.
    */
   public static DecoderModel create(ModelConfig config, DataType type, SplittableRandom rng) {
     DecoderModel m = new DecoderModel(config, type, rng);
     MoeConfig mc = config.moeConfig();
-    RouterFactory rf = config.moe().router().factory();
+    RouterFactory rf = RouterFactory.of(config.moe().routing().routerKind());
     for (int i : config.moeLayers()) {
       String p = DecoderBlock.mlpPrefix(i);
       List<SwiGluFfn> experts = new ArrayList<>(mc.numExperts());
@@ -185,15 +186,17 @@ public final class DecoderModel implements Layer {
   }
 
   /**
-   * Training forward.
+   * Training forward. The MoE layers route only the input's real positions ({@link
+   * DecoderInput#tokenMask()}): padding enters no routing statistic or auxiliary loss.
    *
    * @return logits [B*S, V]
    */
   public INDArray forward(DecoderInput in) {
     INDArray x = embed(in);
     Modality[] tags = in.modalities();
+    TokenMask mask = in.tokenMask();
     for (DecoderBlock b : blocks) {
-      x = b.forward(x, in.batch(), in.seqLen(), tags);
+      x = b.forward(x, in.batch(), in.seqLen(), tags, mask);
     }
     INDArray logits = lmHead.forward(norm.forward(x));
     this.input = in;
@@ -220,6 +223,10 @@ public final class DecoderModel implements Layer {
               + " positions");
     }
     cache.requireBatch(chunk.batch());
+    if (!chunk.tokenMask().allReal()) {
+      throw new IllegalArgumentException(
+          "a cached forward takes no padding: every position of the chunk must be real");
+    }
     INDArray x = embed(chunk);
     Modality[] tags = chunk.modalities();
     for (DecoderBlock b : blocks) {
@@ -258,7 +265,7 @@ public final class DecoderModel implements Layer {
   }
 
   /** Input rows [B*S, d]: embedding rows at text positions, the given rows at image positions. */
-  private INDArray embed(DecoderInput in) {
+  INDArray embed(DecoderInput in) {
     int d = config.dModel();
     int v = config.vocabSize();
     int rows = in.rows();

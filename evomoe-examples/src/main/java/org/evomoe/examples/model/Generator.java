@@ -49,6 +49,10 @@ public final class Generator {
     int lastRowStride = prompt.seqLen();
     for (int step = 0; step < maxNewTokens; step++) {
       int[] next = new int[batch];
+      if (!NonFiniteActivations.allFinite(logits)) {
+        throw NonFiniteActivations.error(model, replay(prompt, tokens, produced),
+            step == 0 ? "the logits of the prompt" : "the logits of generated token " + (step + 1));
+      }
       double[] rowsAll = logits.castTo(DataType.DOUBLE).data().asDouble();
       for (int b = 0; b < batch; b++) {
         int row = b * lastRowStride + lastRowStride - 1;
@@ -82,6 +86,17 @@ public final class Generator {
       lastRowStride = 1;
     }
     return result(tokens, logProbs, produced);
+  }
+
+  /** The prompt followed by the tokens generated so far (one sequence; else the prompt alone). */
+  private static DecoderInput replay(DecoderInput prompt, int[][] tokens, int[] produced) {
+    if (prompt.batch() != 1 || produced[0] == 0) {
+      return prompt;
+    }
+    int s = prompt.seqLen();
+    int[] all = Arrays.copyOf(prompt.tokens(), s + produced[0]);
+    System.arraycopy(tokens[0], 0, all, s, produced[0]);
+    return new DecoderInput(1, s + produced[0], all, prompt.imageCounts(), prompt.imageRows());
   }
 
   private static GenerationResult result(int[][] tokens, double[][] logProbs, int[] produced) {

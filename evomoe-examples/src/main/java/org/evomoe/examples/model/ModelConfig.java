@@ -19,7 +19,7 @@ import org.evomoe.moe.MoeConfig;
  * @param normEps RMSNorm epsilon &gt; 0
  * @param moeLayers indices of the layers whose FFN is a MoE, each in [0, numLayers); stored as an
  *     unmodifiable sorted set ({@link #everyOtherLayer} gives MoE-LLaVA's 0, 2, 4, ...)
- * @param moe what the MoE layers look like (experts, top-k, router, loss weights)
+ * @param moe what the MoE layers look like (experts and their {@link org.evomoe.moe.RoutingConfig})
  */
 public record ModelConfig(
     int vocabSize,
@@ -112,8 +112,7 @@ public record ModelConfig(
 
   /** The core configuration of one MoE layer. */
   public MoeConfig moeConfig() {
-    return new MoeConfig(dModel, ffnHidden, moe.numExperts(), moe.topK(), moe.renormalize(),
-        moe.auxLossWeight(), moe.zLossWeight());
+    return new MoeConfig(dModel, ffnHidden, moe.numExperts(), moe.routing());
   }
 
   private static void positive(String what, int v) {

@@ -1,38 +1,41 @@
 package org.evomoe.examples.model;
 
+import org.evomoe.moe.RoutingConfig;
+
 /**
  * The MoE part of a {@link ModelConfig}: what every MoE layer of the decoder looks like. Expert
  * width is the model's {@code ffnHidden} (experts are the LLaMA SwiGLU FFN).
  *
  * @param numExperts E &gt;= 1
- * @param topK experts per token, 1 &lt;= k &lt;= E
- * @param renormalize for k &gt; 1, divide the chosen probabilities by their sum (ignored for k = 1)
- * @param auxLossWeight alpha of the load-balancing loss (EvoMoE: 0.001, MoE-LLaVA: 0.01), &gt;= 0
- * @param zLossWeight router z-loss weight, &gt;= 0 (0 disables it)
- * @param router router kind
+ * @param routing the layers' routing (top-k &lt;= E, renormalisation, loss weights, router kind);
+ *     the same record each MoE layer's {@link org.evomoe.moe.MoeConfig} holds
  */
-public record MoeSettings(
-    int numExperts,
-    int topK,
-    boolean renormalize,
-    double auxLossWeight,
-    double zLossWeight,
-    RouterKind router) {
+public record MoeSettings(int numExperts, RoutingConfig routing) {
   public MoeSettings {
-    // The core's MoeConfig validates the shared fields with the same messages (sizes are dummies).
-    new org.evomoe.moe.MoeConfig(1, 1, numExperts, topK, renormalize, auxLossWeight, zLossWeight);
-    if (router == null) {
-      throw new IllegalArgumentException("router kind must not be null");
+    if (numExperts <= 0) {
+      throw new IllegalArgumentException("numExperts must be positive, got " + numExperts);
     }
+    if (routing == null) {
+      throw new IllegalArgumentException("routing must not be null");
+    }
+    routing.requireFits(numExperts);
   }
 
-  /** EvoMoE's Stage III setting: top-1 of E experts, the DTR, alpha = 0.001, no z-loss. */
+  /** EvoMoE's setting: E experts with {@link RoutingConfig#evoMoe()} (top-1, DTR, alpha 0.001). */
   public static MoeSettings evoMoe(int numExperts) {
-    return new MoeSettings(numExperts, 1, false, 0.001, 0.0, RouterKind.DTR);
+    return new MoeSettings(numExperts, RoutingConfig.evoMoe());
   }
 
-  /** MoE-LLaVA's setting: top-2 of E experts (renormalised), linear router, alpha = 0.01. */
+  /**
+   * MoE-LLaVA's setting: E experts with {@link RoutingConfig#moeLlava()} (top-2 renormalised,
+   * linear router, alpha 0.01).
+   */
   public static MoeSettings moeLlava(int numExperts) {
-    return new MoeSettings(numExperts, 2, true, 0.01, 0.0, RouterKind.LINEAR);
+    return new MoeSettings(numExperts, RoutingConfig.moeLlava());
+  }
+
+  /** The same expert count with another routing. */
+  public MoeSettings withRouting(RoutingConfig r) {
+    return new MoeSettings(numExperts, r);
   }
 }

@@ -1,8 +1,8 @@
 package org.evomoe.examples.model;
 
 import java.util.SplittableRandom;
-import org.evomoe.router.LinearRouter;
 import org.evomoe.router.Router;
+import org.evomoe.router.RouterKind;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Builds the router of one MoE layer (used when a model is created and when it is upcycled). */
@@ -16,19 +16,23 @@ public interface RouterFactory {
    */
   Router create(String name, int dModel, int numExperts, DataType type, SplittableRandom rng);
 
+  /** Routers of one kind with its default sizes ({@link RouterKind#create}). */
+  static RouterFactory of(RouterKind kind) {
+    return kind::create;
+  }
+
   /** MoE-LLaVA's linear router, weight {@code name.weight [E, d]} ~ N(0, 1/d). */
   static RouterFactory linear() {
-    return LinearRouter::new;
+    return of(RouterKind.LINEAR);
   }
 
   /** One linear router per modality, {@code name.image.weight}, {@code name.text.weight}. */
   static RouterFactory modalityLinear() {
-    return org.evomoe.router.ModalityLinearRouter::new;
+    return of(RouterKind.MODALITY_LINEAR);
   }
 
   /** The Dynamic Token-aware Router with {@link org.evomoe.router.DtrConfig#defaults}. */
   static RouterFactory dtr() {
-    return (name, d, e, type, rng) -> new org.evomoe.router.DynamicTokenRouter(
-        name, org.evomoe.router.DtrConfig.defaults(d, e), type, rng);
+    return of(RouterKind.DTR);
   }
 }

@@ -118,7 +118,7 @@ public final class VisionEncoder implements Layer {
   }
 
   /** [N, H*W] -> [N*P, p*p]. */
-  private INDArray patchify(INDArray pixels) {
+  INDArray patchify(INDArray pixels) {
     INDArray src = pixels.isView() || pixels.ordering() != 'c' ? pixels.dup('c') : pixels;
     int n = (int) src.size(0);
     int p = config.patchSize();

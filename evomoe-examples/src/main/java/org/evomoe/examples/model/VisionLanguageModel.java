@@ -65,6 +65,15 @@ public final class VisionLanguageModel implements TunableModel {
    */
   public DecoderInput input(
       INDArray pixels, boolean[] withImage, int batch, int seqLen, int[] tokens) {
+    return input(pixels, withImage, batch, seqLen, tokens, null);
+  }
+
+  /**
+   * As {@link #input(INDArray, boolean[], int, int, int[])}, with right padding: positions from
+   * {@code lengths[b]} on are not real ({@link DecoderInput#lengths()}); null: all real.
+   */
+  public DecoderInput input(INDArray pixels, boolean[] withImage, int batch, int seqLen,
+      int[] tokens, int[] lengths) {
     if (withImage == null || withImage.length != batch) {
       throw new IllegalArgumentException("withImage needs one entry per sequence (" + batch + ")");
     }
@@ -80,10 +89,10 @@ public final class VisionLanguageModel implements TunableModel {
       if (pixels != null && pixels.size(0) != 0) {
         throw new IllegalArgumentException("pixels given but no sequence has an image");
       }
-      return new DecoderInput(batch, seqLen, tokens, counts, null);
+      return new DecoderInput(batch, seqLen, tokens, counts, null, lengths);
     }
     Shapes.requireShape("pixels", pixels, images, vision.config().pixels());
-    return new DecoderInput(batch, seqLen, tokens, counts, imageRows(pixels));
+    return new DecoderInput(batch, seqLen, tokens, counts, imageRows(pixels), lengths);
   }
 
   /**

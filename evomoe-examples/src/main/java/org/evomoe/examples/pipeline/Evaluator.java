@@ -68,6 +68,12 @@ public final class Evaluator {
       int[] argmax;
       try (MemoryWorkspace ignored = StepWorkspace.open("eval")) {
         INDArray logits = ModelSteps.logits(model, b);
+        if (!org.evomoe.examples.model.NonFiniteActivations.allFinite(logits)) {
+          // Never an accuracy of 0 from NaN logits: stop, naming the layer.
+          throw org.evomoe.examples.model.NonFiniteActivations.error(model, b.pixels(),
+              model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens()),
+              "the logits of the evaluation batch starting at sample " + from);
+        }
         argmax = logits.argMax(1).toIntVector();
       }
       int s = b.seqLen();

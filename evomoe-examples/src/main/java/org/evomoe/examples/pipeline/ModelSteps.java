@@ -12,12 +12,13 @@ public final class ModelSteps {
 
   /**
    * Cross-entropy on the answer tokens (and {@code <eos>}) plus the MoE layers' weighted
-   * auxiliary losses; runs backward into every trainable parameter.
+   * auxiliary losses over the real (non-padding) positions; runs backward into every trainable
+   * parameter.
    *
    * @return the loss
    */
   public static double trainStep(VisionLanguageModel model, InstructionBatch b) {
-    DecoderInput in = model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens());
+    DecoderInput in = input(model, b);
     int[] targets = NextTokenTargets.of(in, b.answerStart(), b.lengths());
     INDArray logits = model.forward(in);
     SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
@@ -26,9 +27,13 @@ public final class ModelSteps {
     return loss + model.auxLoss();
   }
 
-  /** Logits [B*S, V] of a batch, no backward. */
+  /** Logits [B*S, V] of a batch (the MoE layers route real positions only), no backward. */
   public static INDArray logits(VisionLanguageModel model, InstructionBatch b) {
-    DecoderInput in = model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens());
-    return model.forward(in);
+    return model.forward(input(model, b));
+  }
+
+  /** The decoder input of a batch: its padding (after {@code <eos>}) masked out. */
+  public static DecoderInput input(VisionLanguageModel model, InstructionBatch b) {
+    return model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens(), b.lengths());
   }
 }

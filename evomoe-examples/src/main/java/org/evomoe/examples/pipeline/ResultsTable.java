@@ -22,7 +22,7 @@ public final class ResultsTable {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-28s", "metric"));
     for (JsonNode a : arms) {
-      sb.append(String.format(Locale.ROOT, "%12s", a.get("arm").asText()));
+      sb.append(String.format(Locale.ROOT, "%" + width(arms, 12) + "s", a.get("arm").asText()));
     }
     sb.append('\n');
     for (String t : tasks) {
@@ -48,7 +48,7 @@ public final class ResultsTable {
 
   private static void row(StringBuilder sb, String label, List<JsonNode> arms,
       java.util.function.Function<JsonNode, JsonNode> get) {
-    row(sb, label, arms, get, 28, 12);
+    row(sb, label, arms, get, 28, width(arms, 12));
   }
 
   private static void row(StringBuilder sb, String label, List<JsonNode> arms,
@@ -79,7 +79,7 @@ public final class ResultsTable {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-40s", "diagnostic"));
     for (JsonNode a : arms) {
-      sb.append(String.format(Locale.ROOT, "%14s", a.get("arm").asText()));
+      sb.append(String.format(Locale.ROOT, "%" + width(arms, 14) + "s", a.get("arm").asText()));
     }
     sb.append('\n');
     int layers = arms.get(0).at("/diagnostics/similarity/layers").size();
@@ -87,19 +87,28 @@ public final class ResultsTable {
       final int i = l;
       String layer = arms.get(0).at("/diagnostics/similarity/layers/" + l + "/layer").asText();
       row(sb, "MoE layer " + layer + " image/text routing TV", arms,
-          a -> a.at("/diagnostics/routerLogits/separations/" + i + "/totalVariation"), 40, 14);
+          a -> a.at("/diagnostics/routerLogits/separations/" + i + "/totalVariation"), 40, width(arms, 14));
       row(sb, "MoE layer " + layer + " token routing entropy (nats)", arms,
-          a -> a.at("/diagnostics/routing/layers/" + i + "/meanTokenEntropy"), 40, 14);
+          a -> a.at("/diagnostics/routing/layers/" + i + "/meanTokenEntropy"), 40, width(arms, 14));
       row(sb, "MoE layer " + layer + " expert cosine similarity", arms,
-          a -> a.at("/diagnostics/similarity/layers/" + i + "/meanOffDiagonal"), 40, 14);
+          a -> a.at("/diagnostics/similarity/layers/" + i + "/meanOffDiagonal"), 40, width(arms, 14));
     }
-    row(sb, "shuffle test: routed average", arms, a -> a.at("/diagnostics/shuffle/baseline"), 40, 14);
-    row(sb, "shuffle test: shuffled average", arms, a -> a.at("/diagnostics/shuffle/shuffledMean"), 40, 14);
+    row(sb, "shuffle test: routed average", arms, a -> a.at("/diagnostics/shuffle/baseline"), 40, width(arms, 14));
+    row(sb, "shuffle test: shuffled average", arms, a -> a.at("/diagnostics/shuffle/shuffledMean"), 40, width(arms, 14));
     int experts = arms.get(0).at("/diagnostics/standalone/scores").size();
     for (int e = 0; e < experts; e++) {
       final int i = e;
-      row(sb, "standalone expert " + e + " average", arms, a -> a.at("/diagnostics/standalone/scores/" + i), 40, 14);
+      row(sb, "standalone expert " + e + " average", arms, a -> a.at("/diagnostics/standalone/scores/" + i), 40, width(arms, 14));
     }
     return sb.toString();
+  }
+
+  /** A column width that fits every arm name with two spaces before it. */
+  private static int width(List<JsonNode> arms, int min) {
+    int w = min;
+    for (JsonNode a : arms) {
+      w = Math.max(w, a.path("arm").asText().length() + 2);
+    }
+    return w;
   }
 }

@@ -3,7 +3,7 @@ package org.evomoe.examples.study;
 import java.util.Arrays;
 import java.util.List;
 import org.evomoe.evolution.EvolutionRule;
-import org.evomoe.examples.model.RouterKind;
+import org.evomoe.router.RouterKind;
 
 /**
  * One arm of the paired comparison. Every arm starts from the same Stage I weights of a seed and

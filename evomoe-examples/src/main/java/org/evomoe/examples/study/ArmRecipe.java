@@ -9,6 +9,7 @@ import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoPipeline.Pool;
 import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.Upcycling;
 import org.evomoe.tuning.OptimSettings;
 import org.evomoe.tuning.ParameterRole;
@@ -23,12 +24,31 @@ import org.evomoe.tuning.Stages;
  * order where their Stage II stopped.
  */
 public final class ArmRecipe {
-  /** Upcycled family: MoE-LLaVA's Stage III, top-2 renormalised, alpha 0.01. */
-  static final StageRouting UPCYCLED_ROUTING = new StageRouting(false, 2, true, 0.01, 0.0);
-  /** Evolved family: EvoMoE's Stage III, top-1, alpha 0.001. */
-  static final StageRouting EVOLVED_ROUTING = new StageRouting(false, 1, false, 0.001, 0.0);
-
   private ArmRecipe() {}
+
+  /**
+   * The routing an arm's MoE layers are built with (stages never change it): upcycled family
+   * {@link RoutingConfig#moeLlava()} (top-2 renormalised, alpha 0.01), evolved family {@link
+   * RoutingConfig#evoMoe()} (top-1, alpha 0.001), each with the arm's router kind; null for the
+   * dense arm.
+   */
+  static RoutingConfig routing(Arm arm) {
+    return switch (arm.family()) {
+      case DENSE -> null;
+      case UPCYCLED -> RoutingConfig.moeLlava().withRouterKind(arm.router());
+      case EVOLVED -> RoutingConfig.evoMoe().withRouterKind(arm.router());
+    };
+  }
+
+  /**
+   * After the stages (which put the layers' forced expert back as it was): the Stage I model and
+   * the dense arm run their MoE layers as the seed FFN, as they trained.
+   */
+  static void seedOnly(VisionLanguageModel m) {
+    for (MoeLayer moe : m.moeLayers()) {
+      moe.forceExpert(0);
+    }
+  }
 
   /** The settings' optimiser: AdamW, cosine with 3% warm-up to 10% of the peak, no decay, clip 1. */
   public static OptimSettings optim(int steps, double lr) {
@@ -55,12 +75,7 @@ public final class ArmRecipe {
     DemoSettings s = p.settings();
     return switch (arm.family()) {
       case DENSE -> p.newModel(p.baseMoe());
-      case UPCYCLED -> p.newModel(new MoeSettings(s.experts(), UPCYCLED_ROUTING.topK(),
-          UPCYCLED_ROUTING.renormalize(), UPCYCLED_ROUTING.auxLossWeight(),
-          UPCYCLED_ROUTING.zLossWeight(), arm.router()));
-      case EVOLVED -> p.newModel(new MoeSettings(s.experts(), EVOLVED_ROUTING.topK(),
-          EVOLVED_ROUTING.renormalize(), EVOLVED_ROUTING.auxLossWeight(),
-          EVOLVED_ROUTING.zLossWeight(), arm.router()));
+      case UPCYCLED, EVOLVED -> p.newModel(new MoeSettings(s.experts(), routing(arm)));
     };
   }
 
@@ -80,12 +95,13 @@ public final class ArmRecipe {
       case DENSE -> List.of(new PlannedStage(Stages.denseContinued(optim(budget, s.lrAfter())), Pool.ARMS, 0));
       case UPCYCLED -> List.of(new PlannedStage(new StageConfig("upcycled-moe",
           EnumSet.of(ParameterRole.EXPERT_SEED, ParameterRole.EXPERT_OTHER, ParameterRole.ROUTER),
-          UPCYCLED_ROUTING, null, optim(budget, s.lrAfter())), Pool.ARMS, 0));
+          StageRouting.ROUTED, null, optim(budget, s.lrAfter())).requiring(routing(arm)),
+          Pool.ARMS, 0));
       case EVOLVED -> List.of(
           new PlannedStage(Stages.evolution(optim(s.stage2Steps(), s.lrAfter()),
               EvolutionConfig.paperDefaults(s.experts(), s.seed()).withRule(arm.evolution())),
               Pool.ARMS, 0),
-          new PlannedStage(Stages.dtr(optim(s.stage3Steps(), s.lrAfter()), EVOLVED_ROUTING),
+          new PlannedStage(Stages.dtr(optim(s.stage3Steps(), s.lrAfter())).requiring(routing(arm)),
               Pool.ARMS, s.stage2Steps()));
     };
   }

@@ -3,6 +3,7 @@ package org.evomoe.examples.study;
 import org.evomoe.examples.checkpoint.ModelSpec;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.VisionLanguageModel;
+import org.evomoe.moe.RoutingConfig;
 
 /**
  * How a trained model's MoE layers route, read from the layers themselves (never a copy of the
@@ -22,8 +23,9 @@ public record ArmRouting(String mode, String router, int topK, boolean renormali
   public static ArmRouting of(VisionLanguageModel model) {
     ModelSpec spec = ModelSpec.of(model);
     MoeSettings m = spec.decoder().moe();
+    RoutingConfig r = m.routing();
     return new ArmRouting(spec.moeMode().jsonName(),
-        m.router().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), m.topK(),
-        m.renormalize(), m.auxLossWeight(), m.zLossWeight());
+        r.routerKind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), r.topK(),
+        r.renormalize(), r.auxLossWeight(), r.zLossWeight());
   }
 }

@@ -85,6 +85,7 @@ final class ResumableStages {
         if (from.isPresent()) {
           TrainerState st = TrainingCheckpoint.load(from.get(), model.parameters(), LoadOptions.defaults());
           t.restoreState(st);
+          listener.restored(cell, ps.config().name(), t.nextStep());
           curve = validation == null ? null : readCurve(from.get()).upTo(t.nextStep());
         } else if (validation != null) {
           // Stage 0 is measured with the stage's routing and freezing, as it will train.

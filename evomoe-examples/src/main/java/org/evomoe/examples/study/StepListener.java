@@ -16,6 +16,9 @@ public interface StepListener {
    */
   default void afterStep(String cell, String stage, VisionLanguageModel model) {}
 
+  /** Told when a stage continues from a checkpoint: its first {@code steps} steps are done. */
+  default void restored(String cell, String stage, int steps) {}
+
   /** Does nothing. */
   static StepListener none() {
     return (cell, stage, step, loss) -> {};

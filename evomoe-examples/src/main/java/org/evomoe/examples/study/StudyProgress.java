@@ -33,6 +33,11 @@ final class StudyProgress implements StepListener {
     cells++;
   }
 
+  /** Counts steps restored from a checkpoint (no ETA weight). */
+  synchronized void restored(int stageSteps) {
+    steps += stageSteps;
+  }
+
   synchronized void cellDone() {
     cells++;
     draw(true);

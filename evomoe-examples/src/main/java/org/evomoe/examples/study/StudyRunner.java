@@ -172,7 +172,20 @@ public final class StudyRunner {
       }
     }
     Files.createDirectories(cells);
+    removeStaleTemporaries(cells);
     AtomicFiles.write(planFile, o -> JSON.writerWithDefaultPrettyPrinter().writeValue(o, saved));
+  }
+
+  /** Temporary files of atomic writes a kill interrupted ({@code .<name>.<random>.tmp}). */
+  private static void removeStaleTemporaries(Path cells) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(cells)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(".") && n.endsWith(".tmp")) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 
   private static String difference(StudyPlan a, StudyPlan b) {
@@ -229,6 +242,12 @@ public final class StudyRunner {
       public void afterStep(String cell, String stage, VisionLanguageModel model) {
         extra.afterStep(cell, stage, model);
       }
+
+      @Override
+      public void restored(String cell, String stage, int steps) {
+        extra.restored(cell, stage, steps);
+        progress.restored(steps);
+      }
     };
   }
 
@@ -239,6 +258,7 @@ public final class StudyRunner {
       Path result = dir.resolve("result.json");
       if (Files.isRegularFile(result)) {
         progress.alreadyDone(s.alignSteps() + s.stage1Steps());
+        ResumableStages.deleteRecursively(dir.resolve("checkpoints")); // a kill inside finish()
         return JSON.readValue(result.toFile(), Stage1Result.class);
       }
       DemoPipeline p = pipeline(seed);
@@ -246,6 +266,7 @@ public final class StudyRunner {
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
           options.checkpointEvery(), "seed-" + seed + "/stage1", listener())
           .run(m, p, ArmRecipe.stage1(s));
+      ArmRecipe.seedOnly(m);
       Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o));
       ModelWeights.save(dir.resolve("weights.safetensors"), m.parameters(), Map.of("evomoe", "stage1"));
       if (seed == s.seed()) {
@@ -266,6 +287,7 @@ public final class StudyRunner {
       Path result = dir.resolve("result.json");
       if (Files.isRegularFile(result)) {
         progress.alreadyDone(ArmRecipe.budget(s));
+        ResumableStages.deleteRecursively(dir.resolve("checkpoints")); // a kill inside finish()
         return JSON.readValue(result.toFile(), CellResult.class);
       }
       DemoPipeline p = pipeline(seed);
@@ -275,6 +297,9 @@ public final class StudyRunner {
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
           options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener())
           .run(m, p, ArmRecipe.stages(p.settings(), arm));
+      if (arm.family() == ArmFamily.DENSE) {
+        ArmRecipe.seedOnly(m);
+      }
       Scores scores = Scores.of(p.evaluate(m));
       boolean first = seed == s.seed();
       Map<String, com.fasterxml.jackson.databind.JsonNode> diagnostics =

@@ -35,7 +35,6 @@ import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.MultiModalProjector;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
@@ -45,6 +44,8 @@ import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.ThetaContraction;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.router.RouterKind;
+import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -103,7 +104,7 @@ class ModelCheckpointTest {
             a.get(i).name());
       }
       double[] after = TinyModels.logits(loaded.model(), 99);
-      assertArrayEquals(before, after, 0.0, spec.moeMode() + " " + spec.decoder().moe().router());
+      assertArrayEquals(before, after, 0.0, spec.moeMode() + " " + spec.decoder().moe().routing().routerKind());
       try (Stream<Path> files = Files.list(dir)) {
         assertEquals(List.of("config.json", "model.safetensors", "tokenizer.json"),
             files.map(p -> p.getFileName().toString()).sorted().toList(),
@@ -116,17 +117,16 @@ class ModelCheckpointTest {
   @Test
   void runtimeRoutingStateAfterAStageIsWhatIsSaved() throws IOException {
     // Created as top-2 renormalised, then switched to top-1 with other loss weights, as a
-    // training stage does through MoeLayer.setConfig: the checkpoint must record top-1.
+    // caller does through MoeLayer.setRouting between stages: the checkpoint must record top-1.
     ModelSpec created = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.LINEAR)),
         TinyModels.vision(), null, MoeMode.ROUTED);
     VisionLanguageModel m = randomModel(created, 3);
     for (MoeLayer moe : m.moeLayers()) {
-      MoeConfig c = moe.config();
-      moe.setConfig(new MoeConfig(c.dModel(), c.dHidden(), c.numExperts(), 1, false, 0.002, 0.0));
+      moe.setRouting(new RoutingConfig(1, false, 0.002, 0.0, RouterKind.LINEAR));
     }
     ModelSpec now = ModelSpec.of(m);
-    assertEquals(1, now.decoder().moe().topK());
-    assertEquals(0.002, now.decoder().moe().auxLossWeight());
+    assertEquals(1, now.decoder().moe().routing().topK());
+    assertEquals(0.002, now.decoder().moe().routing().auxLossWeight());
     IllegalArgumentException stale = assertThrows(IllegalArgumentException.class,
         () -> ModelCheckpoint.save(tmp, m, created, TinyModels.tokenizer()));
     assertTrue(stale.getMessage().contains("num_experts_per_tok: 2 vs 1"), stale.getMessage());

@@ -16,7 +16,7 @@ import org.evomoe.checkpoint.CheckpointFormatException;
 import org.evomoe.checkpoint.Dtype;
 import org.evomoe.checkpoint.Safetensors;
 import org.evomoe.checkpoint.Tensor;
-import org.evomoe.examples.model.RouterKind;
+import org.evomoe.router.RouterKind;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
 import org.junit.jupiter.api.BeforeEach;

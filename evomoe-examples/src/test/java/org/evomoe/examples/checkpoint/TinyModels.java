@@ -6,12 +6,13 @@ import java.util.SplittableRandom;
 import org.evomoe.examples.model.DecoderInput;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.router.RouterKind;
+import org.evomoe.moe.RoutingConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,7 +36,7 @@ final class TinyModels {
 
   /** Top-2 of 3 experts, renormalised, with auxiliary and z-loss weights. */
   static MoeSettings moe(RouterKind kind) {
-    return new MoeSettings(3, 2, true, 0.01, 0.001, kind);
+    return new MoeSettings(3, new RoutingConfig(2, true, 0.01, 0.001, kind));
   }
 
   static WordTokenizer tokenizer() {

@@ -50,4 +50,41 @@ class ErrorMessagesTest {
     String m = ErrorMessages.describe(new IllegalArgumentException("x".repeat(10_000)));
     assertEquals(ErrorMessages.MAX_CHARS + 3, m.length());
   }
+
+  @picocli.CommandLine.Command(name = "oom")
+  static final class Oom implements java.util.concurrent.Callable<Integer> {
+    @Override
+    public Integer call() {
+      throw new OutOfMemoryError("Java heap space");
+    }
+  }
+
+  /** Runs the real command line with an extra command that runs out of memory. */
+  private static String[] runOom(String... extra) {
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = Main.commandLine();
+    cl.addSubcommand("oom", new Oom());
+    cl.setErr(new java.io.PrintWriter(err, true));
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("oom"));
+    args.addAll(java.util.List.of(extra));
+    int code = cl.execute(args.toArray(String[]::new));
+    return new String[] {String.valueOf(code), err.toString()};
+  }
+
+  @Test
+  void anOutOfMemoryErrorInACommandIsOneLineWithoutATrace() {
+    String[] r = runOom();
+    assertEquals("1", r[0]);
+    assertTrue(r[1].startsWith("error: out of memory"), r[1]);
+    assertEquals(1, r[1].strip().lines().count(), r[1]);
+    assertFalse(r[1].contains("OutOfMemoryError"), r[1]);
+  }
+
+  @Test
+  void debugPrintsTheStackTrace() {
+    String[] r = runOom("--debug");
+    assertEquals("1", r[0]);
+    assertTrue(r[1].startsWith("error: out of memory"), r[1]);
+    assertTrue(r[1].contains("\tat "), r[1]);
+  }
 }

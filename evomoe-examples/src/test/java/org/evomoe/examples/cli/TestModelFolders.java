@@ -13,10 +13,11 @@ import org.evomoe.examples.checkpoint.ModelSpec;
 import org.evomoe.examples.checkpoint.MoeMode;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
-import org.evomoe.examples.model.RouterKind;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Small model folders for the command-line tests: 56 x 56 canvases as the data set's. */
@@ -32,7 +33,7 @@ final class TestModelFolders {
     WordTokenizer tok = tokenizer();
     VisionConfig vision = new VisionConfig(56, 56, 14, 8, 1, 2, 8, 1e-5);
     ModelConfig decoder = new ModelConfig(tok.vocabularySize() + 2, 8, 2, 2, 1, 12, 500.0, 1e-5,
-        Set.of(0), new MoeSettings(3, 1, false, 0.01, 0.0, kind));
+        Set.of(0), new MoeSettings(3, new RoutingConfig(1, false, 0.01, 0.0, kind)));
     ModelSpec spec = new ModelSpec(decoder, vision, null, mode);
     VisionLanguageModel model =
         ModelCheckpoint.newModel(spec, DataType.FLOAT, new SplittableRandom(seed));

@@ -1,6 +1,8 @@
 package org.evomoe.examples.model;
 
 import java.util.Set;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 
 /** Tiny configurations for fast tests. */
 final class Configs {
@@ -13,6 +15,6 @@ final class Configs {
 
   /** Top-2 of 3 experts, renormalised, strong auxiliary and z-loss weights so they are visible. */
   static MoeSettings moe() {
-    return new MoeSettings(3, 2, true, 0.1, 0.01, RouterKind.LINEAR);
+    return new MoeSettings(3, new RoutingConfig(2, true, 0.1, 0.01, RouterKind.LINEAR));
   }
 }

@@ -7,10 +7,12 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.evomoe.golden.GoldenFixture;
 import org.evomoe.golden.GoldenFixture.Precision;
+import org.evomoe.moe.RoutingConfig;
 import org.evomoe.nn.SoftmaxCrossEntropy;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.DynamicTokenRouter;
 import org.evomoe.router.HyperActivation;
+import org.evomoe.router.RouterKind;
 import org.evomoe.router.ThetaContraction;
 import org.evomoe.tensor.Parameter;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +48,7 @@ class DecoderGoldenTest {
       Dtr dtr_config, Vision vision_config) {}
 
   record Settings(Config config, int batch, int seqLen, List<Integer> tokens, List<Boolean> withImage,
-      List<Integer> targets) {}
+      List<Integer> targets, List<Integer> lengths) {}
 
   @AfterEach
   void threads() {
@@ -58,8 +60,8 @@ class DecoderGoldenTest {
     ModelConfig mc = new ModelConfig(c.vocab_size(), c.hidden_size(), c.num_hidden_layers(),
         c.num_attention_heads(), c.num_key_value_heads(), c.intermediate_size(), c.rope_theta(),
         c.rms_norm_eps(), new java.util.HashSet<>(c.moe_layers()),
-        new MoeSettings(c.num_local_experts(), c.num_experts_per_tok(), c.norm_topk_prob(),
-            c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR));
+        new MoeSettings(c.num_local_experts(), new RoutingConfig(c.num_experts_per_tok(),
+            c.norm_topk_prob(), c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR)));
     DecoderModel decoder = DecoderModel.createDense(mc, p.type(), rng);
     Dtr d = c.dtr_config();
     decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, type, r) -> new DynamicTokenRouter(name,

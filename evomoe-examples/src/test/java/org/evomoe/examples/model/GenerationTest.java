@@ -112,6 +112,19 @@ class GenerationTest {
   }
 
   @Test
+  void maxNewTokensIsABoundNotAnAllocation() {
+    // An up-front int[maxNewTokens] would throw OutOfMemoryError here; 100 > the initial capacity
+    // also exercises the growth.
+    DecoderModel m = model(5);
+    DecoderInput prompt = DecoderInput.text(1, 3, new int[] {1, 2, 3});
+    int[] free = new Generator(m).generate(prompt, 100, SamplingConfig.greedy(), -1).tokens(0);
+    assertEquals(100, free.length);
+    int[] stopped = new Generator(m).generate(prompt, Integer.MAX_VALUE, SamplingConfig.greedy(), free[0])
+        .tokens(0);
+    assertArrayEquals(new int[] {free[0]}, stopped);
+  }
+
+  @Test
   void seededSamplingIsReproducible() {
     DecoderModel m = model(7);
     DecoderInput prompt = DecoderInput.text(2, 2, new int[] {1, 2, 3, 4});

@@ -9,8 +9,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.evomoe.router.RouterKind;
 
 class ModelConfigTest {
   private static final MoeSettings MOE = MoeSettings.evoMoe(4);
@@ -51,13 +53,15 @@ class ModelConfigTest {
 
   @Test
   void moeSettingsAreValidated() {
-    assertMessage("numExperts", () -> new MoeSettings(0, 1, false, 0, 0, RouterKind.LINEAR));
+    assertMessage("numExperts", () -> new MoeSettings(0, RoutingConfig.of(RouterKind.LINEAR, 1, 0)));
     assertMessage("topK must be in [1, numExperts=4], got 5",
-        () -> new MoeSettings(4, 5, false, 0, 0, RouterKind.LINEAR));
-    assertMessage("auxLossWeight", () -> new MoeSettings(4, 1, false, -0.1, 0, RouterKind.LINEAR));
-    assertMessage("zLossWeight",
-        () -> new MoeSettings(4, 1, false, 0, Double.POSITIVE_INFINITY, RouterKind.LINEAR));
-    assertMessage("router", () -> new MoeSettings(4, 1, false, 0, 0, null));
+        () -> new MoeSettings(4, RoutingConfig.of(RouterKind.LINEAR, 5, 0)));
+    assertMessage("auxLossWeight",
+        () -> new MoeSettings(4, new RoutingConfig(1, false, -0.1, 0, RouterKind.LINEAR)));
+    assertMessage("zLossWeight", () -> new MoeSettings(4,
+        new RoutingConfig(1, false, 0, Double.POSITIVE_INFINITY, RouterKind.LINEAR)));
+    assertMessage("routerKind", () -> new MoeSettings(4, new RoutingConfig(1, false, 0, 0, null)));
+    assertMessage("routing", () -> new MoeSettings(4, null));
   }
 
   @Test
@@ -89,8 +93,8 @@ class ModelConfigTest {
     assertFalse(a.bias());
     assertEquals(5e5, a.ropeTheta());
     MoeConfig m = c.moeConfig();
-    assertEquals(new MoeConfig(16, 24, 4, 2, true, 0.01, 0.0), m);
-    assertEquals(new MoeConfig(16, 24, 4, 1, false, 0.001, 0.0),
+    assertEquals(new MoeConfig(16, 24, 4, RoutingConfig.moeLlava()), m);
+    assertEquals(new MoeConfig(16, 24, 4, RoutingConfig.evoMoe()),
         c.withMoe(MoeSettings.evoMoe(4)).moeConfig());
     assertEquals(Set.of(1), c.withMoeLayers(Set.of(1)).moeLayers());
   }

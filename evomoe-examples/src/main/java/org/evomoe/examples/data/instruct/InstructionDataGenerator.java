@@ -23,7 +23,8 @@ import org.evomoe.examples.data.ItemCategory;
  * (a {@code yes} and a {@code no} question) shares one. The training split comes from one {@link
  * Random} seeded with {@link InstructionConfig#seed()}, in a fixed order: canvases, questions,
  * text-only samples, shuffle; the test split from a second one seeded from the seed, in the same
- * order, so it does not change with the training size; equal inputs give equal data.
+ * order, so it does not change with the training size (but for the class of POPE "popular"
+ * negatives, which follows the training ranking); equal inputs give equal data.
  *
  * <p>Wording ({@link PromptTemplates}): each training question and each test question is worded
  * with one of its task's training templates; each test question is worded a second time with one

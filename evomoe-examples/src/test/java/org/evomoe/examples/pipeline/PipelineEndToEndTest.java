@@ -68,7 +68,7 @@ class PipelineEndToEndTest {
       for (JsonNode l : s.get("losses")) {
         assertTrue(l.isNumber() && Double.isFinite(l.asDouble()), "non-finite loss in " + s.get("stage"));
       }
-      // Validation before the first and after the last step (every 25 steps in between).
+      // Validation before the first and after the last step (every 50 steps in between).
       JsonNode v = s.get("validation");
       assertEquals(0, v.get("steps").get(0).asInt());
       assertEquals(s.get("steps").asInt(), v.get("steps").get(v.get("steps").size() - 1).asInt());

@@ -42,8 +42,8 @@ public final class GradientCheck {
    * Settings.
    *
    * @param eps perturbation
-   * @param relTol pass when |a - n| / max(|a|, |n|) <= relTol ...
-   * @param absTol ... or when |a - n| <= absTol
+   * @param relTol pass when {@code |a - n| / max(|a|, |n|) <= relTol} ...
+   * @param absTol ... or when {@code |a - n| <= absTol}
    * @param maxPerTensor elements checked per tensor (a seeded random sample when larger)
    * @param seed sample seed
    */

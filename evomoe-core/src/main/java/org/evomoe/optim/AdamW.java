@@ -23,10 +23,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * trainable parameter {@code p} with gradient {@code g}, at its {@code t}-th step:
  *
  * <pre>
- *   p <- p - lr * wd * p                                  (decoupled decay, before the Adam step)
- *   m <- beta1 * m + (1 - beta1) * g
- *   v <- beta2 * v + (1 - beta2) * g * g
- *   p <- p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ *   p &lt;- p - lr * wd * p                                  (decoupled decay, before the Adam step)
+ *   m &lt;- beta1 * m + (1 - beta1) * g
+ *   v &lt;- beta2 * v + (1 - beta2) * g * g
+ *   p &lt;- p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  *
  * i.e. {@code p -= lr * mhat / (sqrt(vhat) + eps)} with eps added after the square root of the

@@ -3,7 +3,9 @@ package org.evomoe.tensor;
 /**
  * A float exponential for the float32 kernels: about 4x faster than {@code Math.exp} here, with
  * relative error below 3e-7 (close to float's own rounding). Cody-Waite range reduction
- * exp(x) = 2^n * e^f, n = round(x / ln 2), |f| <= ln 2 / 2, and the Cephes expf polynomial for e^f. Inputs are clamped to [-87, 88], so the result never overflows to infinity or
+ * {@code exp(x) = 2^n * e^f, n = round(x / ln 2), |f| <= ln 2 / 2}, and the Cephes expf
+ * polynomial for {@code e^f}. Inputs are clamped to [-87, 88], so the result never overflows to
+ * infinity or
  * becomes subnormal. Double-precision kernels keep {@code Math.exp}.
  */
 public final class FastMath {

@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The sparse MoE layer against PyTorch (src-test-data/golden, docs/golden-tests.md): top-1 and
  * top-2, with and without renormalisation (and top-1 with the renormalisation flag set, which
  * must change nothing), an expert that receives no token, and the load-balancing and z-losses
- * alone ({@code moe_losses}: zero output gradient, weights 1 and 0.5). Compared: routing, output,
+ * alone ({@code moe_losses}: zero output gradient, weights 1 and 0.5), and both again with three
+ * padding tokens (token mask false: zero output, no gradient, left out of F_i, G_i and the z-loss,
+ * {@code *_padding}). Compared: routing, output,
  * both losses, the input gradient, the router's and every expert's weight gradient. PyTorch
  * evaluates every expert on every token and masks by the chosen gates (a different algorithm from
  * the layer's dispatch).
@@ -37,7 +39,8 @@ class MoeGoldenTest {
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();
-    for (String c : List.of("moe_top1", "moe_top1_renorm_flag", "moe_top2", "moe_top2_renorm", "moe_losses")) {
+    for (String c : List.of("moe_top1", "moe_top1_renorm_flag", "moe_top2", "moe_top2_renorm", "moe_losses",
+        "moe_top2_padding", "moe_losses_padding")) {
       GoldenFixture.runs().forEach(a -> all.add(Arguments.of(c, a.get()[0], a.get()[1])));
     }
     return all.stream();
@@ -66,9 +69,16 @@ class MoeGoldenTest {
         s.renormalize(), s.auxLossWeight(), s.zLossWeight(), RouterKind.LINEAR)), router, experts);
     Modality[] tags = s.modalities().stream().map(Modality::valueOf).toArray(Modality[]::new);
 
-    g.assertClose("y", moe.forward(g.array("x"), tags), tol);
+    boolean[] real = new boolean[s.tokens()];
+    int realTokens = 0;
+    for (int t = 0; t < real.length; t++) {
+      real[t] = s.mask().get(t);
+      realTokens += real[t] ? 1 : 0;
+    }
+    g.assertClose("y", moe.forward(g.array("x"), tags, TokenMask.of(real)), tol);
     RoutingRecord r = moe.lastRouting();
-    for (int t = 0; t < s.tokens(); t++) {
+    assertEquals(realTokens, r.numTokens(), "the routing record holds the real tokens");
+    for (int t = 0; t < realTokens; t++) { // padding comes last: real token t is row t
       for (int j = 0; j < s.topK(); j++) {
         assertEquals(s.chosen().get(t).get(j), r.expert(t, j), "token " + t + " choice " + j);
       }

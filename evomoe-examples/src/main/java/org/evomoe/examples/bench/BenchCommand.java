@@ -7,9 +7,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: sparse MoE layer speed, memory over many steps, the training-regime sweep.",
+    description = "Benchmarks: sparse MoE layer speed, memory over many steps, the training-regime sweep, one training step.",
     subcommands = {MoeBenchmark.class, MemoryBenchmark.class, GenerationBenchmark.class,
-        RegimeSweep.class})
+        RegimeSweep.class, TrainBenchmark.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,9 +1,6 @@
 package org.evomoe.examples.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.evomoe.examples.model.DecoderInput;
@@ -22,7 +19,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Inference speed of the example decoder: greedy generation with the KV cache against re-encoding
- * the whole sequence for every new token, in the same run.
+ * the whole sequence for every new token, in the same run: after {@code --warmup} untimed runs of
+ * each, {@code --reps} timed runs of each, alternated, and the medians reported.
  */
 @Command(
     name = "generate",
@@ -53,10 +51,17 @@ public final class GenerationBenchmark implements Callable<Integer> {
   @Option(names = "--vocab", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
   int vocab = 2000;
 
+  @Option(names = "--reps", description = "Timed repetitions of each way, interleaved; the median is reported (default: ${DEFAULT-VALUE}).")
+  int reps = 3;
+
+  @Option(names = "--warmup", description = "Untimed runs of each way first (default: ${DEFAULT-VALUE}).")
+  int warmup = 2;
+
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || prompt < 1 || newTokens < 1) {
-      throw new IllegalArgumentException("--batch, --prompt and --new-tokens must be >= 1");
+    if (batch < 1 || prompt < 1 || newTokens < 1 || reps < 1 || warmup < 0) {
+      throw new IllegalArgumentException(
+          "--batch, --prompt, --new-tokens and --reps must be >= 1, --warmup >= 0");
     }
     Threads.set(threads);
     ModelConfig cfg = new ModelConfig(vocab, dModel, layers, 8, 4, dModel * 11 / 4, 10000.0, 1e-5,
@@ -72,13 +77,48 @@ public final class GenerationBenchmark implements Callable<Integer> {
     }
     DecoderInput in = DecoderInput.text(batch, prompt, tokens);
     Generator gen = new Generator(model);
-    gen.generate(in, 4, SamplingConfig.greedy(), -1); // warm-up
-    long t0 = System.nanoTime();
-    GenerationResult cached = gen.generate(in, newTokens, SamplingConfig.greedy(), -1);
-    double cachedS = (System.nanoTime() - t0) / 1e9;
+    double[] cachedS = new double[reps];
+    double[] recomputeS = new double[reps];
+    boolean same = true;
+    for (int i = 0; i < warmup + reps; i++) {
+      long t0 = System.nanoTime();
+      GenerationResult cached = gen.generate(in, newTokens, SamplingConfig.greedy(), -1);
+      long t1 = System.nanoTime();
+      int[] seq = recompute(model, tokens);
+      long t2 = System.nanoTime();
+      if (i >= warmup) {
+        cachedS[i - warmup] = (t1 - t0) / 1e9;
+        recomputeS[i - warmup] = (t2 - t1) / 1e9;
+      }
+      int len = prompt + newTokens;
+      for (int b = 0; b < batch; b++) {
+        for (int j = 0; j < newTokens; j++) {
+          same &= cached.tokens(b)[j] == seq[b * len + prompt + j];
+        }
+      }
+    }
+    double cached = TrainBenchmark.median(cachedS);
+    double recomputed = TrainBenchmark.median(recomputeS);
+    GenerateBenchResult r = new GenerateBenchResult("generate", threads, dModel, layers, batch,
+        prompt, newTokens, reps, warmup,
+        MoeBenchmark.round(batch * newTokens / cached),
+        MoeBenchmark.round(batch * newTokens / recomputed),
+        MoeBenchmark.round(recomputed / cached), same);
+    ObjectMapper om = new ObjectMapper();
+    if (json) {
+      System.out.println(om.writeValueAsString(r));
+    } else {
+      System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    }
+    return same ? 0 : 1;
+  }
 
-    // Re-encode prompt + generated tokens for every new token (no cache), same greedy choices.
-    long t1 = System.nanoTime();
+  /**
+   * Greedy decoding by re-encoding prompt + generated tokens for every new token (no cache).
+   *
+   * @return [B * (prompt + newTokens)] the prompts followed by the generated tokens
+   */
+  private int[] recompute(DecoderModel model, int[] tokens) {
     int len = prompt;
     int[] seq = tokens.clone();
     for (int step = 0; step < newTokens; step++) {
@@ -94,31 +134,7 @@ public final class GenerationBenchmark implements Callable<Integer> {
       seq = next;
       len++;
     }
-    double recomputeS = (System.nanoTime() - t1) / 1e9;
-    boolean same = true;
-    for (int b = 0; b < batch; b++) {
-      for (int i = 0; i < newTokens; i++) {
-        same &= cached.tokens(b)[i] == seq[b * len + prompt + i];
-      }
-    }
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("bench", "generate");
-    r.put("threads", threads);
-    r.put("dModel", dModel);
-    r.put("layers", layers);
-    r.put("batch", batch);
-    r.put("promptLen", prompt);
-    r.put("newTokens", newTokens);
-    r.put("cachedTokensPerSecond", MoeBenchmark.round(batch * newTokens / cachedS));
-    r.put("recomputeTokensPerSecond", MoeBenchmark.round(batch * newTokens / recomputeS));
-    r.put("speedup", MoeBenchmark.round(recomputeS / cachedS));
-    r.put("sameTokens", same);
-    if (json) {
-      System.out.println(new ObjectMapper().writeValueAsString(r));
-    } else {
-      r.forEach((k, v) -> System.out.println(k + ": " + v));
-    }
-    return same ? 0 : 1;
+    return seq;
   }
 
 }

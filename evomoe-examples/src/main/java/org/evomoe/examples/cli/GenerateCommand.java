@@ -54,8 +54,8 @@ public final class GenerateCommand implements Callable<Integer> {
     DecoderInput in = ModelInputs.input(lm.model(), tok, pixels, prompt);
     long total = (long) in.seqLen() + maxTokens;
     if (total > ModelInputs.MAX_CONTEXT) {
-      throw new IllegalArgumentException("--max-tokens " + maxTokens + ": the prompt's "
-          + in.seqLen() + " positions plus the generated tokens: that exceeds the context of "
+      throw new IllegalArgumentException("--max-tokens " + maxTokens + " with a prompt of "
+          + in.seqLen() + " positions exceeds the context of "
           + ModelInputs.MAX_CONTEXT + " tokens; use --max-tokens "
           + (ModelInputs.MAX_CONTEXT - in.seqLen()) + " or less");
     }

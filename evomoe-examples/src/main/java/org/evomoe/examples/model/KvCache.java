@@ -1,16 +1,26 @@
 package org.evomoe.examples.model;
 
+import java.util.Arrays;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Keys and values of the tokens already decoded, per decoder layer, for incremental generation.
  *
  * <p>Layer l holds keys and values after RoPE in head layout {@code [B * numKvHeads, L, dh]}
  * (sequence b, key/value head j at slice {@code b * numKvHeads + j}); every sequence of the batch
- * has the same cached length L. Appending a chunk copies the old rows into a new array of length
- * L + newLen, which keeps each slice contiguous for the batched matrix products (O(L) per step).
+ * has the same cached length L. The rows live in a preallocated buffer {@code [B * numKvHeads,
+ * capacity, dh]} (outside any workspace): appending a chunk writes only its own rows (O(new rows));
+ * when the capacity is reached the buffer doubles, so a token costs amortised O(1) copies. {@link
+ * #keys} and {@link #values} are views of the first L rows of each slice (each slice's rows stay
+ * contiguous, with a stride of {@code capacity * dh} between slices).
  */
 public final class KvCache {
+  /** Rows per slice of a new buffer, unless the first chunk is longer. */
+  static final int INITIAL_CAPACITY = 64;
+
   private final INDArray[] keys;
   private final INDArray[] values;
   private int batch = -1;
@@ -39,28 +49,73 @@ public final class KvCache {
     return batch;
   }
 
+  /** Rows per slice that layer {@code layer}'s buffer holds without growing (0 when empty). */
+  public int capacity(int layer) {
+    INDArray k = keys[checkLayer(layer)];
+    return k == null ? 0 : (int) k.size(1);
+  }
+
   /** Forgets everything. */
   public void clear() {
-    java.util.Arrays.fill(keys, null);
-    java.util.Arrays.fill(values, null);
+    Arrays.fill(keys, null);
+    Arrays.fill(values, null);
     batch = -1;
     length = 0;
   }
 
-  /** Keys of one layer, [B * numKvHeads, L, dh], or null when empty. */
+  /** Keys of one layer, [B * numKvHeads, L, dh] (a view of the buffer), or null when empty. */
   public INDArray keys(int layer) {
-    return keys[checkLayer(layer)];
+    return length == 0 ? null : rows(keys[checkLayer(layer)], length);
   }
 
-  /** Values of one layer, [B * numKvHeads, L, dh], or null when empty. */
+  /** Values of one layer, [B * numKvHeads, L, dh] (a view of the buffer), or null when empty. */
   public INDArray values(int layer) {
-    return values[checkLayer(layer)];
+    return length == 0 ? null : rows(values[checkLayer(layer)], length);
   }
 
-  /** Replaces one layer's keys and values (the old rows followed by the new chunk). */
-  void store(int layer, INDArray k, INDArray v) {
-    keys[checkLayer(layer)] = k;
-    values[layer] = v;
+  /**
+   * Writes a chunk's keys and values, each [B * numKvHeads, m, dh], after the L cached rows of
+   * layer {@code layer} and returns the views of all L + m rows, {keys, values}. The cache length
+   * itself moves on in {@link #advance}, once every layer has appended.
+   */
+  INDArray[] append(int layer, INDArray k, INDArray v) {
+    checkLayer(layer);
+    long n = k.size(0);
+    int m = (int) k.size(1);
+    long dh = k.size(2);
+    int total = length + m;
+    INDArray kb = keys[layer];
+    if (kb != null && (kb.size(0) != n || kb.size(2) != dh)) {
+      throw new IllegalArgumentException("layer " + layer + " caches [" + kb.size(0) + ", L, "
+          + kb.size(2) + "], the new chunk is [" + n + ", " + m + ", " + dh + "]");
+    }
+    if (kb == null || kb.size(1) < total) {
+      int cap = Math.max(total, kb == null ? INITIAL_CAPACITY : 2 * (int) kb.size(1));
+      keys[layer] = grow(kb, n, cap, dh, k);
+      values[layer] = grow(values[layer], n, cap, dh, v);
+    }
+    rowsBetween(keys[layer], length, total).assign(k);
+    rowsBetween(values[layer], length, total).assign(v);
+    return new INDArray[] {rows(keys[layer], total), rows(values[layer], total)};
+  }
+
+  /** A buffer of {@code cap} rows per slice holding the L cached rows of {@code old} (if any). */
+  private INDArray grow(INDArray old, long n, int cap, long dh, INDArray like) {
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray buf = Nd4j.create(like.dataType(), n, cap, dh);
+      if (old != null && length > 0) {
+        rows(buf, length).assign(rows(old, length));
+      }
+      return buf;
+    }
+  }
+
+  private static INDArray rows(INDArray buf, int len) {
+    return rowsBetween(buf, 0, len);
+  }
+
+  private static INDArray rowsBetween(INDArray buf, int from, int to) {
+    return buf.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all());
   }
 
   /** Throws unless a chunk of {@code batch} sequences may be appended. */

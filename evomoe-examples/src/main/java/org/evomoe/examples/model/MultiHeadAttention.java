@@ -186,20 +186,19 @@ public final class MultiHeadAttention implements Layer {
     cache.requireBatch(batch);
     int offset = cache.length();
     int bh = batch * kvHeads;
-    INDArray oldK = cache.keys(layer);
-    INDArray oldV = cache.values(layer);
     if (offset > 0) {
-      Shapes.requireShape("cached keys of layer " + layer, oldK, bh, offset, headDim);
-      Shapes.requireShape("cached values of layer " + layer, oldV, bh, offset, headDim);
+      Shapes.requireShape("cached keys of layer " + layer, cache.keys(layer), bh, offset, headDim);
+      Shapes.requireShape("cached values of layer " + layer, cache.values(layer), bh, offset,
+          headDim);
     }
     int[] pos = defaultPositions(batch, newLen, offset);
     checkPositions(pos, batch * newLen);
     INDArray qhNew = toHeads(q.forward(x), batch, newLen, heads, pos, bh, group * newLen);
     INDArray kNew = toHeads(k.forward(x), batch, newLen, kvHeads, pos, bh, newLen);
     INDArray vNew = toHeads(v.forward(x), batch, newLen, kvHeads, null, bh, newLen);
-    INDArray kAll = offset == 0 ? kNew : appendRows(oldK, kNew);
-    INDArray vAll = offset == 0 ? vNew : appendRows(oldV, vNew);
-    cache.store(layer, kAll, vAll);
+    INDArray[] kv = cache.append(layer, kNew, vNew);
+    INDArray kAll = kv[0];
+    INDArray vAll = kv[1];
     int total = offset + newLen;
     INDArray scores = bmm(qhNew, kAll, false, true, bh, group * newLen, total);
     softmaxInPlace(scores, newLen, offset);
@@ -304,25 +303,6 @@ public final class MultiHeadAttention implements Layer {
   }
 
   /** [n, L, dh] followed by [n, m, dh] along the middle axis -> [n, L+m, dh]. */
-  private static INDArray appendRows(INDArray old, INDArray add) {
-    int n = (int) old.size(0);
-    int l = (int) old.size(1);
-    int m = (int) add.size(1);
-    int dh = (int) old.size(2);
-    INDArray dst = Nd4j.createUninitialized(old.dataType(), n, l + m, dh);
-    Buffers bo = Buffers.of(old);
-    Buffers ba = Buffers.of(add);
-    Buffers bd = Buffers.of(dst);
-    double[] tmp = new double[Math.max(l, m) * dh];
-    for (int i = 0; i < n; i++) {
-      bo.read((long) i * l * dh, tmp, 0, l * dh);
-      bd.write((long) i * (l + m) * dh, tmp, 0, l * dh);
-      ba.read((long) i * m * dh, tmp, 0, m * dh);
-      bd.write(((long) i * (l + m) + l) * dh, tmp, 0, m * dh);
-    }
-    return dst;
-  }
-
   private static INDArray bmm(
       INDArray a, INDArray b, boolean transA, boolean transB, long n, long rows, long cols) {
     INDArray out = Nd4j.createUninitialized(a.dataType(), n, rows, cols);

@@ -71,7 +71,7 @@ public final class Evaluator {
         if (!org.evomoe.examples.model.NonFiniteActivations.allFinite(logits)) {
           // Never an accuracy of 0 from NaN logits: stop, naming the layer.
           throw org.evomoe.examples.model.NonFiniteActivations.error(model, b.pixels(),
-              model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens()),
+              ModelSteps.input(model, b),
               "the logits of the evaluation batch starting at sample " + from);
         }
         argmax = logits.argMax(1).toIntVector();

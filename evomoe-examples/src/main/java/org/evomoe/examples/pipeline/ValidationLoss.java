@@ -67,7 +67,7 @@ public final class ValidationLoss {
       List<InstructionSample> part = samples.subList(from, Math.min(samples.size(), from + batchSize));
       InstructionBatch b = batcher.batch(part);
       try (MemoryWorkspace ignored = StepWorkspace.open("validation")) {
-        DecoderInput in = model.input(b.pixels(), b.withImage(), b.size(), b.seqLen(), b.tokens());
+        DecoderInput in = ModelSteps.input(model, b); // padding masked out
         int[] targets = NextTokenTargets.of(in, b.answerStart(), b.lengths());
         double[][] logits = model.forward(in).toDoubleMatrix(); // [B*S][V]
         int s = b.seqLen();

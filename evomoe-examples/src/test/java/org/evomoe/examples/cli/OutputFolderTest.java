@@ -134,6 +134,24 @@ class OutputFolderTest {
   }
 
   @Test
+  void resumeOfAKilledRunCleansItsTempFilesAndEndsWithAManifest() throws IOException {
+    // What a run killed after its cells leaves: no manifest, a half-written save in a cell.
+    Path out = copyTree(runA, tmp.resolve("killed"));
+    Files.delete(out.resolve("manifest.json"));
+    Files.writeString(out.resolve("cells/seed-1/stage1/.weights.safetensors.5m2k.tmp"), "half");
+    Files.writeString(out.resolve("notes.txt"), "my notes");
+    CliRun.of("report", "--results", out.toString()).ok(); // flagged, see below
+    CliRun r = CliRun.of("train", "--config", Files.writeString(tmp.resolve("resume.json"),
+        String.format(TINY, 1)).toString(), "--out", out.toString(), "--threads", "1", "--resume").ok();
+    assertTrue(r.out().contains("removed 1 temporary file(s)"), r.out());
+    assertFalse(Files.exists(out.resolve("cells/seed-1/stage1/.weights.safetensors.5m2k.tmp")));
+    assertEquals("resume", RunManifest.read(out).orElseThrow().mode());
+    assertEquals("my notes", Files.readString(out.resolve("notes.txt")));
+    CliRun ok = CliRun.of("report", "--results", out.toString()).ok();
+    assertFalse(ok.err().contains("warning"), ok.err());
+  }
+
+  @Test
   void reportRefusesResultsOfAnotherRunAndFlagsAnUnfinishedOne() throws IOException {
     Path out = copyTree(runA, tmp.resolve("mixed-results"));
     CliRun ok = CliRun.of("report", "--results", out.toString()).ok();

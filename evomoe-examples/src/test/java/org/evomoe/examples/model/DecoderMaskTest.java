@@ -95,6 +95,24 @@ class DecoderMaskTest {
   }
 
   @Test
+  void gradientCheckThroughCrossEntropyWithPadding() {
+    DecoderModel m = DecoderModelTest.model(Configs.tiny(1, Configs.moe()), 7);
+    DecoderInput in = input(7, true);
+    int[] targets = NextTokenTargets.of(in, new int[] {3, 1}, new int[] {5, 4});
+    SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+    m.zeroGrad();
+    ce.forward(m.forward(in), targets);
+    INDArray dImage = m.backward(ce.backward());
+    // Rows 0..10 of the embedding are the ones real text positions use.
+    org.evomoe.grad.GradientCheck.Target used = new org.evomoe.grad.GradientCheck.Target(
+        "model.embed_tokens.weight[0:11]", DecoderModelTest.rows(m.embedTokens().value(), 0, 11),
+        DecoderModelTest.rows(m.embedTokens().grad(), 0, 11));
+    Grad.check(() -> new SoftmaxCrossEntropy().forward(m.forward(in), targets) + m.auxLoss(),
+        Grad.targets(m, new org.evomoe.grad.GradientCheck.Target("image rows", in.imageRows(), dImage),
+            used), 10);
+  }
+
+  @Test
   void morePaddingChangesNoRoutingDiagnostic() {
     DecoderModel m = DecoderModelTest.model(Configs.tiny(1, Configs.moe()), 5);
     List<MoeLayer> layers = m.moeLayers();

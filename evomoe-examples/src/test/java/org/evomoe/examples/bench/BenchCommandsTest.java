@@ -1,0 +1,84 @@
+package org.evomoe.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.evomoe.examples.checkpoint.ModelSpecJson;
+import org.evomoe.examples.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code bench train} and {@code bench generate} run with tiny settings and print their fields. */
+class BenchCommandsTest {
+  @TempDir Path dir;
+
+  private static String run(int expectedExit, String... args) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    int code;
+    try {
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      CommandLine cl = Main.commandLine();
+      cl.setOut(new PrintWriter(System.out, true));
+      cl.setErr(new PrintWriter(err, true));
+      code = cl.execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    assertEquals(expectedExit, code, "exit code; stderr: " + err);
+    return buf.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void trainPrintsOneTypedLineAndWritesTheConfigItBenchmarked() throws Exception {
+    Path cfg = dir.resolve("config.json");
+    String out = run(0, "bench", "train", "--json", "--batch", "2", "--seq", "20", "--threads",
+        "1", "--warmup", "1", "--steps", "3", "--count-ops", "--write-config", cfg.toString());
+    String[] lines = out.strip().split("\n");
+    assertEquals(1, lines.length, out);
+    TrainBenchResult r = new ObjectMapper().readValue(lines[0], TrainBenchResult.class);
+    assertEquals(1, r.threads());
+    assertEquals(2, r.batch());
+    assertEquals(20, r.seq());
+    assertEquals(3, r.steps());
+    assertTrue(r.minStepMs() > 0 && r.minStepMs() <= r.medianStepMs(), out);
+    assertEquals(2 * 20 / r.medianStepMs() * 1000, r.tokensPerSecond(), 0.01 * r.tokensPerSecond());
+    assertTrue(r.ndOpsPerStep() > 0, out);
+    // The demo model trains decoder and projector; the written config rebuilds the same model.
+    var spec = ModelSpecJson.read(cfg);
+    assertEquals(64, spec.decoder().dModel());
+    String again = run(0, "bench", "train", "--json", "--config", cfg.toString(), "--batch", "2",
+        "--seq", "20", "--threads", "1", "--warmup", "0", "--steps", "1");
+    TrainBenchResult r2 = new ObjectMapper().readValue(again.strip(), TrainBenchResult.class);
+    assertEquals(r.trainableParams(), r2.trainableParams());
+    assertEquals(-1, r2.ndOpsPerStep());
+  }
+
+  @Test
+  void trainRefusesASequenceThatHoldsOnlyTheImage() {
+    assertNotEquals(0, Main.commandLine().execute("bench", "train", "--seq", "16", "--steps", "1"));
+  }
+
+  @Test
+  void generateReportsTheMedianOfItsRepetitions() throws Exception {
+    String out = run(0, "bench", "generate", "--json", "--threads", "1", "--batch", "1",
+        "--prompt", "4", "--new-tokens", "3", "--d-model", "32", "--layers", "2", "--vocab", "50",
+        "--reps", "3", "--warmup", "1");
+    GenerateBenchResult r = new ObjectMapper().readValue(out.strip(), GenerateBenchResult.class);
+    assertEquals(3, r.reps());
+    assertEquals(1, r.warmup());
+    assertTrue(r.cachedTokensPerSecond() > 0, out);
+    assertTrue(r.sameTokens(), out);
+  }
+}

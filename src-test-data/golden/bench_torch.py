@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""PyTorch eager reference of `evomoe bench train` and `evomoe bench generate` (docs/performance.md).
+
+Runs the same model (the rebuild in evomoe_torch.py) on the same work as the Java benchmarks and
+prints one JSON line with the same fields, so the two can be compared side by side:
+
+  train     one training step: forward (vision encoder frozen), cross-entropy + the MoE layers'
+            weighted load-balancing loss, backward, clipping to a global norm of 1, AdamW; every
+            sequence starts with an image, then random tokens, each text position but the last
+            predicting the next. --config is a config.json (`evomoe bench train --write-config F`
+            writes the demo model's).
+  generate  greedy decoding with a key/value cache of a text-only decoder of bench generate's
+            shape (d = 256, 8 heads over 4 key/value heads, hidden 704, DTR top-1 of 4 on the
+            even layers, vocabulary 2,000), random weights.
+
+Debian's PyTorch links OpenBLAS, which ignores torch.set_num_threads: set OPENBLAS_NUM_THREADS to
+the same count (`OPENBLAS_NUM_THREADS=1 python3 bench_torch.py train --threads 1`).
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import evomoe_torch as ref  # noqa: E402
+from generate import decoder_shapes  # noqa: E402
+
+
+def init_weights(c, seed):
+    g = torch.Generator().manual_seed(seed)
+    W = {}
+    for name, shape in decoder_shapes(c).items():
+        if "norm" in name:
+            W[name] = torch.ones(shape)
+        elif name.endswith(".bias"):
+            W[name] = torch.zeros(shape)
+        elif name == "model.embed_tokens.weight":
+            W[name] = torch.randn(shape, generator=g)
+        else:
+            W[name] = torch.randn(shape, generator=g) * shape[1] ** -0.5
+    return W
+
+
+def train(args):
+    c = json.load(open(args.config))
+    ref.cfg.clear(); ref.cfg.update(c)
+    ref.W.clear(); ref.W.update(init_weights(c, 1))
+    trainable = []
+    for name, t in ref.W.items():
+        if not name.startswith("vision_tower."):              # the vision encoder is frozen
+            t.requires_grad_(True); trainable.append(t)
+    opt = torch.optim.AdamW(trainable, lr=1e-3, weight_decay=0.0)
+    vc = c["vision_config"]
+    P = (vc["image_height"] // vc["patch_size"]) * (vc["image_width"] // vc["patch_size"])
+    B, S = args.batch, args.seq
+    g = torch.Generator().manual_seed(7)
+    pixels = torch.rand(B, vc["image_height"] * vc["image_width"], generator=g)
+    tokens = torch.randint(3, c["vocab_size"], (B, S), generator=g)
+    targets = torch.full((B, S), -1, dtype=torch.long)
+    targets[:, P:S - 1] = tokens[:, P + 1:]
+    with_image = [True] * B
+
+    def step():
+        t0 = time.perf_counter()
+        losses = []
+        logits = ref.forward(tokens, pixels, with_image, losses)
+        loss = F.cross_entropy(logits.reshape(B * S, -1), targets.reshape(-1), ignore_index=-1) + sum(losses)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=False)
+        t3 = time.perf_counter()
+        return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
+
+    for _ in range(args.warmup):
+        step()
+    ph = [step() for _ in range(args.steps)]
+    total = [sum(p) for p in ph]
+    med = statistics.median(total)
+    return {"bench": "train", "impl": "pytorch", "torch": torch.__version__, "threads": args.threads,
+            "batch": B, "seq": S, "trainableParams": sum(t.numel() for t in trainable),
+            "steps": args.steps, "warmup": args.warmup, "medianStepMs": round(med, 3),
+            "minStepMs": round(min(total), 3), "tokensPerSecond": round(B * S / med * 1e3, 3),
+            "forwardMs": round(statistics.median(p[0] for p in ph), 3),
+            "backwardMs": round(statistics.median(p[1] for p in ph), 3),
+            "optimizerMs": round(statistics.median(p[2] for p in ph), 3)}
+
+
+def rope_at(x, start, theta):                    # x [B, heads, n, dh] at positions start..start+n-1
+    dh, n = x.shape[-1], x.shape[-2]
+    inv = theta ** (-torch.arange(0, dh, 2, dtype=torch.float64) / dh)
+    ang = torch.arange(start, start + n, dtype=torch.float64)[:, None] * inv[None, :]
+    cos = torch.cat([ang.cos()] * 2, -1).to(x.dtype); sin = torch.cat([ang.sin()] * 2, -1).to(x.dtype)
+    x1, x2 = x[..., : dh // 2], x[..., dh // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
+
+def decode_forward(tokens, cache, start):        # tokens [B, n]; cache: per layer [k, v] or None
+    c = ref.cfg; B, n = tokens.shape; d = c["hidden_size"]; eps = c["rms_norm_eps"]
+    H, Hkv = c["num_attention_heads"], c["num_key_value_heads"]; dh = d // H
+    x = ref.W["model.embed_tokens.weight"][tokens]
+    image = torch.zeros(B * n, dtype=torch.bool)
+    for i in range(c["num_hidden_layers"]):
+        L = f"model.layers.{i}"; a = L + ".self_attn"
+        h = ref.rms_norm(x, L + ".input_layernorm", eps)
+        q = rope_at(ref.lin(h, a + ".q_proj").view(B, n, H, dh).transpose(1, 2), start, c["rope_theta"])
+        k = rope_at(ref.lin(h, a + ".k_proj").view(B, n, Hkv, dh).transpose(1, 2), start, c["rope_theta"])
+        v = ref.lin(h, a + ".v_proj").view(B, n, Hkv, dh).transpose(1, 2)
+        if cache[i] is not None:
+            k = torch.cat([cache[i][0], k], 2); v = torch.cat([cache[i][1], v], 2)
+        cache[i] = [k, v]
+        k = k.repeat_interleave(H // Hkv, dim=1); v = v.repeat_interleave(H // Hkv, dim=1)
+        s = q @ k.transpose(-1, -2) / math.sqrt(dh)
+        if n > 1:
+            T = k.shape[2]
+            s = s.masked_fill(torch.ones(n, T, dtype=torch.bool).triu(T - n + 1), float("-inf"))
+        o = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, n, d)
+        x = x + ref.lin(o, a + ".o_proj")
+        h = ref.rms_norm(x, L + ".post_attention_layernorm", eps)
+        if i in c["moe_layers"]:
+            f = ref.moe(h.reshape(B * n, d), i, image).view(B, n, d)
+        else:
+            f = ref.swiglu(h, L + ".mlp")
+        x = x + f
+    return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
+
+
+def generate(args):
+    d = args.d_model
+    c = {"vocab_size": args.vocab, "hidden_size": d, "intermediate_size": d * 11 // 4,
+         "num_hidden_layers": args.layers, "num_attention_heads": 8, "num_key_value_heads": 4,
+         "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "moe_layers": list(range(0, args.layers, 2)),
+         "moe_mode": "routed", "num_local_experts": 4, "num_experts_per_tok": 1,
+         "norm_topk_prob": False, "router_aux_loss_coef": 0.001, "router_kind": "dtr",
+         "dtr_config": {"rank": 8, "embed_dim": 32, "hyper_hidden": 64},
+         "vision_config": {"image_height": 4, "image_width": 4, "patch_size": 2, "hidden_size": 4,
+                           "intermediate_size": 4, "num_hidden_layers": 0, "num_attention_heads": 1}}
+    ref.cfg.clear(); ref.cfg.update(c)
+    ref.W.clear(); ref.W.update(init_weights(c, 1))
+    g = torch.Generator().manual_seed(2)
+    prompt = torch.randint(0, args.vocab, (args.batch, args.prompt), generator=g)
+
+    def run():
+        with torch.no_grad():
+            cache = [None] * args.layers
+            logits = decode_forward(prompt, cache, 0)
+            pos = args.prompt
+            for _ in range(args.new_tokens):
+                nxt = logits[:, -1].argmax(-1, keepdim=True)
+                logits = decode_forward(nxt, cache, pos)
+                pos += 1
+
+    for _ in range(args.warmup):
+        run()
+    secs = []
+    for _ in range(args.reps):
+        t0 = time.perf_counter(); run(); secs.append(time.perf_counter() - t0)
+    med = statistics.median(secs)
+    return {"bench": "generate", "impl": "pytorch", "torch": torch.__version__,
+            "threads": args.threads, "dModel": d, "layers": args.layers, "batch": args.batch,
+            "promptLen": args.prompt, "newTokens": args.new_tokens, "reps": args.reps,
+            "warmup": args.warmup,
+            "cachedTokensPerSecond": round(args.batch * args.new_tokens / med, 3)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="bench", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--config", required=True, help="a model folder's config.json")
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--seq", type=int, default=34)
+    t.add_argument("--warmup", type=int, default=10)
+    t.add_argument("--steps", type=int, default=30)
+    gn = sub.add_parser("generate")
+    gn.add_argument("--batch", type=int, default=4)
+    gn.add_argument("--prompt", type=int, default=32)
+    gn.add_argument("--new-tokens", type=int, default=64)
+    gn.add_argument("--d-model", type=int, default=256)
+    gn.add_argument("--layers", type=int, default=4)
+    gn.add_argument("--vocab", type=int, default=2000)
+    gn.add_argument("--reps", type=int, default=3)
+    gn.add_argument("--warmup", type=int, default=2)
+    for p in (t, gn):
+        p.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+    if os.environ.get("OPENBLAS_NUM_THREADS") != str(args.threads):
+        print(f"warning: OPENBLAS_NUM_THREADS is {os.environ.get('OPENBLAS_NUM_THREADS')}, "
+              f"not --threads {args.threads}", file=sys.stderr)
+    torch.set_num_threads(args.threads)
+    print(json.dumps(train(args) if args.bench == "train" else generate(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -135,7 +135,12 @@ public final class AdamW {
   /** Zeroes the gradient buffers of all managed parameters. */
   public void zeroGrad() {
     for (Parameter p : parameters) {
-      p.zeroGrad();
+      INDArray g = p.hasGrad() ? p.grad() : null;
+      if (g != null && !g.isEmpty() && HostBuffers.usable(g)) {
+        HostBuffers.zero(g); // no ND4J dispatch per parameter
+      } else {
+        p.zeroGrad();
+      }
     }
   }
 

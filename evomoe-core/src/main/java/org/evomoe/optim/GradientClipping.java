@@ -64,7 +64,15 @@ public final class GradientClipping {
       double scale = maxNorm / (norm + NORM_GUARD);
       for (Parameter p : parameters) {
         if (p.trainable() && p.hasGrad()) {
-          p.grad().muli(scale);
+          INDArray g = p.grad();
+          if (g.isEmpty()) {
+            continue;
+          }
+          if (HostBuffers.usable(g)) {
+            HostBuffers.scale(g, scale); // one ND4J dispatch per parameter saved
+          } else {
+            g.muli(scale);
+          }
         }
       }
     }

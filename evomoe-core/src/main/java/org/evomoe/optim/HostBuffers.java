@@ -108,4 +108,44 @@ final class HostBuffers {
     }
     return s;
   }
+
+  /**
+   * {@code a *= scale} in place, as ND4J's {@code muli} computes it: in the array's own precision
+   * (a FLOAT array is multiplied by the float rounding of {@code scale}).
+   */
+  static void scale(INDArray a, double scale) {
+    int n = Math.toIntExact(a.length());
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer b = floats(a);
+      float f = (float) scale;
+      forRange(n, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          b.put(i, b.get(i) * f);
+        }
+      });
+      return;
+    }
+    DoubleBuffer b = doubles(a);
+    forRange(n, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        b.put(i, b.get(i) * scale);
+      }
+    });
+  }
+
+  /** Sets every element to 0. */
+  static void zero(INDArray a) {
+    int n = Math.toIntExact(a.length());
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer b = floats(a);
+      for (int i = 0; i < n; i++) {
+        b.put(i, 0f);
+      }
+      return;
+    }
+    DoubleBuffer b = doubles(a);
+    for (int i = 0; i < n; i++) {
+      b.put(i, 0.0);
+    }
+  }
 }

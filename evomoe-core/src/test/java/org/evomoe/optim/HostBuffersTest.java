@@ -46,6 +46,24 @@ class HostBuffersTest {
     assertTrue(HostBuffers.usable(a, Nd4j.zeros(DataType.FLOAT, 3, 4)));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"FLOAT", "DOUBLE"})
+  void scaleAndZeroMatchTheNd4jOpsBitForBit(String type) {
+    DataType t = DataType.valueOf(type);
+    Nd4j.getRandom().setSeed(5);
+    // long enough for the parallel chunks, with a contiguous view at an offset
+    INDArray base = Nd4j.randn(t, 2, HostBuffers.PARALLEL_THRESHOLD + 37);
+    INDArray row = base.getRow(1);
+    assertTrue(HostBuffers.usable(row));
+    INDArray expected = row.dup().muli(0.3712345678901);
+    HostBuffers.scale(row, 0.3712345678901);
+    assertEquals(expected, row);
+    INDArray untouched = base.getRow(0).dup();
+    HostBuffers.zero(row);
+    assertEquals(0.0, row.amaxNumber().doubleValue());
+    assertEquals(untouched, base.getRow(0));
+  }
+
   @Test
   void sumOfSquaresAccumulatesInDouble() {
     // 2^20 ones plus 2^-12 squared values: float accumulation would lose the small part.

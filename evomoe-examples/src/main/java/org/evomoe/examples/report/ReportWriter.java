@@ -56,7 +56,9 @@ public final class ReportWriter {
     Files.createDirectories(outDir);
     ChartFiles files = new ChartFiles(outDir);
     List<ReportSection> sections = new ArrayList<>();
-    sections.add(StudySection.build(results, files));
+    if (results.has("perSeed")) { // files of the multi-seed design (results.json version 2)
+      sections.add(StudySection.build(results, files));
+    }
     sections.add(ResultsSection.build(results));
     sections.add(LossSection.build(results, files));
     sections.add(ModalityShareSection.build(results, files));

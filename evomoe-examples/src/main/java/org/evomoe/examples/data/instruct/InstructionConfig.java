@@ -46,12 +46,13 @@ public record InstructionConfig(
 
   /**
    * The demo defaults: 2 to 4 items per canvas, repeat probability 0.3, class prior decay 0.1;
-   * training split 1000 position, 1000 counting, 200 POPE pairs per probe (1200 samples), 1000
-   * captions, 800 text-only (5000 samples); test split 200, 200, 40 (240), 200, 100 (940 samples).
+   * training split 4000 position, 4000 counting, 800 POPE pairs per probe (4800 samples), 4000
+   * captions, 3200 text-only (20000 samples: at 5000 the demo model memorised the split, see
+   * docs/regime-sweep.md); test split 200, 200, 40 (240), 200, 100 (940 samples).
    */
   public static InstructionConfig defaults(long seed) {
     return new InstructionConfig(
-        new TaskCounts(1000, 1000, 200, 1000, 800),
+        new TaskCounts(4000, 4000, 800, 4000, 3200),
         new TaskCounts(200, 200, 40, 200, 100),
         2,
         4,

@@ -20,15 +20,16 @@ import org.evomoe.examples.data.ItemCategory;
  *
  * <p>Training canvases use only images of the training pool and test canvases only images of the
  * test pool. Each position, counting and caption sample gets a canvas of its own; each POPE pair
- * (a {@code yes} and a {@code no} question) shares one. Everything comes from one {@link Random}
- * seeded with {@link InstructionConfig#seed()}, in a fixed order: training canvases, training
- * questions, test canvases, test questions, text-only samples, shuffles; so equal inputs give
- * equal data.
+ * (a {@code yes} and a {@code no} question) shares one. The training split comes from one {@link
+ * Random} seeded with {@link InstructionConfig#seed()}, in a fixed order: canvases, questions,
+ * text-only samples, shuffle; the test split from a second one seeded from the seed, in the same
+ * order, so it does not change with the training size (but for the class of POPE "popular"
+ * negatives, which follows the training ranking); equal inputs give equal data.
  *
  * <p>Wording ({@link PromptTemplates}): each training question and each test question is worded
  * with one of its task's training templates; each test question is worded a second time with one
  * of its task's held-out templates ({@link InstructionDataset#testHeldOut()}, in the order of the
- * test split). Templates are drawn uniformly by two generators of their own (seeded from the
+ * test split). Templates are drawn uniformly by three generators of their own (seeded from the
  * seed), so the questions themselves do not depend on the templates.
  *
  * <p>Answers: position -> class word or {@code nothing}; counting -> {@code zero..four}; POPE and
@@ -42,7 +43,10 @@ public final class InstructionDataGenerator {
   private static final String[] NUMBER_WORDS = {"zero", "one", "two", "three", "four"};
   private static final int POPULAR_TOP_K = 3;
   private static final int MAX_ADVERSARIAL_ATTEMPTS = 10_000;
-  /** Seeds of the wording generators: seed * this + 1 (training templates), + 2 (held-out). */
+  /**
+   * Seeds of the other generators: seed * this + 1 (training templates of the training split),
+   * + 2 (held-out templates), + 3 (test questions), + 4 (training templates of the test split).
+   */
   private static final long WORDING_MULTIPLIER = 0x9E3779B97F4A7C15L;
 
   /** Share of counting questions about one class, about a category, and about all items. */
@@ -56,6 +60,8 @@ public final class InstructionDataGenerator {
   /** Generates both splits from the pools of {@code data}. */
   public static InstructionDataset generate(FashionMnistDataset data, InstructionConfig config) {
     Random rng = new Random(config.seed());
+    // The test split has a generator of its own, so it does not change with the training size.
+    Random testRng = new Random(config.seed() * WORDING_MULTIPLIER + 3);
     CanvasSampler trainSampler = new CanvasSampler(data.train(), config);
     CanvasSampler testSampler = new CanvasSampler(data.test(), config);
 
@@ -64,22 +70,22 @@ public final class InstructionDataGenerator {
     List<FashionMnistClass> ranking = InstructionDataset.popularityRanking(trainCounts);
     List<Question> train = new ArrayList<>(config.train().total());
     trainCanvases.addImageQuestions(train, ranking, rng);
-
-    SplitCanvases testCanvases = SplitCanvases.draw(testSampler, config.test(), rng);
-    List<Question> test = new ArrayList<>(config.test().total());
-    testCanvases.addImageQuestions(test, ranking, rng);
-
     addTextOnly(train, config.train().textOnly(), rng);
-    addTextOnly(test, config.test().textOnly(), rng);
     Collections.shuffle(train, rng);
-    Collections.shuffle(test, rng);
+
+    SplitCanvases testCanvases = SplitCanvases.draw(testSampler, config.test(), testRng);
+    List<Question> test = new ArrayList<>(config.test().total());
+    testCanvases.addImageQuestions(test, ranking, testRng);
+    addTextOnly(test, config.test().textOnly(), testRng);
+    Collections.shuffle(test, testRng);
 
     // Wording: own generators, so the questions above do not depend on the templates.
     Random wording = new Random(config.seed() * WORDING_MULTIPLIER + 1);
     Random heldOutWording = new Random(config.seed() * WORDING_MULTIPLIER + 2);
+    Random testWording = new Random(config.seed() * WORDING_MULTIPLIER + 4);
     return new InstructionDataset(
         render(train, false, wording),
-        render(test, false, wording),
+        render(test, false, testWording),
         render(test, true, heldOutWording),
         trainCounts);
   }

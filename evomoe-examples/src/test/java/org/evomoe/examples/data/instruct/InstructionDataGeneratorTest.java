@@ -434,6 +434,34 @@ class InstructionDataGeneratorTest {
   }
 
   @Test
+  void theTestSplitDoesNotDependOnTheTrainingSize() {
+    InstructionConfig bigger =
+        new InstructionConfig(
+            new TaskCounts(600, 500, 90, 400, 333), CONFIG.test(), 2, 4, 0.3, 0.1, CONFIG.seed());
+    InstructionDataset other = InstructionDataGenerator.generate(data, bigger);
+    assertNotEquals(generated.train().size(), other.train().size());
+    // Everything is equal but the class asked in POPE "popular" negatives, which follows the
+    // training split's class ranking (here it differs: the smaller split ranks sandal above shirt).
+    assertEqualButPopularNegatives(generated.test(), other.test());
+    assertEqualButPopularNegatives(generated.testHeldOut(), other.testHeldOut());
+  }
+
+  private static void assertEqualButPopularNegatives(
+      List<InstructionSample> x, List<InstructionSample> y) {
+    assertEquals(x.size(), y.size());
+    for (int i = 0; i < x.size(); i++) {
+      InstructionSample a = x.get(i);
+      InstructionSample b = y.get(i);
+      if (a.probe() == PopeProbe.POPULAR && a.answer().equals("no")) {
+        assertEquals(a.canvas(), b.canvas());
+        assertEquals(a.answer(), b.answer());
+      } else {
+        assertEquals(a, b);
+      }
+    }
+  }
+
+  @Test
   void configValuesAreValidated() {
     TaskCounts t = new TaskCounts(1, 1, 1, 1, 1);
     IllegalArgumentException e =

@@ -99,6 +99,14 @@ public record MoeLayerSpec(
   }
 
   /**
+   * A freshly initialised dense SwiGLU FFN [d -&gt; dHidden -&gt; d] of this layer's sizes and data
+   * type, named {@code prefix}: the seed to train in Stage I and {@link #upcycle} into the layer.
+   */
+  public SwiGluFfn newDenseFfn(SplittableRandom rng) {
+    return new SwiGluFfn(prefix, config.dModel(), config.dHidden(), dataType, rng);
+  }
+
+  /**
    * A layer whose experts are all copies of {@code dense} (sparse upcycling, also the start of
    * Stage II: the seed and its copies), with a fresh router.
    */

@@ -119,6 +119,13 @@ class LibraryUsageDocTest {
   }
 
   @Test
+  void theSaveLayerProgramReloadsTheSameLayer(@TempDir Path dir) throws Exception {
+    String printed = compileAndRun(dir, program("SaveLayer"));
+    assertTrue(printed.contains("same spec true"), printed);
+    assertTrue(printed.contains("max output difference 0.0\n"), printed);
+  }
+
+  @Test
   void theReadmeSnippetCompilesAndRuns(@TempDir Path dir) throws Exception {
     List<String> blocks = javaBlocks("README.md");
     assertEquals(1, blocks.size(), "the README has one Java snippet");

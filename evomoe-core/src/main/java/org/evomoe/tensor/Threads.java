@@ -4,54 +4,130 @@ import java.util.concurrent.ForkJoinPool;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One knob for the number of CPU threads: ND4J's OpenMP and BLAS threads and the pool that runs
- * this library's plain-Java kernels ({@link Parallel}). For small shapes one thread is often
- * faster than two.
+ * The one thread setting of the library: the threads ND4J's native ops run on, the BLAS threads,
+ * and the pool that runs this library's plain-Java kernels ({@link Parallel}), all set together by
+ * {@link #set(int)}. {@link #use(int)} sets them for a scope and puts the previous
+ * values back when it closes; {@link #state()} and {@link #restore(State)} do the same by hand.
  *
- * <p>The start value is the system property {@code evomoe.threads} (applied to ND4J as well when
- * this class loads), else the number of cores; {@code evomoe.kernelThreads} gives the Java kernels
- * a different count. No code of the library runs work on the common fork-join pool or on parallel
- * streams: with one thread, everything runs on the calling thread.
+ * <p>Start value, applied to ND4J and the Java kernels alike when this class loads: the system
+ * property {@code evomoe.threads}, else the environment variable {@code OMP_NUM_THREADS} (which
+ * ND4J reads too), else {@link #DEFAULT} (capped at the number of cores). {@code
+ * evomoe.kernelThreads} gives the Java kernels a different count than ND4J. No code of the library
+ * runs work on the common fork-join pool or on parallel streams: with one thread, everything runs
+ * on the calling thread.
+ *
+ * <p>ND4J's ops run on at most {@code Nd4j.getEnvironment().maxThreads()} threads, a ceiling
+ * fixed when ND4J starts (from {@code OMP_NUM_THREADS}, else the core count; ND4J 1.0.0-M2.1
+ * ignores later changes to it). Within it the count is ND4J's "master threads", which this class
+ * sets; a count above the ceiling gives ND4J's ops the ceiling, BLAS and the Java kernels the full
+ * count. The setting is process-wide (ND4J's and BLAS's are global), so it is not meant to differ
+ * between threads that run at the same time.
  */
 public final class Threads {
+  /**
+   * The thread count when neither {@code evomoe.threads} nor {@code OMP_NUM_THREADS} is set: one.
+   * Chosen by measurement (docs/performance.md, "Threads"): the demo model's training step had
+   * about the same fastest step on one and two threads of a 2-core machine, but a 3-5 times slower
+   * median on two threads while other processes shared the machine; top-1 MoE layers up to 1024
+   * tokens were as fast or faster on one thread. Top-2 layers and 4096-token layers ran faster on
+   * two threads of an idle machine: set more with {@link #set(int)}, {@link #use(int)} or {@code
+   * -Devomoe.threads=N}.
+   */
+  public static final int DEFAULT = 1;
+
+  /**
+   * The thread counts in force.
+   *
+   * @param nd4jThreads threads of ND4J's native ops (its master threads), &gt;= 1
+   * @param blasThreads the BLAS library's threads, &gt;= 1
+   * @param kernelThreads the Java kernels' pool size, &gt;= 1
+   */
+  public record State(int nd4jThreads, int blasThreads, int kernelThreads) {
+    public State {
+      if (nd4jThreads < 1 || blasThreads < 1 || kernelThreads < 1) {
+        throw new IllegalArgumentException("thread counts must be >= 1, got nd4j=" + nd4jThreads
+            + " blas=" + blasThreads + " kernels=" + kernelThreads);
+      }
+    }
+  }
+
+  /** Restores the state that was in force when {@link #use(int)} was called. Idempotent. */
+  public static final class Scope implements AutoCloseable {
+    private final State previous;
+    private boolean closed;
+
+    private Scope(State previous) {
+      this.previous = previous;
+    }
+
+    /** The state this scope puts back. */
+    public State previous() {
+      return previous;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        restore(previous);
+      }
+    }
+  }
+
   private static volatile int threads;
   private static volatile ForkJoinPool pool;
 
   static {
-    String prop = System.getProperty("evomoe.threads");
-    int n = prop == null ? Runtime.getRuntime().availableProcessors() : parse("evomoe.threads", prop);
+    int n = startCount();
     threads = kernelThreads(n);
     pool = new ForkJoinPool(threads);
-    if (prop != null) {
-      setNative(n);
-    }
+    setNative(n, n);
   }
 
   private Threads() {}
 
-  private static int parse(String property, String value) {
+  private static int startCount() {
+    String prop = System.getProperty("evomoe.threads");
+    if (prop != null) {
+      return parse("system property evomoe.threads", prop);
+    }
+    String omp = System.getenv("OMP_NUM_THREADS");
+    if (omp != null && !omp.isBlank()) {
+      return parse("environment variable OMP_NUM_THREADS", omp);
+    }
+    return Math.min(DEFAULT, Runtime.getRuntime().availableProcessors());
+  }
+
+  private static int parse(String what, String value) {
     int n;
     try {
       n = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("system property " + property + " must be an integer >= 1, got '"
-          + value + "'");
+      throw new IllegalArgumentException(what + " must be an integer >= 1, got '" + value + "'");
     }
     if (n < 1) {
-      throw new IllegalArgumentException("system property " + property + " must be >= 1, got " + n);
+      throw new IllegalArgumentException(what + " must be >= 1, got " + n);
     }
     return n;
   }
 
   private static int kernelThreads(int n) {
     String k = System.getProperty("evomoe.kernelThreads");
-    return k == null ? n : parse("evomoe.kernelThreads", k);
+    return k == null ? n : parse("system property evomoe.kernelThreads", k);
   }
 
-  private static void setNative(int n) {
-    Nd4j.getEnvironment().setMaxThreads(n);
-    Nd4j.getEnvironment().setMaxMasterThreads(n);
-    Nd4j.factory().blas().setMaxThreads(n);
+  private static void setNative(int nd4j, int blas) {
+    Nd4j.getEnvironment().setMaxMasterThreads(Math.min(nd4j, Math.max(1, Nd4j.getEnvironment().maxThreads())));
+    Nd4j.factory().blas().setMaxThreads(blas);
+  }
+
+  private static synchronized void setKernels(int kernels) {
+    if (kernels != threads) {
+      ForkJoinPool old = pool;
+      pool = new ForkJoinPool(kernels);
+      threads = kernels;
+      old.shutdown();
+    }
   }
 
   /** Current thread count for Java kernels. */
@@ -64,8 +140,15 @@ public final class Threads {
     return pool;
   }
 
+  /** The thread counts in force now, read back from ND4J, BLAS and the kernel pool. */
+  public static synchronized State state() {
+    return new State(Math.max(1, Nd4j.getEnvironment().maxMasterThreads()),
+        Math.max(1, Nd4j.factory().blas().getMaxThreads()), threads);
+  }
+
   /**
-   * Sets the thread count for ND4J (OpenMP and BLAS) and for the Java kernels.
+   * Sets the thread count for ND4J's ops (up to its start-up ceiling, see the class comment), BLAS
+   * and the Java kernels (unless {@code evomoe.kernelThreads} overrides theirs).
    *
    * @param n at least 1
    */
@@ -73,13 +156,37 @@ public final class Threads {
     if (n < 1) {
       throw new IllegalArgumentException("thread count must be >= 1, got " + n);
     }
-    setNative(n);
-    int kernels = kernelThreads(n);
-    if (kernels != threads) {
-      ForkJoinPool old = pool;
-      pool = new ForkJoinPool(kernels);
-      threads = kernels;
-      old.shutdown();
+    setNative(n, n);
+    setKernels(kernelThreads(n));
+  }
+
+  /** Puts back a state from {@link #state()}, each count as it was. */
+  public static synchronized void restore(State s) {
+    if (s == null) {
+      throw new IllegalArgumentException("thread state must not be null");
     }
+    setNative(s.nd4jThreads(), s.blasThreads());
+    setKernels(s.kernelThreads());
+  }
+
+  /**
+   * Sets {@code n} threads as {@link #set(int)} does, until the returned scope closes and restores
+   * the previous counts:
+   *
+   * <pre>{@code
+   * try (Threads.Scope ignored = Threads.use(2)) {
+   *   ... // ND4J, BLAS and the Java kernels on 2 threads
+   * } // back to what was set before
+   * }</pre>
+   *
+   * @param n at least 1
+   */
+  public static synchronized Scope use(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("thread count must be >= 1, got " + n);
+    }
+    Scope scope = new Scope(state());
+    set(n);
+    return scope;
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.evomoe.evolution.ExpertEvolution;
 import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.MoeLayer;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StageTrainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StageTrainer.class);
+  private static final AtomicLong TRAINERS = new AtomicLong();
 
   /** Called after every optimiser step (progress bars, curves). */
   @FunctionalInterface
@@ -54,6 +56,8 @@ public final class StageTrainer implements AutoCloseable {
   private final List<MoeLayer> moeLayers;
   private final int[] forcedBefore; // per MoE layer
   private boolean closed;
+  /** This trainer's step workspace: unique, so two trainers never share (or free) one. */
+  private final String workspaceId = "stage-" + TRAINERS.incrementAndGet();
   private final MicroBatchStep microBatch;
   private final List<Parameter> trainable;
   private final AdamW optimizer;
@@ -139,7 +143,7 @@ public final class StageTrainer implements AutoCloseable {
     optimizer.setLearningRate(lr);
     double loss = 0;
     for (int m = 0; m < o.microBatches(); m++) {
-      try (MemoryWorkspace ignored = StepWorkspace.open("stage")) {
+      try (MemoryWorkspace ignored = StepWorkspace.open(workspaceId)) {
         loss += microBatch.run(step, m);
       }
       accumulator.endMicroBatch(() -> {
@@ -164,6 +168,9 @@ public final class StageTrainer implements AutoCloseable {
     }
     next++;
     seconds += (System.nanoTime() - t0) / 1e9;
+    if (done()) {
+      StepWorkspace.release(workspaceId); // the stage is over: no workspace memory outlives it
+    }
     return losses[step];
   }
 
@@ -235,8 +242,10 @@ public final class StageTrainer implements AutoCloseable {
   }
 
   /**
-   * Frees the optimiser and evolution state and puts back every parameter's trainable flag and
-   * every MoE layer's forced expert as they were when this trainer was built. Idempotent.
+   * Frees the optimiser and evolution state and the calling thread's step workspace, and puts back
+   * every parameter's trainable flag and every MoE layer's forced expert as they were when this
+   * trainer was built. Idempotent. (The final step frees the workspace of the thread that ran it;
+   * a stage closed early frees it here when closed on the thread that stepped.)
    */
   @Override
   public void close() {
@@ -244,6 +253,7 @@ public final class StageTrainer implements AutoCloseable {
       return;
     }
     closed = true;
+    StepWorkspace.release(workspaceId);
     if (evolution != null) {
       evolution.close();
     }

@@ -58,7 +58,41 @@ class ThreadsTest {
   }
 
   @Test
+  void setReachesNd4jBlasAndTheKernelsAndUseRestoresThePreviousState() {
+    Threads.set(1);
+    Threads.State one = Threads.state();
+    assertEquals(new Threads.State(1, 1, 1), one);
+    // ND4J's ops cannot exceed the ceiling fixed at its start (OMP_NUM_THREADS=1 under surefire).
+    int nd4jTwo = Math.min(2, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads());
+    try (Threads.Scope scope = Threads.use(2)) {
+      assertEquals(one, scope.previous());
+      assertEquals(nd4jTwo, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxMasterThreads());
+      assertEquals(2, org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads());
+      assertEquals(2, Threads.count());
+      try (Threads.Scope inner = Threads.use(1)) {
+        assertEquals(one, Threads.state());
+      }
+      assertEquals(new Threads.State(nd4jTwo, 2, 2), Threads.state(), "nested scopes restore in order");
+    }
+    assertEquals(one, Threads.state());
+    assertEquals(Set.of(Thread.currentThread().getName()), workers(10_000, 1), "back on the caller alone");
+  }
+
+  @Test
+  void restorePutsBackEachCountAsItWas() {
+    Threads.State mixed = new Threads.State(1, 2, 1);
+    Threads.restore(mixed);
+    assertEquals(mixed, Threads.state());
+    Threads.State other = new Threads.State(1, 1, 2);
+    Threads.restore(other);
+    assertEquals(other, Threads.state());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new Threads.State(1, 0, 1));
+  }
+
+  @Test
   void badCountsAreRejected() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Threads.use(0));
     assertEquals("thread count must be >= 1, got 0",
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Threads.set(0))
             .getMessage());

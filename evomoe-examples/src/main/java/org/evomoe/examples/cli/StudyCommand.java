@@ -17,13 +17,17 @@ import picocli.CommandLine.Option;
     name = "study",
     mixinStandardHelpOptions = true,
     description = {
-      "The paired multi-seed comparison: per seed one Stage I, then every arm from its weights on",
-      "the same batches with the same step budget: dense; upcycled copies x {linear,",
-      "modality-linear, DTR} (MoE-LLaVA's recipe: top-2 renormalised, alpha 0.01); evolved seed x",
-      "{linear, modality-linear, DTR} (EvoMoE's: Stage II evolution, Stage III router only, top-1,",
-      "alpha 0.001); the EMA and LITERAL evolution readings with the DTR. Reports per arm the mean,",
-      "standard deviation and 95% CI of every task and of the average, and paired differences",
-      "against moe-llava. Each finished (seed, arm) cell is saved: --resume continues a killed run."
+      "The paired multi-seed comparison. Per seed: one Stage I, then every arm",
+      "from its weights on the same batches with the same step budget:",
+      "  dense-continued;",
+      "  upcycled copies x {linear, modality-linear, DTR} (MoE-LLaVA's recipe:",
+      "    top-2 renormalised, alpha 0.01, experts and router train);",
+      "  evolved seed x {linear, modality-linear, DTR} (EvoMoE's: Stage II",
+      "    evolution, Stage III router only, top-1, alpha 0.001);",
+      "  the EMA and LITERAL evolution readings with the DTR.",
+      "Reports per arm the mean, standard deviation and 95%% CI of every task",
+      "and of the average, and paired differences against moe-llava. Each",
+      "finished (seed, arm) cell is saved: --resume continues a killed run."
     })
 public final class StudyCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A smaller grid (the quick model, 3 seeds, 5 arms).")

@@ -10,8 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * values back when it closes; {@link #state()} and {@link #restore(State)} do the same by hand.
  *
  * <p>Start value, applied to ND4J and the Java kernels alike when this class loads: the system
- * property {@code evomoe.threads}, else the environment variable {@code OMP_NUM_THREADS} (which
- * ND4J reads too), else {@link #DEFAULT} (capped at the number of cores). {@code
+ * property {@code evomoe.threads}, else the count in the environment variable {@code
+ * OMP_NUM_THREADS} (which ND4J reads too; its first entry when nested, ignored when not a count),
+ * else {@link #DEFAULT} (capped at the number of cores). {@code
  * evomoe.kernelThreads} gives the Java kernels a different count than ND4J. No code of the library
  * runs work on the common fork-join pool or on parallel streams: with one thread, everything runs
  * on the calling thread.
@@ -91,11 +92,25 @@ public final class Threads {
     if (prop != null) {
       return parse("system property evomoe.threads", prop);
     }
-    String omp = System.getenv("OMP_NUM_THREADS");
-    if (omp != null && !omp.isBlank()) {
-      return parse("environment variable OMP_NUM_THREADS", omp);
+    int omp = ompNumThreads(System.getenv("OMP_NUM_THREADS"));
+    return omp > 0 ? omp : Math.min(DEFAULT, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * The outermost count of an {@code OMP_NUM_THREADS} value ("4" or the nested form "4,2"), or 0
+   * when it is unset or not a count (the OpenMP runtime then decides; the library uses its default).
+   */
+  static int ompNumThreads(String value) {
+    if (value == null || value.isBlank()) {
+      return 0;
     }
-    return Math.min(DEFAULT, Runtime.getRuntime().availableProcessors());
+    String first = value.split(",", -1)[0].trim();
+    try {
+      int n = Integer.parseInt(first);
+      return Math.max(n, 0);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static int parse(String what, String value) {

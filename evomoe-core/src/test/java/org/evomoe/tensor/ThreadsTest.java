@@ -91,6 +91,16 @@ class ThreadsTest {
   }
 
   @Test
+  void ompNumThreadsIsReadLikeOpenMpAndNeverBreaksStartUp() {
+    assertEquals(4, Threads.ompNumThreads("4"));
+    assertEquals(4, Threads.ompNumThreads(" 4,2 "));
+    assertEquals(0, Threads.ompNumThreads(null));
+    assertEquals(0, Threads.ompNumThreads(""));
+    assertEquals(0, Threads.ompNumThreads("many"));
+    assertEquals(0, Threads.ompNumThreads("-3"));
+  }
+
+  @Test
   void badCountsAreRejected() {
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Threads.use(0));
     assertEquals("thread count must be >= 1, got 0",

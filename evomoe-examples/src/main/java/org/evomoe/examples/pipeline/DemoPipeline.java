@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,9 @@ import org.evomoe.checkpoint.Safetensors;
 import org.evomoe.checkpoint.SafetensorsFile;
 import org.evomoe.checkpoint.Tensor;
 import org.evomoe.diagnostics.DiagnosticReport;
+import org.evomoe.diagnostics.ExpertOutputSimilarity;
 import org.evomoe.diagnostics.ExpertSimilarity;
+import org.evomoe.diagnostics.ModalitySeparation;
 import org.evomoe.diagnostics.ModalityShares;
 import org.evomoe.diagnostics.RouterLogitStats;
 import org.evomoe.diagnostics.RouterShuffle;
@@ -37,6 +40,7 @@ import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tuning.MicroBatchStep;
@@ -202,19 +206,17 @@ public final class DemoPipeline {
   }
 
   /**
-   * The routing diagnostics of a MoE model on the diagnostic samples, by name (modalityShares,
-   * routerLogits, routing, shuffle, standalone, similarity), each the JSON of its core report.
+   * The routing diagnostics of a MoE model on the diagnostic samples, by name, each the JSON of
+   * its core report: modalityShares, routerLogits, routing (entropy), shuffle, standalone,
+   * similarity (expert weight cosine), separation (image/text total variation of hard top-1 and
+   * of soft assignments, real tokens only), expertOutputs (functional diversity: per-token cosine
+   * of the experts' outputs on the same real tokens) and, for models with a DTR,
+   * separationAtRouterInit: the same model with its routers reset to their initial weights, the
+   * baseline of how much separation the modality input alone gives.
    */
   public Map<String, JsonNode> diagnostics(VisionLanguageModel m) {
     List<MoeLayer> layers = m.moeLayers();
-    Runnable pass = () -> {
-      for (int from = 0; from < diagSamples.size(); from += EVAL_BATCH) {
-        InstructionBatch b = batcher.batch(diagSamples.subList(from, Math.min(diagSamples.size(), from + EVAL_BATCH)));
-        try (MemoryWorkspace ignored = StepWorkspace.open("diagnostics")) {
-          ModelSteps.logits(m, b);
-        }
-      }
-    };
+    Runnable pass = diagnosticPass(m);
     java.util.function.DoubleSupplier metric = () -> evaluator.evaluate(m, diagSamples).average();
     Map<String, JsonNode> d = new LinkedHashMap<>();
     put(d, "modalityShares", ModalityShares.measure(layers, pass));
@@ -223,7 +225,45 @@ public final class DemoPipeline {
     put(d, "shuffle", RouterShuffle.run(layers, metric, s.seed(), s.seed() + 1, s.seed() + 2));
     put(d, "standalone", StandaloneExperts.run(layers, metric));
     put(d, "similarity", ExpertSimilarity.of(layers));
+    put(d, "separation", ModalitySeparation.measure(layers, pass));
+    put(d, "expertOutputs", ExpertOutputSimilarity.measure(layers, pass));
+    if (layers.stream().anyMatch(l -> l.routing().routerKind() == RouterKind.DTR)) {
+      VisionLanguageModel init = withInitialRouters(m);
+      put(d, "separationAtRouterInit",
+          ModalitySeparation.measure(init.moeLayers(), diagnosticPass(init)));
+    }
     return d;
+  }
+
+  /** One forward pass of {@code m} over the diagnostic samples. */
+  private Runnable diagnosticPass(VisionLanguageModel m) {
+    return () -> {
+      for (int from = 0; from < diagSamples.size(); from += EVAL_BATCH) {
+        InstructionBatch b = batcher.batch(diagSamples.subList(from, Math.min(diagSamples.size(), from + EVAL_BATCH)));
+        try (MemoryWorkspace ignored = StepWorkspace.open("diagnostics")) {
+          ModelSteps.logits(m, b);
+        }
+      }
+    };
+  }
+
+  /**
+   * A copy of {@code m} (same routing) whose routers ({@code model.layers.i.mlp.gate.*}) have the
+   * seed's initial weights and every other parameter {@code m}'s trained value.
+   */
+  VisionLanguageModel withInitialRouters(VisionLanguageModel m) {
+    VisionLanguageModel init = newModel(new MoeSettings(m.moeLayers().get(0).config().numExperts(),
+        m.moeLayers().get(0).routing()));
+    Map<String, Parameter> trained = new HashMap<>();
+    for (Parameter p : m.parameters()) {
+      trained.put(p.name(), p);
+    }
+    for (Parameter p : init.parameters()) {
+      if (!p.name().contains(".mlp.gate.")) {
+        p.value().assign(trained.get(p.name()).value());
+      }
+    }
+    return init;
   }
 
   private static void put(Map<String, JsonNode> n, String field, DiagnosticReport r) {

@@ -64,7 +64,8 @@ public final class ResultsTable {
 
   /**
    * The routing diagnostics of the MoE arms, one row per measure and layer: image/text routing
-   * distance, token entropy, expert similarity, shuffle test and standalone experts.
+   * distance (soft, and hard top-1 with its routers-at-initialisation baseline), token entropy, expert
+   * weight and output similarity, shuffle test and standalone experts.
    */
   public static String renderDiagnostics(JsonNode results) {
     List<JsonNode> arms = new ArrayList<>();
@@ -92,6 +93,12 @@ public final class ResultsTable {
           a -> a.at("/diagnostics/routing/layers/" + i + "/meanTokenEntropy"), 40, width(arms, 14));
       row(sb, "MoE layer " + layer + " expert cosine similarity", arms,
           a -> a.at("/diagnostics/similarity/layers/" + i + "/meanOffDiagonal"), 40, width(arms, 14));
+      row(sb, "MoE layer " + layer + " image/text TV, hard top-1", arms,
+          a -> a.at("/diagnostics/separation/layers/" + i + "/pairs/0/hardTotalVariation"), 40, width(arms, 14));
+      row(sb, "MoE layer " + layer + " same, routers at init", arms,
+          a -> a.at("/diagnostics/separationAtRouterInit/layers/" + i + "/pairs/0/hardTotalVariation"), 40, width(arms, 14));
+      row(sb, "MoE layer " + layer + " expert output cosine", arms,
+          a -> a.at("/diagnostics/expertOutputs/layers/" + i + "/meanOffDiagonal"), 40, width(arms, 14));
     }
     row(sb, "shuffle test: routed average", arms, a -> a.at("/diagnostics/shuffle/baseline"), 40, width(arms, 14));
     row(sb, "shuffle test: shuffled average", arms, a -> a.at("/diagnostics/shuffle/shuffledMean"), 40, width(arms, 14));

@@ -15,10 +15,11 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Projector alignment and Stage I per seed, then three arms from the same Stage I weights on",
-      "the same batches: dense, MoE-LLaVA (copied experts, linear router, top-2 renormalised) and",
-      "EvoMoE (evolution, then the DTR, top-1). Prints the results table with confidence",
-      "intervals over seeds and writes results.json, report.html and its PNG charts to --out."
+      "Projector alignment and Stage I per seed, then three arms from the same",
+      "Stage I weights on the same batches: dense, MoE-LLaVA (copied experts,",
+      "linear router, top-2 renormalised) and EvoMoE (evolution, then the DTR,",
+      "top-1). Prints the results table with confidence intervals over seeds and",
+      "writes results.json, report.html and its PNG charts to --out."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "The short variant (a few minutes on 2 cores).")

@@ -30,8 +30,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run alignment, Stage I and the chosen arms from a JSON config file:",
-      "{\"quick\": false, \"arms\": [\"evomoe\"], \"settings\": {\"stage2Steps\": 400, \"out\": \"runs/x\"}}",
-      "settings may hold any field of the demo settings (see docs/demo-results.md)."
+      "  {\"quick\": false, \"arms\": [\"evomoe\"],",
+      "   \"settings\": {\"stage2Steps\": 400, \"out\": \"runs/x\"}}",
+      "settings may hold any field of the \"settings\" object of a results.json;",
+      "unknown or mistyped fields are refused."
     })
 public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "JSON config file.")

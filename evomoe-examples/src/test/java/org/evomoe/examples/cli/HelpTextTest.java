@@ -31,6 +31,33 @@ class HelpTextTest {
     }
   }
 
+  @Test
+  void descriptionLinesAreWrittenWithinEightyColumns() {
+    // Picocli prints each element of a multi-line description on its own line and wraps a longer
+    // one, leaving a stub line mid-sentence; a one-element description is wrapped as a paragraph.
+    List<CommandLine> all = new ArrayList<>();
+    collectCommands(Main.commandLine(), all);
+    List<String> wide = new ArrayList<>();
+    for (CommandLine cl : all) {
+      String[] lines = cl.getCommandSpec().usageMessage().description();
+      for (String line : lines.length > 1 ? lines : new String[0]) {
+        if (line.length() > 80) {
+          wide.add(cl.getCommandSpec().qualifiedName() + " (" + line.length() + "): " + line);
+        }
+      }
+    }
+    assertTrue(wide.isEmpty(), "description lines wider than 80 columns:\n" + String.join("\n", wide));
+  }
+
+  private static void collectCommands(CommandLine cl, List<CommandLine> out) {
+    out.add(cl);
+    cl.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
+        collectCommands(sub, out);
+      }
+    });
+  }
+
   private static void collect(CommandLine cl, String prefix, List<String> out) {
     out.add(prefix);
     cl.getSubcommands().forEach((name, sub) -> {

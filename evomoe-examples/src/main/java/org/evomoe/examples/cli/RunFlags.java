@@ -10,7 +10,8 @@ final class RunFlags {
   int jobs = 1;
 
   @Option(names = "--threads",
-      description = "CPU threads per job (default: the number of cores divided by --jobs).")
+      description = "CPU threads per job (default: 1; results depend on it in the last"
+          + " float bits, so --jobs and --resume reproduce a run exactly at the same count).")
   Integer threads;
 
   @Option(names = "--resume", description = "Continue the run in --out: finished cells are kept, the"
@@ -41,8 +42,9 @@ final class RunFlags {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
     RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
-    Threads.set(threads != null ? threads
-        : Math.max(1, Runtime.getRuntime().availableProcessors() / jobs));
+    // One thread per job unless asked: a default that followed --jobs (cores / jobs) would make
+    // the numbers depend on --jobs, since float sums round differently on 1 and 2 threads.
+    Threads.set(threads != null ? threads : 1);
     return o;
   }
 }

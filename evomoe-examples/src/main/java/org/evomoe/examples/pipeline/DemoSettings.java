@@ -121,15 +121,16 @@ public record DemoSettings(
    * The demo's defaults, chosen by the measurements of docs/regime-sweep.md (runs C and D): peak
    * learning rate 3e-3 in every stage (Stage II learns most at 3e-3: 1e-3 moves the seed too
    * little, 1e-2 overshoots); full: d 64, Stage I 700 steps, Stage II and III 250 each, validation
-   * on 512 held-out samples every 100 steps; quick: d 48, Stage I 600, Stage II and III 150 each,
-   * 256 validation samples every 50 steps.
+   * on 512 held-out samples every 100 steps, two seeds (as many as fit the demo's 10-minute budget
+   * on 2 cores, docs/demo-results.md); quick: d 48, Stage I 600, Stage II and III 150 each, 256
+   * validation samples every 50 steps, one seed.
    */
   public static DemoSettings defaults(boolean quick) {
     return quick
         ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 600, 150, 150,
             3e-3, 3e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 256, 50, 1)
         : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
-            3e-3, 3e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 512, 100, 1);
+            3e-3, 3e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 512, 100, 2);
   }
 
   public DemoSettings withOut(Path dir) {

@@ -210,20 +210,7 @@ final class JsonFields {
 
   /** A short description of a JSON value for messages, e.g. {@code a string "two"}. */
   static String describe(JsonNode v) {
-    if (v == null || v.isNull()) {
-      return "null";
-    }
-    String text = v.toString();
-    if (text.length() > 80) {
-      text = text.substring(0, 80) + "...";
-    }
-    String kind = v.isTextual() ? "a string"
-        : v.isIntegralNumber() ? "an integer"
-        : v.isNumber() ? "a number"
-        : v.isBoolean() ? "a boolean"
-        : v.isArray() ? "an array"
-        : v.isObject() ? "an object"
-        : "a value";
-    return kind + " " + text;
+    return JsonValueText.describe(v);
   }
+
 }

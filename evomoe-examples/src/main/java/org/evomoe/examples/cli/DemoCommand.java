@@ -28,24 +28,16 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (default: runs/demo or runs/demo-quick).")
   Path out;
 
-  @Option(names = "--data", description = "Fashion-MNIST folder with the IDX files (default: the embedded subset).")
-  Path data;
-
-  @Option(names = "--seed", description = "First seed of data, weights and batch order (default: ${DEFAULT-VALUE}).")
-  long seed = 1;
-
   @Option(names = "--seeds", description = "Number of seeds (default: the demo's, see docs/demo-results.md).")
   Integer seeds;
 
-  @Option(names = "--steps", split = ",",
-      description = "Override stage steps: alignment,stage1,stage2,stage3.")
-  int[] steps;
+  @Mixin PipelineFlags pipeline;
 
   @Mixin RunFlags run;
 
   @Override
   public Integer call() throws Exception {
-    DemoSettings s = Settings.common(DemoSettings.defaults(quick), seed, seeds, out, data, steps);
+    DemoSettings s = Settings.common(DemoSettings.defaults(quick), pipeline.seed, seeds, out, pipeline.data, pipeline.steps);
     RunOptions o = run.apply();
     PipelineRun.execute(new StudyPlan("demo", s, Arm.DEMO), o, run.outputMode(), "demo" + (quick ? " --quick" : ""));
     return 0;

@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import org.evomoe.examples.checkpoint.FileKinds;
+import org.evomoe.examples.checkpoint.JsonValueText;
 
 /**
  * Reads settings files strictly: every field has one JSON type (no {@code "yes"} for true, no 1.5
@@ -171,24 +172,7 @@ final class StrictJson {
 
   /** A short description of a JSON value, e.g. {@code a string "yes"}. */
   static String describe(JsonNode v) {
-    if (v == null || v.isMissingNode()) {
-      return "nothing";
-    }
-    if (v.isNull()) {
-      return "null";
-    }
-    String text = v.toString();
-    if (text.length() > 60) {
-      text = text.substring(0, 60) + "...";
-    }
-    String kind = v.isTextual() ? "a string"
-        : v.isIntegralNumber() ? "an integer"
-        : v.isNumber() ? "a number"
-        : v.isBoolean() ? "a boolean"
-        : v.isArray() ? "an array"
-        : v.isObject() ? "an object"
-        : "a value";
-    return kind + " " + text;
+    return JsonValueText.describe(v);
   }
 
   private static String expected(Class<?> t) {

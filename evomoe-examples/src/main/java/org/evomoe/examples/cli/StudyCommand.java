@@ -36,27 +36,19 @@ public final class StudyCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output folder (default: runs/study or runs/study-quick).")
   Path out;
 
-  @Option(names = "--data", description = "Fashion-MNIST folder with the IDX files (default: the embedded subset).")
-  Path data;
-
-  @Option(names = "--seed", description = "First seed (default: ${DEFAULT-VALUE}).")
-  long seed = 1;
-
   @Option(names = "--seeds", description = "Number of seeds (default: 5, or 3 with --quick).")
   Integer seeds;
 
   @Option(names = "--arms", split = ",", description = "Arms to run (default: every arm, or the quick grid).")
   List<String> arms;
 
-  @Option(names = "--steps", split = ",",
-      description = "Override stage steps: alignment,stage1,stage2,stage3.")
-  int[] steps;
+  @Mixin PipelineFlags pipeline;
 
   @Mixin RunFlags run;
 
   @Override
   public Integer call() throws Exception {
-    DemoSettings s = Settings.common(DemoSettings.study(quick), seed, seeds, out, data, steps);
+    DemoSettings s = Settings.common(DemoSettings.study(quick), pipeline.seed, seeds, out, pipeline.data, pipeline.steps);
     List<Arm> chosen = new ArrayList<>();
     if (arms == null) {
       chosen.addAll(quick ? Arm.QUICK_STUDY : Arm.STUDY);

@@ -50,6 +50,7 @@ public final class SparkDataParallel implements MicroBatchStep {
   private final String runId = UUID.randomUUID().toString();
   private final AtomicLong states = new AtomicLong();
   private final StepCost cost = new StepCost();
+  private volatile BatchTotals lastTotals;
 
   /**
    * @param sc the Spark context
@@ -66,6 +67,11 @@ public final class SparkDataParallel implements MicroBatchStep {
     this.model = model;
     this.workload = workload;
     this.shards = shards;
+  }
+
+  /** The global batch totals of the last micro-batch (the sum of its shards'), or null. */
+  public BatchTotals lastTotals() {
+    return lastTotals;
   }
 
   /** What the steps so far cost (time per pass, bytes moved). */
@@ -89,6 +95,7 @@ public final class SparkDataParallel implements MicroBatchStep {
       int n = shards;
       BatchTotals global = rdd.map(s -> totals(w, b, step, microBatch, s, n))
           .reduce(BatchTotals::plus);
+      lastTotals = global;
       long t2 = System.nanoTime();
       GradientSum sum = rdd.map(s -> new Tuple2<>(s, gradient(w, b, global, step, microBatch, s, n)))
           .treeAggregate(new GradientSum(n), (a, r) -> a.add(r._1(), r._2()), GradientSum::merge, 2);

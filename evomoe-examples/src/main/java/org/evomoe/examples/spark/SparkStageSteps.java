@@ -84,6 +84,9 @@ public final class SparkStageSteps implements StageSteps, AutoCloseable {
         LOG.info("Spark stage: {}", c);
       }
     }
+    synchronized (this) {
+      stages.forEach(SparkDataParallel::close);
+    }
     if (owned) {
       sc.stop();
     }

@@ -304,12 +304,23 @@ public final class DecoderModel implements Layer {
     return x;
   }
 
+  /**
+   * An empty [0, d] array: ND4J refuses zero-length buffers, and inside a workspace even empty
+   * shapes, so it is made outside any workspace (it holds no data).
+   */
+  private static INDArray emptyRows(DataType type, int d) {
+    try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored =
+        Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return Nd4j.create(type, 0, d);
+    }
+  }
+
   /** Scatter-adds text rows of dx into the embedding gradient; returns the image rows of dx. */
   private INDArray splitInputGradient(INDArray dx) {
     int d = config.dModel();
     int rows = input.rows();
     int images = input.totalImageRows();
-    INDArray dImage = Nd4j.zeros(type, images, d);
+    INDArray dImage = images > 0 ? Nd4j.zeros(type, images, d) : emptyRows(type, d);
     Buffers bdx = Buffers.of(dx);
     Buffers bImg = images > 0 ? Buffers.of(dImage) : null;
     Buffers bEmb = embedTokens.trainable() ? Buffers.of(embedTokens.grad()) : null;

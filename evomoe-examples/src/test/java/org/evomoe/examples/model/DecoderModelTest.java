@@ -166,7 +166,7 @@ class DecoderModelTest {
     assertTrue(m.moeLayers().isEmpty());
     DecoderInput in = input(12);
     INDArray before = m.forward(in).dup();
-    m.upcycle(RouterFactory.linear(), new SplittableRandom(13));
+    m.upcycle(new SplittableRandom(13));
     assertEquals(2, m.moeLayers().size());
     assertTrue(maxAbsDiff(m.forward(in), before) < 1e-12);
     MoeLayer moe = m.block(1).moe();
@@ -174,7 +174,7 @@ class DecoderModelTest {
     assertEquals("model.layers.1.mlp.gate.weight",
         ((LinearRouter) moe.router()).weight().name());
     assertThrows(IllegalStateException.class,
-        () -> m.upcycle(RouterFactory.linear(), new SplittableRandom(1)));
+        () -> m.upcycle(new SplittableRandom(1)));
     m.densify(1, 2);
     assertFalse(m.block(1).isMoe());
     assertEquals("model.layers.1.mlp.gate_proj.weight", m.block(1).denseFfn().gate().name());

@@ -2,6 +2,7 @@ package org.evomoe.examples.model;
 
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Parallel;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -48,6 +49,7 @@ final class AttentionKernel {
     Buffers bk = Buffers.of(keys);
     Buffers bv = Buffers.of(values);
     Buffers bo = Buffers.of(out);
+    boolean toFloat = q.dataType() == DataType.FLOAT;
     long work = (long) slices * rows * keyLen * dh;
     int minPerTask = work < PARALLEL_WORK ? slices : 1;
     Parallel.forRange(slices, minPerTask, (n0, n1) -> {
@@ -70,7 +72,9 @@ final class AttentionKernel {
             for (int c = 0; c < dh; c++) {
               dot += qr[c] * k[kb + c];
             }
-            s[j] = dot * scale;
+            // Rounded to the arrays' precision, as a float product's output would be: a score
+            // that overflows float becomes infinite (and the softmax NaN) on both paths.
+            s[j] = (toFloat ? (float) dot : dot) * scale;
             max = Math.max(max, s[j]);
           }
           double sum = 0;

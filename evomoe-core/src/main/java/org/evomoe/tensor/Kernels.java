@@ -175,6 +175,55 @@ public final class Kernels {
     }
   }
 
+  /**
+   * {@code acc += sum over rows of m}: the column sums of {@code m} [T, n] (a bias gradient from
+   * an output gradient) added to {@code acc} (any shape of n elements, dense, the same data type).
+   * Each column is summed in double over rows 0..T-1 in order and added once, so the result is the
+   * same bits for any thread count (columns are split between threads, rows never). ND4J's {@code
+   * sum(0)} is not used: its float reductions split by ND4J's start-up thread ceiling ({@link
+   * Threads}).
+   */
+  public static void addColumnSums(INDArray m, INDArray acc) {
+    if (m.rank() != 2) {
+      throw new IllegalArgumentException("column sums need a matrix, got shape "
+          + java.util.Arrays.toString(m.shape()));
+    }
+    if (acc.length() != m.size(1)) {
+      throw new IllegalArgumentException("column sums of " + java.util.Arrays.toString(m.shape())
+          + " go into " + m.size(1) + " elements, got shape " + java.util.Arrays.toString(acc.shape()));
+    }
+    INDArray src = dense(m) && m.dataType() == acc.dataType() ? m : m.castTo(acc.dataType()).dup('c');
+    Buffers in = Buffers.of(src);
+    Buffers out = Buffers.of(acc);
+    int rows = (int) src.size(0);
+    int cols = (int) src.size(1);
+    Parallel.forRange(cols, Math.max(1, CHUNK / Math.max(1, rows)), (c0, c1) -> {
+      int w = c1 - c0;
+      double[] sum = new double[w];
+      double[] row = new double[w];
+      for (int r = 0; r < rows; r++) {
+        in.read((long) r * cols + c0, row, 0, w);
+        for (int j = 0; j < w; j++) {
+          sum[j] += row[j];
+        }
+      }
+      out.read(c0, row, 0, w);
+      for (int j = 0; j < w; j++) {
+        row[j] += sum[j];
+      }
+      out.write(c0, row, 0, w);
+    });
+  }
+
+  private static boolean dense(INDArray a) {
+    try {
+      Buffers.requireDense(a);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   @FunctionalInterface
   private interface ChunkBody {
     void run(int pos, int len);

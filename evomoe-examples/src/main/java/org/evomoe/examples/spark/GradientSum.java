@@ -1,0 +1,106 @@
+package org.evomoe.examples.spark;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The sum of the shards' vectors (loss and gradient) in one fixed order, however Spark groups and
+ * orders the partial sums: shard vectors are added along the canonical pairwise tree over the
+ * shard indices (leaves 0..N-1; a node adds its left and right subtree; a subtree with no shard is
+ * skipped). A partial sum is kept per complete subtree, and two partial sums are added only when
+ * they are siblings, so the rounding of the result is the same on every run, retry and resume
+ * (floating-point addition is commutative but not associative). An aggregator holds at most one
+ * partial sum per tree level.
+ */
+final class GradientSum implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int shards;
+  private final Map<Long, double[]> partial = new HashMap<>(); // key: level << 32 | index
+
+  /** An empty sum over {@code shards} shards. */
+  GradientSum(int shards) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("shards must be >= 1, got " + shards);
+    }
+    this.shards = shards;
+  }
+
+  /** Adds shard {@code shard}'s vector (owned by this sum from now on). */
+  GradientSum add(int shard, double[] vector) {
+    if (shard < 0 || shard >= shards) {
+      throw new IllegalArgumentException("shard " + shard + " is outside [0, " + shards + ")");
+    }
+    insert(0, shard, vector);
+    return this;
+  }
+
+  /** Adds the partial sums of {@code other} (the same shard count). */
+  GradientSum merge(GradientSum other) {
+    if (other.shards != shards) {
+      throw new IllegalArgumentException("cannot merge sums over " + shards + " and "
+          + other.shards + " shards");
+    }
+    for (Map.Entry<Long, double[]> e : other.partial.entrySet()) {
+      insert((int) (e.getKey() >>> 32), (int) (long) e.getKey(), e.getValue());
+    }
+    return this;
+  }
+
+  /**
+   * The sum of every shard's vector.
+   *
+   * @throws IllegalStateException if some shard was not added
+   */
+  double[] result() {
+    int root = rootLevel();
+    double[] r = partial.get(key(root, 0));
+    if (r == null || partial.size() != 1) {
+      throw new IllegalStateException("the sum over " + shards + " shards is incomplete: "
+          + partial.size() + " partial sums, root " + (r == null ? "missing" : "present"));
+    }
+    return r;
+  }
+
+  private int rootLevel() {
+    int level = 0;
+    while ((1L << level) < shards) {
+      level++;
+    }
+    return level;
+  }
+
+  private void insert(int level, int index, double[] v) {
+    int root = rootLevel();
+    while (level < root) {
+      int sibling = index ^ 1;
+      if (((long) sibling << level) >= shards) {
+        // The sibling subtree holds no shard: this partial sum is its parent's.
+        level++;
+        index >>= 1;
+        continue;
+      }
+      double[] s = partial.remove(key(level, sibling));
+      if (s == null) {
+        break;
+      }
+      if (s.length != v.length) {
+        throw new IllegalArgumentException("shard vectors of lengths " + s.length + " and "
+            + v.length + " cannot be added");
+      }
+      for (int i = 0; i < v.length; i++) {
+        v[i] += s[i]; // commutative: the same bits for left + right and right + left
+      }
+      level++;
+      index >>= 1;
+    }
+    if (partial.putIfAbsent(key(level, index), v) != null) {
+      throw new IllegalStateException("shard subtree (" + level + ", " + index + ") added twice");
+    }
+  }
+
+  private static long key(int level, int index) {
+    return ((long) level << 32) | (index & 0xffffffffL);
+  }
+}

@@ -1,0 +1,53 @@
+package org.evomoe.examples.spark;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import org.evomoe.tuning.TunableModel;
+
+/**
+ * The model replicas of this JVM (an executor, or the driver in local mode), by workload key: a
+ * task takes one, brings it to the step's {@link ModelState}, computes its shard and gives it back;
+ * concurrent tasks get different replicas. A task that fails drops its replica (its state is
+ * unknown), and a retry builds or takes another.
+ */
+final class Replicas {
+  /** A model and the id of the state it holds. */
+  static final class Replica {
+    final TunableModel model;
+    String stateId;
+
+    Replica(TunableModel model) {
+      this.model = model;
+    }
+  }
+
+  private static final Map<String, ConcurrentLinkedDeque<Replica>> POOL = new ConcurrentHashMap<>();
+
+  private Replicas() {}
+
+  /** A replica for {@code w} holding {@code state}, gradients zeroed. */
+  static Replica take(ShardWorkload w, ModelState state) {
+    Replica r = POOL.computeIfAbsent(w.replicaKey(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
+    if (r == null) {
+      r = new Replica(w.newModel());
+    }
+    if (!state.id.equals(r.stateId)) {
+      r.stateId = null;
+      state.applyTo(r.model);
+      r.stateId = state.id;
+    }
+    ModelState.zeroGradients(r.model);
+    return r;
+  }
+
+  /** Puts a replica back after a task that completed. */
+  static void give(ShardWorkload w, Replica r) {
+    POOL.computeIfAbsent(w.replicaKey(), k -> new ConcurrentLinkedDeque<>()).addFirst(r);
+  }
+
+  /** Drops every replica of {@code key} (the training that used them is over). */
+  static void clear(String key) {
+    POOL.remove(key);
+  }
+}

@@ -39,8 +39,8 @@ public final class Kernels {
       FloatBuffer bs = s.data().asNioFloat();
       int og = off(g), ou = off(u), oh = off(h), os = off(s);
       chunks(n, (pos, len) -> {
-        float[] a = new float[len];
-        float[] b = new float[len];
+        float[] a = Scratch.floats(0, len);
+        float[] b = Scratch.floats(1, len);
         bg.get(og + pos, a, 0, len);
         bu.get(ou + pos, b, 0, len);
         for (int i = 0; i < len; i++) {
@@ -59,8 +59,8 @@ public final class Kernels {
       DoubleBuffer bs = s.data().asNioDouble();
       int og = off(g), ou = off(u), oh = off(h), os = off(s);
       chunks(n, (pos, len) -> {
-        double[] a = new double[len];
-        double[] b = new double[len];
+        double[] a = Scratch.doubles(0, len);
+        double[] b = Scratch.doubles(1, len);
         bg.get(og + pos, a, 0, len);
         bu.get(ou + pos, b, 0, len);
         for (int i = 0; i < len; i++) {
@@ -92,10 +92,10 @@ public final class Kernels {
       FloatBuffer bdu = du.data().asNioFloat();
       int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
       chunks(n, (pos, len) -> {
-        float[] x = new float[len];
-        float[] up = new float[len];
-        float[] sg = new float[len];
-        float[] d = new float[len];
+        float[] x = Scratch.floats(0, len);
+        float[] up = Scratch.floats(1, len);
+        float[] sg = Scratch.floats(2, len);
+        float[] d = Scratch.floats(3, len);
         bg.get(og + pos, x, 0, len);
         bu.get(ou + pos, up, 0, len);
         bs.get(os + pos, sg, 0, len);
@@ -119,10 +119,10 @@ public final class Kernels {
       DoubleBuffer bdu = du.data().asNioDouble();
       int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
       chunks(n, (pos, len) -> {
-        double[] x = new double[len];
-        double[] up = new double[len];
-        double[] sg = new double[len];
-        double[] d = new double[len];
+        double[] x = Scratch.doubles(0, len);
+        double[] up = Scratch.doubles(1, len);
+        double[] sg = Scratch.doubles(2, len);
+        double[] d = Scratch.doubles(3, len);
         bg.get(og + pos, x, 0, len);
         bu.get(ou + pos, up, 0, len);
         bs.get(os + pos, sg, 0, len);
@@ -156,7 +156,7 @@ public final class Kernels {
       FloatBuffer bs = src.data().asNioFloat();
       FloatBuffer bd = dst.data().asNioFloat();
       Parallel.forRange(rows.length, 256, (r0, r1) -> {
-        float[] row = new float[d];
+        float[] row = Scratch.floats(0, d);
         for (int r = r0; r < r1; r++) {
           bs.get(os + rows[r] * d, row, 0, d);
           bd.put(od + r * d, row, 0, d);
@@ -166,7 +166,7 @@ public final class Kernels {
       DoubleBuffer bs = src.data().asNioDouble();
       DoubleBuffer bd = dst.data().asNioDouble();
       Parallel.forRange(rows.length, 256, (r0, r1) -> {
-        double[] row = new double[d];
+        double[] row = Scratch.doubles(0, d);
         for (int r = r0; r < r1; r++) {
           bs.get(os + rows[r] * d, row, 0, d);
           bd.put(od + r * d, row, 0, d);

@@ -75,6 +75,10 @@ public final class TrainCommand implements Callable<Integer> {
     if (shards != null && spark == null) {
       throw new IllegalArgumentException("--shards needs --spark");
     }
+    if (shards != null && shards > s.batchSize()) {
+      throw new IllegalArgumentException("--shards " + shards + " exceeds the batch of "
+          + s.batchSize() + " samples (settings.batchSize): every shard needs a sample");
+    }
     if (spark != null) {
       org.evomoe.examples.spark.SparkRuntime.require();
     }

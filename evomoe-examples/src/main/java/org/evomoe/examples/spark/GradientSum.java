@@ -11,13 +11,15 @@ import java.util.Map;
  * skipped). A partial sum is kept per complete subtree, and two partial sums are added only when
  * they are siblings, so the rounding of the result is the same on every run, retry and resume
  * (floating-point addition is commutative but not associative). An aggregator holds at most one
- * partial sum per tree level.
+ * partial sum per tree level. Vectors are [weight, loss, gradient...]; a shard's stays a {@link
+ * ShardVector} (compact on the wire) until it is first added to another.
  */
 final class GradientSum implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int shards;
-  private final Map<Long, double[]> partial = new HashMap<>(); // key: level << 32 | index
+  // level << 32 | index -> a ShardVector (one shard) or a double[] (a sum)
+  private final Map<Long, Object> partial = new HashMap<>();
 
   /** An empty sum over {@code shards} shards. */
   GradientSum(int shards) {
@@ -27,8 +29,8 @@ final class GradientSum implements Serializable {
     this.shards = shards;
   }
 
-  /** Adds shard {@code shard}'s vector (owned by this sum from now on). */
-  GradientSum add(int shard, double[] vector) {
+  /** Adds shard {@code shard}'s vector. */
+  GradientSum add(int shard, ShardVector vector) {
     if (shard < 0 || shard >= shards) {
       throw new IllegalArgumentException("shard " + shard + " is outside [0, " + shards + ")");
     }
@@ -42,7 +44,7 @@ final class GradientSum implements Serializable {
       throw new IllegalArgumentException("cannot merge sums over " + shards + " and "
           + other.shards + " shards");
     }
-    for (Map.Entry<Long, double[]> e : other.partial.entrySet()) {
+    for (Map.Entry<Long, Object> e : other.partial.entrySet()) {
       insert((int) (e.getKey() >>> 32), (int) (long) e.getKey(), e.getValue());
     }
     return this;
@@ -55,12 +57,12 @@ final class GradientSum implements Serializable {
    */
   double[] result() {
     int root = rootLevel();
-    double[] r = partial.get(key(root, 0));
+    Object r = partial.get(key(root, 0));
     if (r == null || partial.size() != 1) {
       throw new IllegalStateException("the sum over " + shards + " shards is incomplete: "
           + partial.size() + " partial sums, root " + (r == null ? "missing" : "present"));
     }
-    return r;
+    return r instanceof ShardVector sv ? sv.toDoubles() : (double[]) r;
   }
 
   private int rootLevel() {
@@ -71,7 +73,7 @@ final class GradientSum implements Serializable {
     return level;
   }
 
-  private void insert(int level, int index, double[] v) {
+  private void insert(int level, int index, Object v) {
     int root = rootLevel();
     while (level < root) {
       int sibling = index ^ 1;
@@ -81,17 +83,20 @@ final class GradientSum implements Serializable {
         index >>= 1;
         continue;
       }
-      double[] s = partial.remove(key(level, sibling));
-      if (s == null) {
+      Object o = partial.remove(key(level, sibling));
+      if (o == null) {
         break;
       }
-      if (s.length != v.length) {
-        throw new IllegalArgumentException("shard vectors of lengths " + s.length + " and "
-            + v.length + " cannot be added");
+      double[] a = v instanceof ShardVector sv ? sv.toDoubles() : (double[]) v;
+      double[] b = o instanceof ShardVector sv ? sv.toDoubles() : (double[]) o;
+      if (a.length != b.length) {
+        throw new IllegalArgumentException("shard vectors of lengths " + a.length + " and "
+            + b.length + " cannot be added");
       }
-      for (int i = 0; i < v.length; i++) {
-        v[i] += s[i]; // commutative: the same bits for left + right and right + left
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i]; // commutative: the same bits for left + right and right + left
       }
+      v = a;
       level++;
       index >>= 1;
     }

@@ -10,64 +10,126 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The driver model's state that the shards of a step compute with, broadcast to the executors
- * once per step: every parameter's value (in its own data type: {@code float[]} or {@code
- * double[]}), its trainable flag, and every MoE layer's forced expert; the layers' routing is
- * compared (it is part of the architecture, see {@link ShardWorkload#newModel}).
+ * The driver model's state that the shards of a step compute with. A stage broadcasts one
+ * <em>base</em> state (every parameter's value in its own data type, {@code float[]} or {@code
+ * double[]}, and the MoE layers' routing, which is compared: it is part of the architecture, see
+ * {@link ShardWorkload#newModel}) and then, per step, a <em>delta</em>: the values of the trainable
+ * parameters and of any frozen one that changed since the base (expert evolution moves frozen
+ * experts). Both carry the trainable flags and forced experts.
  */
 final class ModelState implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   final String id; // unique per capture: a replica holding it skips the copy
-  private final String[] names;
-  private final long[][] shapes;
-  private final Object[] values; // float[] or double[] per parameter
-  private final boolean[] trainable;
-  private final int[] forced;
-  private final String[] routing; // RoutingConfig.toString() per MoE layer
+  final String baseId; // this state's base (its own id for a base)
+  private final String[] names; // of every parameter (base only, else null)
+  private final String[] routing; // RoutingConfig.toString() per MoE layer (base only)
+  private final int[] indices; // the parameters whose values this state carries
+  private final Object[] values; // float[] or double[] per entry of indices
+  private final boolean[] trainable; // per parameter
+  private final int[] forced; // per MoE layer
 
-  private ModelState(String id, String[] names, long[][] shapes, Object[] values,
-      boolean[] trainable, int[] forced, String[] routing) {
+  private ModelState(String id, String baseId, String[] names, String[] routing, int[] indices,
+      Object[] values, boolean[] trainable, int[] forced) {
     this.id = id;
+    this.baseId = baseId;
     this.names = names;
-    this.shapes = shapes;
+    this.routing = routing;
+    this.indices = indices;
     this.values = values;
     this.trainable = trainable;
     this.forced = forced;
-    this.routing = routing;
   }
 
-  /** A copy of {@code model}'s current state. */
-  static ModelState capture(String id, TunableModel model) {
+  /** A base state: a copy of every value of {@code model}. */
+  static ModelState base(String id, TunableModel model) {
     List<Parameter> ps = model.parameters();
     int n = ps.size();
     String[] names = new String[n];
-    long[][] shapes = new long[n][];
-    Object[] values = new Object[n];
-    boolean[] trainable = new boolean[n];
+    int[] all = new int[n];
     for (int i = 0; i < n; i++) {
-      Parameter p = ps.get(i);
-      names[i] = p.name();
-      shapes[i] = p.value().shape();
-      DataType t = p.value().dataType();
-      if (t == DataType.DOUBLE) {
-        values[i] = p.value().ravel().toDoubleVector();
-      } else if (t == DataType.FLOAT) {
-        values[i] = p.value().ravel().toFloatVector();
-      } else {
-        throw new IllegalArgumentException("data-parallel training supports FLOAT and DOUBLE"
-            + " parameters; " + p.name() + " is " + t);
-      }
-      trainable[i] = p.trainable();
+      names[i] = ps.get(i).name();
+      all[i] = i;
     }
     List<MoeLayer> moe = model.moeLayers();
-    int[] forced = new int[moe.size()];
     String[] routing = new String[moe.size()];
-    for (int i = 0; i < forced.length; i++) {
-      forced[i] = moe.get(i).forcedExpert();
+    for (int i = 0; i < routing.length; i++) {
       routing[i] = moe.get(i).routing().toString();
     }
-    return new ModelState(id, names, shapes, values, trainable, forced, routing);
+    return new ModelState(id, id, names, routing, all, values(ps, all), flags(ps), forced(model));
+  }
+
+  /**
+   * A delta on {@code base}: the values of the trainable parameters and of the frozen ones whose
+   * values differ from the base's.
+   */
+  static ModelState delta(String id, ModelState base, TunableModel model) {
+    List<Parameter> ps = model.parameters();
+    int[] carried = new int[ps.size()];
+    Object[] vals = new Object[ps.size()];
+    int k = 0;
+    for (int i = 0; i < ps.size(); i++) {
+      Parameter p = ps.get(i);
+      Object v = value(p);
+      if (p.trainable() || !sameValues(v, base.values[i])) {
+        carried[k] = i;
+        vals[k++] = v;
+      }
+    }
+    return new ModelState(id, base.id, null, null, Arrays.copyOf(carried, k),
+        Arrays.copyOf(vals, k), flags(ps), forced(model));
+  }
+
+  private static Object[] values(List<Parameter> ps, int[] indices) {
+    Object[] v = new Object[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      v[i] = value(ps.get(indices[i]));
+    }
+    return v;
+  }
+
+  private static Object value(Parameter p) {
+    DataType t = p.value().dataType();
+    if (t == DataType.DOUBLE) {
+      return p.value().ravel().toDoubleVector();
+    }
+    if (t == DataType.FLOAT) {
+      return p.value().ravel().toFloatVector();
+    }
+    throw new IllegalArgumentException("data-parallel training supports FLOAT and DOUBLE"
+        + " parameters; " + p.name() + " is " + t);
+  }
+
+  private static boolean sameValues(Object a, Object b) {
+    return a instanceof float[] f ? Arrays.equals(f, (float[]) b)
+        : Arrays.equals((double[]) a, (double[]) b);
+  }
+
+  private static boolean[] flags(List<Parameter> ps) {
+    boolean[] t = new boolean[ps.size()];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = ps.get(i).trainable();
+    }
+    return t;
+  }
+
+  private static int[] forced(TunableModel model) {
+    return model.moeLayers().stream().mapToInt(MoeLayer::forcedExpert).toArray();
+  }
+
+  /** The parameters whose values this state carries (a copy). */
+  int[] indices() {
+    return indices.clone();
+  }
+
+  /** Whether this state carries the values of every parameter in {@code parameters}. */
+  boolean carriesAll(int[] parameters) {
+    for (int p : parameters) {
+      if (Arrays.binarySearch(indices, p) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Bytes of parameter values this state carries (what a broadcast moves to each executor). */
@@ -79,55 +141,48 @@ final class ModelState implements Serializable {
     return b;
   }
 
-  /** Scalars of the trainable parameters (the length of a shard's gradient). */
-  long trainableScalars() {
-    long n = 0;
-    for (int i = 0; i < values.length; i++) {
-      if (trainable[i]) {
-        n += values[i] instanceof double[] d ? d.length : ((float[]) values[i]).length;
-      }
-    }
-    return n;
-  }
-
   /**
-   * Makes {@code replica} hold this state: values, trainable flags (frozen parameters lose their
-   * gradient buffers), forced experts; zeroes the gradients of the trainable parameters.
+   * Makes {@code replica} hold this state: the values carried, trainable flags (frozen parameters
+   * lose their gradient buffers), forced experts. A base also checks that the replica has the
+   * driver's parameters and routing.
    *
    * @throws IllegalStateException if the replica's parameters or routing differ from the driver's
    */
   void applyTo(TunableModel replica) {
     List<Parameter> ps = replica.parameters();
-    if (ps.size() != names.length) {
-      throw new IllegalStateException("the executor's model has " + ps.size()
-          + " parameters, the driver's " + names.length + ": the workload builds another model");
-    }
     List<MoeLayer> moe = replica.moeLayers();
-    if (moe.size() != forced.length) {
-      throw new IllegalStateException("the executor's model has " + moe.size()
-          + " MoE layers, the driver's " + forced.length);
+    if (ps.size() != trainable.length || moe.size() != forced.length) {
+      throw new IllegalStateException("the executor's model has " + ps.size() + " parameters and "
+          + moe.size() + " MoE layers, the driver's " + trainable.length + " and " + forced.length
+          + ": the workload builds another model");
     }
-    for (int i = 0; i < forced.length; i++) {
-      String r = moe.get(i).routing().toString();
-      if (!r.equals(routing[i])) {
-        throw new IllegalStateException("MoE layer " + i + " of the executor's model routes with "
-            + r + ", the driver's with " + routing[i]);
+    if (names != null) {
+      for (int i = 0; i < routing.length; i++) {
+        String r = moe.get(i).routing().toString();
+        if (!r.equals(routing[i])) {
+          throw new IllegalStateException("MoE layer " + i + " of the executor's model routes"
+              + " with " + r + ", the driver's with " + routing[i]);
+        }
       }
     }
-    for (int i = 0; i < names.length; i++) {
-      Parameter p = ps.get(i);
-      if (!p.name().equals(names[i]) || !Arrays.equals(p.value().shape(), shapes[i])) {
-        throw new IllegalStateException("parameter " + i + " of the executor's model is "
-            + p.name() + Arrays.toString(p.value().shape()) + ", the driver's " + names[i]
-            + Arrays.toString(shapes[i]));
+    for (int k = 0; k < indices.length; k++) {
+      Parameter p = ps.get(indices[k]);
+      if (names != null && !p.name().equals(names[indices[k]])) {
+        throw new IllegalStateException("parameter " + indices[k] + " of the executor's model is "
+            + p.name() + ", the driver's " + names[indices[k]]);
       }
-      Object v = values[i];
-      if (v instanceof double[] d) {
-        p.value().assign(Nd4j.create(d, shapes[i], 'c').castTo(p.value().dataType()));
-      } else {
-        p.value().assign(Nd4j.create((float[]) v, shapes[i], 'c').castTo(p.value().dataType()));
+      Object v = values[k];
+      long[] shape = p.value().shape();
+      long len = v instanceof double[] d ? d.length : ((float[]) v).length;
+      if (len != p.length()) {
+        throw new IllegalStateException("parameter " + p.name() + " of the executor's model has "
+            + p.length() + " scalars, the driver's " + len);
       }
-      p.setTrainable(trainable[i]);
+      p.value().assign(v instanceof double[] d ? Nd4j.create(d, shape, 'c')
+          : Nd4j.create((float[]) v, shape, 'c'));
+    }
+    for (int i = 0; i < trainable.length; i++) {
+      ps.get(i).setTrainable(trainable[i]);
     }
     for (int i = 0; i < forced.length; i++) {
       moe.get(i).forceExpert(forced[i]);
@@ -144,25 +199,37 @@ final class ModelState implements Serializable {
   }
 
   /**
-   * The gradients of the trainable parameters, in model order, after {@code head} leading slots
-   * (for the loss): [head + trainable scalars].
+   * The shard's result: its weight and loss and the gradients of the trainable parameters in model
+   * order, in the model's precision (the sum scales them by the weight, in double).
    */
-  static double[] gradients(TunableModel replica, int head) {
+  static ShardVector gradients(TunableModel replica, double weight, double loss) {
+    List<Parameter> ps = replica.parameters();
     long n = 0;
-    for (Parameter p : replica.parameters()) {
+    boolean doubles = false;
+    for (Parameter p : ps) {
       if (p.trainable()) {
         n += p.length();
+        doubles |= p.value().dataType() == DataType.DOUBLE;
       }
     }
-    double[] out = new double[Math.toIntExact(head + n)];
-    int at = head;
-    for (Parameter p : replica.parameters()) {
-      if (p.trainable()) {
-        double[] g = p.grad().ravel().toDoubleVector();
-        System.arraycopy(g, 0, out, at, g.length);
+    int len = Math.toIntExact(n);
+    float[] f = doubles ? null : new float[len];
+    double[] d = doubles ? new double[len] : null;
+    int at = 0;
+    for (Parameter p : ps) {
+      if (!p.trainable()) {
+        continue;
+      }
+      if (doubles) {
+        double[] g = p.grad().ravel().castTo(DataType.DOUBLE).toDoubleVector();
+        System.arraycopy(g, 0, d, at, g.length);
+        at += g.length;
+      } else {
+        float[] g = p.grad().ravel().castTo(DataType.FLOAT).toFloatVector();
+        System.arraycopy(g, 0, f, at, g.length);
         at += g.length;
       }
     }
-    return out;
+    return new ShardVector(weight, loss, f, d);
   }
 }

@@ -12,10 +12,12 @@ import org.evomoe.tuning.TunableModel;
  * unknown), and a retry builds or takes another.
  */
 final class Replicas {
-  /** A model and the id of the state it holds. */
+  /** A model and the ids of the base and delta states it holds. */
   static final class Replica {
     final TunableModel model;
+    String baseId;
     String stateId;
+    int[] deltaIndices = new int[0]; // the parameters the applied delta overwrote
 
     Replica(TunableModel model) {
       this.model = model;
@@ -26,16 +28,29 @@ final class Replicas {
 
   private Replicas() {}
 
-  /** A replica for {@code w} holding {@code state}, gradients zeroed. */
-  static Replica take(ShardWorkload w, ModelState state) {
+  /** A replica for {@code w} holding {@code base} and then {@code delta}, gradients zeroed. */
+  static Replica take(ShardWorkload w, ModelState base, ModelState delta) {
+    if (!delta.baseId.equals(base.id)) {
+      throw new IllegalArgumentException("state " + delta.id + " is not a delta of " + base.id);
+    }
     Replica r = POOL.computeIfAbsent(w.replicaKey(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
     if (r == null) {
       r = new Replica(w.newModel());
     }
-    if (!state.id.equals(r.stateId)) {
+    if (!base.id.equals(r.baseId) || !delta.carriesAll(r.deltaIndices)) {
+      // A new base, or a delta that no longer carries a parameter the last one changed: that
+      // parameter is back at its base value.
+      r.baseId = null;
       r.stateId = null;
-      state.applyTo(r.model);
-      r.stateId = state.id;
+      r.deltaIndices = new int[0];
+      base.applyTo(r.model);
+      r.baseId = base.id;
+    }
+    if (!delta.id.equals(r.stateId)) {
+      r.stateId = null;
+      delta.applyTo(r.model);
+      r.deltaIndices = delta.indices();
+      r.stateId = delta.id;
     }
     ModelState.zeroGradients(r.model);
     return r;

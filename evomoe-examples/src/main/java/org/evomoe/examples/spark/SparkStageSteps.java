@@ -67,6 +67,11 @@ public final class SparkStageSteps implements StageSteps, AutoCloseable {
   @Override
   public synchronized MicroBatchStep of(VisionLanguageModel model, DemoPipeline pipeline,
       DemoWorkload workload) {
+    int batch = pipeline.settings().batchSize();
+    if (shards > batch) {
+      throw new IllegalArgumentException("--shards " + shards + " exceeds the batch of " + batch
+          + " samples (settings.batchSize): every shard needs a sample");
+    }
     SparkDataParallel dp = new SparkDataParallel(sc, model, workload, shards);
     stages.add(dp);
     return dp;
@@ -83,6 +88,9 @@ public final class SparkStageSteps implements StageSteps, AutoCloseable {
       if (c.microBatches() > 0) {
         LOG.info("Spark stage: {}", c);
       }
+    }
+    synchronized (this) {
+      stages.forEach(SparkDataParallel::close);
     }
     if (owned) {
       sc.stop();

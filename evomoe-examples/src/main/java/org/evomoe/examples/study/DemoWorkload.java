@@ -13,8 +13,6 @@ import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.examples.data.instruct.InstructionSample;
 import org.evomoe.examples.pipeline.ModelSteps;
 import org.evomoe.examples.spark.ShardWorkload;
-import org.evomoe.moe.MoeLayer;
-import org.evomoe.moe.RoutingTotals;
 import org.evomoe.tuning.BatchTotals;
 import org.evomoe.tuning.ShardedStep;
 import org.evomoe.tuning.TunableModel;
@@ -74,17 +72,15 @@ public record DemoWorkload(String settingsJson, Arm arm, DemoPipeline.Pool pool,
     DemoPipeline p = pipeline();
     return new ShardedStep() {
       @Override
+      public long countedTokens(int step, int micro, int shard, int shards) {
+        return ModelSteps.countedTokens(p.batcher().batch(shard(p, step, shard, shards)));
+      }
+
+      @Override
       public BatchTotals totals(int step, int micro, int shard, int shards) {
         var b = p.batcher().batch(shard(p, step, shard, shards));
-        long counted = ModelSteps.countedTokens(b);
-        List<MoeLayer> layers = m.moeLayers();
-        if (layers.stream().allMatch(l -> l.forcedExpert() >= 0)) {
-          // Seed-only stages route nothing: the counted tokens are all the loss needs.
-          return new BatchTotals(counted, layers.stream()
-              .map(l -> RoutingTotals.empty(l.config().numExperts())).toList());
-        }
         ModelSteps.logits(m, b);
-        return BatchTotals.of(counted, layers);
+        return BatchTotals.of(ModelSteps.countedTokens(b), m.moeLayers());
       }
 
       @Override

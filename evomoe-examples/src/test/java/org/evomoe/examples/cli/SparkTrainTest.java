@@ -71,6 +71,40 @@ class SparkTrainTest {
         maxLoss, maxWeight);
   }
 
+  @Test
+  void withoutSparkOnTheClassPathSparkIsRefusedWithOneLineSayingHowToGetIt(@TempDir Path dir)
+      throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": []}");
+    String cp = java.util.Arrays.stream(System.getProperty("java.class.path")
+            .split(java.io.File.pathSeparator))
+        .filter(e -> !e.contains("/org/apache/spark/") && !e.contains("/org/scala-lang/"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    String jvm = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb = new ProcessBuilder(jvm, "-cp", cp, Main.class.getName(), "train",
+        "--config", cfg.toString(), "--out", dir.resolve("out").toString(), "--spark", "local[2]");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue(), out);
+    String[] lines = out.strip().split("\n");
+    assertEquals(1, lines.length, out);
+    assertTrue(lines[0].startsWith("error: --spark needs Apache Spark 3.5 (Scala 2.13) on the class"
+        + " path") && lines[0].contains("-Pspark"), out);
+    assertTrue(!Files.exists(dir.resolve("out")), "nothing was written");
+  }
+
+  @Test
+  void shardsNeedSparkAndASampleEach(@TempDir Path dir) throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": [], \"settings\": {\"batchSize\": 4}}");
+    CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("a").toString(),
+        "--shards", "2").refused(2, "--shards needs --spark");
+    CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("b").toString(),
+        "--spark", MASTER, "--shards", "5").refused(2, "--shards 5 exceeds the batch of 4");
+  }
+
   static double maxDiff(Path a, Path b) throws Exception {
     SafetensorsFile fa = Safetensors.read(a, LoadOptions.defaults());
     SafetensorsFile fb = Safetensors.read(b, LoadOptions.defaults());

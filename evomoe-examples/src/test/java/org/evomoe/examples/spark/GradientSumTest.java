@@ -47,14 +47,14 @@ class GradientSumTest {
     }
     for (int i = 0; i < order.size(); i++) {
       int s = order.get(i);
-      parts.get(i % groups).add(s, v[s].clone());
+      parts.get(i % groups).add(s, new ShardVector(1, 0, null, v[s].clone()));
     }
     Collections.reverse(parts);
     GradientSum total = new GradientSum(v.length);
     for (GradientSum p : parts) {
       total.merge(p);
     }
-    return total.result();
+    return java.util.Arrays.copyOfRange(total.result(), 2, 2 + v[0].length);
   }
 
   @Test
@@ -94,10 +94,12 @@ class GradientSumTest {
   @Test
   void anIncompleteOrDuplicatedSumIsRefused() {
     GradientSum s = new GradientSum(3);
-    s.add(0, new double[] {1});
-    s.add(2, new double[] {1});
+    s.add(0, new ShardVector(1, 0, new float[] {1}, null));
+    s.add(2, new ShardVector(1, 0, new float[] {1}, null));
     assertThrows(IllegalStateException.class, s::result);
-    assertThrows(IllegalStateException.class, () -> s.add(2, new double[] {1}));
-    assertThrows(IllegalArgumentException.class, () -> s.add(3, new double[] {1}));
+    assertThrows(IllegalStateException.class,
+        () -> s.add(2, new ShardVector(1, 0, new float[] {1}, null)));
+    assertThrows(IllegalArgumentException.class,
+        () -> s.add(3, new ShardVector(1, 0, new float[] {1}, null)));
   }
 }

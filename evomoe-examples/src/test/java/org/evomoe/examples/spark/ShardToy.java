@@ -183,6 +183,12 @@ final class ShardToy implements TunableModel {
       ShardToy toy = (ShardToy) model;
       return new ShardedStep() {
         @Override
+        public long countedTokens(int step, int micro, int shard, int shards) {
+          return batch(dataSeed, step, micro, from(shard, shards), from(shard + 1, shards))
+              .countedRows();
+        }
+
+        @Override
         public BatchTotals totals(int step, int micro, int shard, int shards) {
           Batch b = batch(dataSeed, step, micro, from(shard, shards), from(shard + 1, shards));
           toy.forward(b);

@@ -105,7 +105,7 @@ class ThreadsEquivalenceTest {
       SplittableRandom rng = new SplittableRandom(5);
       Router router = choice == RouterChoice.LINEAR
           ? new LinearRouter("gate", d, 4, DataType.FLOAT, rng)
-          : new DynamicTokenRouter("gate", DtrConfig.defaults(d, 4), DataType.FLOAT, rng);
+          : new DynamicTokenRouter("gate", d, 4, DtrConfig.defaults(), DataType.FLOAT, rng);
       List<SwiGluFfn> experts = new ArrayList<>();
       for (int e = 0; e < 4; e++) {
         experts.add(new SwiGluFfn("experts." + e, d, 24, DataType.FLOAT, rng));

@@ -2,8 +2,10 @@ package org.evomoe.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +16,12 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.moe.MoeLayerSpec;
+import org.evomoe.router.Modalities;
 
 /**
  * One MoE layer saved with its configuration: a folder holding {@code config.json} (the layer's
- * {@link MoeLayerSpec}) and {@code model.safetensors} (its parameters by their names, float32).
+ * {@link MoeLayerSpec}; a file without the {@code modalities} list, written by an earlier
+ * version, means {@link Modalities#IMAGE_TEXT}) and {@code model.safetensors} (its parameters by their names, float32).
  * Loading rebuilds the layer from the configuration and fills it from the weights, so a layer is
  * reloaded without restating its settings. Float layers round-trip bit-exactly; double layers are
  * stored as float32.
@@ -74,7 +78,12 @@ public final class MoeLayerCheckpoint {
     }
     MoeLayerConfigFile f;
     try {
-      f = JSON.readValue(file.toFile(), MoeLayerConfigFile.class);
+      JsonNode root = JSON.readTree(file.toFile());
+      if (root != null && root.get("layer") instanceof ObjectNode layer && !layer.has("modalities")) {
+        // Written before modalities were configuration: the layer had image and text tokens.
+        layer.set("modalities", JSON.valueToTree(Modalities.IMAGE_TEXT));
+      }
+      f = JSON.treeToValue(root, MoeLayerConfigFile.class);
     } catch (JsonProcessingException e) {
       throw new MoeLayerConfigException(file, "not a valid MoE layer configuration: "
           + e.getOriginalMessage(), e);
@@ -126,6 +135,7 @@ public final class MoeLayerCheckpoint {
     field(out, "dHidden", saved.config().dHidden(), expected.config().dHidden());
     field(out, "numExperts", saved.config().numExperts(), expected.config().numExperts());
     field(out, "routing", saved.config().routing(), expected.config().routing());
+    field(out, "modalities", saved.modalities().names(), expected.modalities().names());
     field(out, "dtr", saved.dtr(), expected.dtr());
     field(out, "evolution", saved.evolution(), expected.evolution());
     field(out, "dataType", saved.dataType(), expected.dataType());

@@ -2,18 +2,20 @@ package org.evomoe.diagnostics;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.evomoe.router.Modality;
 
 /**
  * One table of a {@link DiagnosticReport}: column names and rows of plain values, written as CSV.
  *
  * <p>CSV format: a header line, then one line per row, comma-separated, {@code \n} line ends.
  * Numbers are written with {@link Double#toString}/{@link Long#toString} (exact round trip;
- * {@code NaN} where a value is undefined), enums by name, booleans as {@code true}/{@code false};
+ * {@code NaN} where a value is undefined), enums by name, modalities by their upper-case label
+ * ({@code IMAGE}), booleans as {@code true}/{@code false};
  * a string containing a comma, quote or line break is quoted with doubled quotes (RFC 4180).
  *
  * @param columns column names, non-empty, unique
  * @param rows each row holds {@code columns.size()} non-null values of type Number, String,
- *     Boolean or an enum
+ *     Boolean, an enum or a {@link Modality}
  */
 public record CsvTable(List<String> columns, List<List<Object>> rows) {
   public CsvTable {
@@ -34,7 +36,8 @@ public record CsvTable(List<String> columns, List<List<Object>> rows) {
       }
       for (int c = 0; c < row.size(); c++) {
         Object v = row.get(c);
-        if (!(v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Enum)) {
+        if (!(v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Enum
+            || v instanceof Modality)) {
           throw new IllegalArgumentException(
               "row " + r + " column " + columns.get(c) + ": unsupported value " + v);
         }
@@ -73,6 +76,9 @@ public record CsvTable(List<String> columns, List<List<Object>> rows) {
     }
     if (v instanceof Enum<?> e) {
       return e.name();
+    }
+    if (v instanceof Modality m) {
+      return m.label();
     }
     String s = v.toString();
     if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {

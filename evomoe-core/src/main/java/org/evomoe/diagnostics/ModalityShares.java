@@ -2,7 +2,6 @@ package org.evomoe.diagnostics;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,7 @@ import org.evomoe.router.Modality;
  * token to the forced expert.
  *
  * <p>CSV (main table {@code shares}), one row per layer, present modality and expert, ordered by
- * layer, modality (declaration order), expert: {@code layer, modality, expert, modality_tokens,
+ * layer, modality (id order), expert: {@code layer, modality, expert, modality_tokens,
  * assignments, share, expert_assignments} where {@code modality_tokens} counts the modality's
  * tokens in the layer and {@code expert_assignments} all assignments to the expert (every
  * modality).
@@ -31,7 +30,8 @@ import org.evomoe.router.Modality;
 public record ModalityShares(List<LayerShares> layers) implements DiagnosticReport {
 
   /**
-   * One layer's shares. Maps hold only the modalities that occurred, in declaration order.
+   * One layer's shares. Maps hold only the modalities that occurred, in id order (the layer's
+   * {@link org.evomoe.router.Modalities}).
    *
    * @param layer index in the model's MoE layer list
    * @param numExperts E
@@ -65,9 +65,7 @@ public record ModalityShares(List<LayerShares> layers) implements DiagnosticRepo
 
   /** A collector for {@link RoutingCapture#run}, to share one data pass between diagnostics. */
   public static Collector collector(List<MoeLayer> layers) {
-    RoutingCapture.requireLayers(layers);
-    int[] experts = layers.stream().mapToInt(l -> l.config().numExperts()).toArray();
-    return new Collector(experts);
+    return new Collector(layers);
   }
 
   /** The share of modality {@code m}'s assignments in layer {@code layer} going to {@code expert}. */
@@ -98,34 +96,17 @@ public record ModalityShares(List<LayerShares> layers) implements DiagnosticRepo
   }
 
   /** Counts assignments per layer, modality and expert from routing records. */
-  public static final class Collector implements RoutingObserver {
-    private final int[] numExperts;
-    private final long[][][] counts; // [layer][modality][expert]
-    private final long[][] tokens; // [layer][modality]
-
-    private Collector(int[] numExperts) {
-      this.numExperts = numExperts;
-      int m = Modality.values().length;
-      counts = new long[numExperts.length][m][];
-      tokens = new long[numExperts.length][m];
-      for (int l = 0; l < numExperts.length; l++) {
-        for (int i = 0; i < m; i++) {
-          counts[l][i] = new long[numExperts[l]];
-        }
-      }
+  public static final class Collector extends ModalityCollector {
+    private Collector(List<MoeLayer> layers) {
+      super(layers);
     }
 
     @Override
-    public void observe(int layer, RoutingRecord r) {
-      RecordChecks.requireRecord(layer, r, numExperts);
-      long[][] c = counts[layer];
+    void count(int layer, int modality, RoutingRecord r, int t) {
+      long[] c = counts[layer][modality];
       int k = r.topK();
-      for (int t = 0; t < r.numTokens(); t++) {
-        int m = r.modality(t).ordinal();
-        tokens[layer][m]++;
-        for (int j = 0; j < k; j++) {
-          c[m][r.experts()[t * k + j]]++;
-        }
+      for (int j = 0; j < k; j++) {
+        c[r.experts()[t * k + j]]++;
       }
     }
 
@@ -137,17 +118,13 @@ public record ModalityShares(List<LayerShares> layers) implements DiagnosticRepo
     public ModalityShares result() {
       List<LayerShares> out = new ArrayList<>();
       for (int l = 0; l < numExperts.length; l++) {
-        RecordChecks.requireTokens(l, tokens[l]);
-        Map<Modality, Long> tok = new EnumMap<>(Modality.class);
-        Map<Modality, long[]> asg = new EnumMap<>(Modality.class);
-        Map<Modality, double[]> sh = new EnumMap<>(Modality.class);
+        Map<Modality, Long> tok = new LinkedHashMap<>();
+        Map<Modality, long[]> asg = new LinkedHashMap<>();
+        Map<Modality, double[]> sh = new LinkedHashMap<>();
         long[] perExpert = new long[numExperts[l]];
-        for (Modality m : Modality.values()) {
-          if (tokens[l][m.ordinal()] == 0) {
-            continue;
-          }
-          long[] c = counts[l][m.ordinal()].clone();
-          tok.put(m, tokens[l][m.ordinal()]);
+        for (Modality m : present(l)) {
+          long[] c = counts[l][m.id()].clone();
+          tok.put(m, tokens[l][m.id()]);
           asg.put(m, c);
           sh.put(m, Distributions.normalise(c));
           for (int e = 0; e < c.length; e++) {

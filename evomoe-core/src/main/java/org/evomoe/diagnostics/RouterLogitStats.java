@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.moe.RoutingRecord;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 
 /**
@@ -33,7 +34,7 @@ import org.evomoe.router.Modality;
  * max, mean_prob, below, above}; {@code histogram}: {@code layer, modality, expert, bin,
  * bin_low, bin_high, count, density} with {@code density = count / (cell count * bin width)};
  * {@code separation}: {@code layer, modality_a, modality_b, total_variation, jensen_shannon}.
- * Rows are ordered by layer, modality (declaration order), expert, bin.
+ * Rows are ordered by layer, modality (id order), expert, bin.
  *
  * @param binEdges histogram bin edges, strictly increasing, bins + 1 entries
  * @param cells one per layer, present modality and expert
@@ -117,7 +118,7 @@ public record RouterLogitStats(
     if (bins < 1) {
       throw new IllegalArgumentException("histogram bins must be >= 1, got " + bins);
     }
-    return new Collector(experts(layers), bins, null);
+    return new Collector(layers, bins, null);
   }
 
   /** A collector with fixed bin edges (at least 2, finite, strictly increasing). */
@@ -131,7 +132,7 @@ public record RouterLogitStats(
             "bin edges must be finite and strictly increasing, got " + Arrays.toString(binEdges));
       }
     }
-    return new Collector(experts(layers), binEdges.length - 1, binEdges.clone());
+    return new Collector(layers, binEdges.length - 1, binEdges.clone());
   }
 
   private static int[] experts(List<MoeLayer> layers) {
@@ -142,7 +143,7 @@ public record RouterLogitStats(
   /** The cell of (layer, modality, expert). */
   public LogitCell cell(int layer, Modality modality, int expert) {
     for (LogitCell c : cells) {
-      if (c.layer() == layer && c.modality() == modality && c.expert() == expert) {
+      if (c.layer() == layer && c.modality().equals(modality) && c.expert() == expert) {
         return c;
       }
     }
@@ -154,7 +155,8 @@ public record RouterLogitStats(
   public ModalitySeparation separation(int layer, Modality a, Modality b) {
     for (ModalitySeparation s : separations) {
       if (s.layer() == layer
-          && ((s.modalityA() == a && s.modalityB() == b) || (s.modalityA() == b && s.modalityB() == a))) {
+          && ((s.modalityA().equals(a) && s.modalityB().equals(b))
+              || (s.modalityA().equals(b) && s.modalityB().equals(a)))) {
         return s;
       }
     }
@@ -192,21 +194,26 @@ public record RouterLogitStats(
   /** Accumulates logit statistics per layer, modality and expert from routing records. */
   public static final class Collector implements RoutingObserver {
     private final int[] numExperts;
+    private final Modalities[] modalities; // per layer
     private final int bins;
     private final double[] edges; // null until known (computed from the buffered values)
     private final Cell[][][] cells; // [layer][modality][expert]
     private final double[][][] probSums; // [layer][modality][expert]
     private final long[][] tokens; // [layer][modality]
 
-    private Collector(int[] numExperts, int bins, double[] edges) {
-      this.numExperts = numExperts;
+    private Collector(List<MoeLayer> layers, int bins, double[] edges) {
+      this.numExperts = experts(layers);
+      this.modalities = layers.stream().map(MoeLayer::modalities).toArray(Modalities[]::new);
       this.bins = bins;
       this.edges = edges;
-      int m = Modality.values().length;
-      cells = new Cell[numExperts.length][m][];
-      probSums = new double[numExperts.length][m][];
-      tokens = new long[numExperts.length][m];
+      cells = new Cell[numExperts.length][][];
+      probSums = new double[numExperts.length][][];
+      tokens = new long[numExperts.length][];
       for (int l = 0; l < numExperts.length; l++) {
+        int m = modalities[l].count();
+        cells[l] = new Cell[m][];
+        probSums[l] = new double[m][];
+        tokens[l] = new long[m];
         for (int i = 0; i < m; i++) {
           cells[l][i] = new Cell[numExperts[l]];
           probSums[l][i] = new double[numExperts[l]];
@@ -229,7 +236,14 @@ public record RouterLogitStats(
       double[] logits = r.logits();
       double[] probs = r.probs();
       for (int t = 0; t < r.numTokens(); t++) {
-        int m = r.modality(t).ordinal();
+        if (!modalities[layer].contains(r.modality(t))) {
+          throw new IllegalArgumentException("MoE layer " + layer + ": token " + t
+              + " has modality " + r.modality(t) + ", not one of the layer's "
+              + modalities[layer].describe());
+        }
+      }
+      for (int t = 0; t < r.numTokens(); t++) {
+        int m = r.modality(t).id();
         tokens[layer][m]++;
         Cell[] row = cells[layer][m];
         double[] ps = probSums[layer][m];
@@ -258,29 +272,29 @@ public record RouterLogitStats(
       List<LogitCell> out = new ArrayList<>();
       List<ModalitySeparation> sep = new ArrayList<>();
       for (int l = 0; l < numExperts.length; l++) {
-        double[][] meanProbs = new double[Modality.values().length][];
-        for (Modality m : Modality.values()) {
-          long n = tokens[l][m.ordinal()];
+        List<Modality> all = modalities[l].all();
+        double[][] meanProbs = new double[all.size()][];
+        for (Modality m : all) {
+          long n = tokens[l][m.id()];
           if (n == 0) {
             continue;
           }
-          meanProbs[m.ordinal()] = new double[numExperts[l]];
+          meanProbs[m.id()] = new double[numExperts[l]];
           for (int x = 0; x < numExperts[l]; x++) {
-            Cell c = cells[l][m.ordinal()][x];
+            Cell c = cells[l][m.id()][x];
             long[] binned = c.histogram(e); // bins, then below, then above
-            double meanProb = probSums[l][m.ordinal()][x] / n;
-            meanProbs[m.ordinal()][x] = meanProb;
+            double meanProb = probSums[l][m.id()][x] / n;
+            meanProbs[m.id()][x] = meanProb;
             out.add(new LogitCell(l, m, x, c.n, c.mean, Math.sqrt(c.m2 / c.n), c.min, c.max,
                 meanProb, binned[bins], binned[bins + 1], Arrays.copyOf(binned, bins)));
           }
         }
-        Modality[] all = Modality.values();
-        for (int a = 0; a < all.length; a++) {
-          for (int b = a + 1; b < all.length; b++) {
+        for (int a = 0; a < all.size(); a++) {
+          for (int b = a + 1; b < all.size(); b++) {
             double[] pa = meanProbs[a];
             double[] pb = meanProbs[b];
             if (pa != null && pb != null) {
-              sep.add(new ModalitySeparation(l, all[a], all[b], pa, pb,
+              sep.add(new ModalitySeparation(l, all.get(a), all.get(b), pa, pb,
                   Distributions.totalVariation(pa, pb), Distributions.jensenShannon(pa, pb)));
             }
           }

@@ -2,14 +2,13 @@ package org.evomoe.diagnostics;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.moe.RoutingRecord;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 
 /**
@@ -29,8 +28,9 @@ import org.evomoe.router.Modality;
  * <p>Forced forwards count with their one-hot probabilities (entropy 0).
  *
  * <p>CSV tables: {@code layers} (main): {@code layer, experts, tokens, mean_token_entropy,
- * mean_token_entropy_<modality>} (one column per {@link Modality} constant, lower case, NaN when
- * the modality did not occur){@code , max_entropy, load_entropy, dead_count, dead_experts}
+ * mean_token_entropy_<modality>} (one column per modality of the layers' {@link
+ * org.evomoe.router.Modalities}, by its lower-case name in id order, NaN when the modality did not
+ * occur in a layer){@code , max_entropy, load_entropy, dead_count, dead_experts}
  * (expert indices joined by {@code ;}); {@code experts}: {@code layer, expert, assignments, share,
  * dead}.
  *
@@ -43,6 +43,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
   /**
    * @param tokens tokens routed through the layer during the pass
    * @param meanTokenEntropy mean over tokens of the softmax entropy, nats
+   * @param modalities the layer's modalities, in id order
    * @param meanTokenEntropyByModality the same over each present modality's tokens
    * @param maxEntropy ln E
    * @param assignments assignments per expert [E]
@@ -55,6 +56,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
       int numExperts,
       long tokens,
       double meanTokenEntropy,
+      List<Modality> modalities,
       Map<Modality, Double> meanTokenEntropyByModality,
       double maxEntropy,
       long[] assignments,
@@ -86,8 +88,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
   public static Collector collector(List<MoeLayer> layers, double deadThreshold) {
     requireThreshold(deadThreshold);
     RoutingCapture.requireLayers(layers);
-    return new Collector(layers.stream().mapToInt(l -> l.config().numExperts()).toArray(),
-        deadThreshold);
+    return new Collector(layers, deadThreshold);
   }
 
   private static void requireThreshold(double t) {
@@ -99,8 +100,13 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
   @Override
   public Map<String, CsvTable> tables() {
     List<String> cols = new ArrayList<>(List.of("layer", "experts", "tokens", "mean_token_entropy"));
-    for (Modality m : Modality.values()) {
-      cols.add("mean_token_entropy_" + m.name().toLowerCase(Locale.ROOT));
+    java.util.SortedSet<Modality> all = new java.util.TreeSet<>(
+        java.util.Comparator.comparingInt(Modality::id).thenComparing(Modality::name));
+    for (LayerEntropy l : layers) {
+      all.addAll(l.modalities());
+    }
+    for (Modality m : all) {
+      cols.add("mean_token_entropy_" + m.name());
     }
     cols.addAll(List.of("max_entropy", "load_entropy", "dead_count", "dead_experts"));
     List<List<Object>> rows = new ArrayList<>();
@@ -108,7 +114,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
     for (LayerEntropy l : layers) {
       List<Object> row = new ArrayList<>(List.of(l.layer(), l.numExperts(), l.tokens(),
           l.meanTokenEntropy()));
-      for (Modality m : Modality.values()) {
+      for (Modality m : all) {
         row.add(l.meanTokenEntropyByModality().getOrDefault(m, Double.NaN));
       }
       StringJoiner dead = new StringJoiner(";");
@@ -135,19 +141,22 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
   /** Accumulates token entropies and expert loads per layer from routing records. */
   public static final class Collector implements RoutingObserver {
     private final int[] numExperts;
+    private final Modalities[] modalities; // per layer
     private final double threshold;
     private final double[][] entropySums; // [layer][modality]
     private final long[][] tokens; // [layer][modality]
     private final long[][] assignments; // [layer][expert]
 
-    private Collector(int[] numExperts, double threshold) {
-      this.numExperts = numExperts;
+    private Collector(List<MoeLayer> layers, double threshold) {
+      this.numExperts = layers.stream().mapToInt(l -> l.config().numExperts()).toArray();
+      this.modalities = layers.stream().map(MoeLayer::modalities).toArray(Modalities[]::new);
       this.threshold = threshold;
-      int m = Modality.values().length;
-      entropySums = new double[numExperts.length][m];
-      tokens = new long[numExperts.length][m];
+      entropySums = new double[numExperts.length][];
+      tokens = new long[numExperts.length][];
       assignments = new long[numExperts.length][];
       for (int l = 0; l < numExperts.length; l++) {
+        entropySums[l] = new double[modalities[l].count()];
+        tokens[l] = new long[modalities[l].count()];
         assignments[l] = new long[numExperts[l]];
       }
     }
@@ -155,6 +164,13 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
     @Override
     public void observe(int layer, RoutingRecord r) {
       RecordChecks.requireRecord(layer, r, numExperts);
+      for (int t = 0; t < r.numTokens(); t++) {
+        if (!modalities[layer].contains(r.modality(t))) {
+          throw new IllegalArgumentException("MoE layer " + layer + ": token " + t
+              + " has modality " + r.modality(t) + ", not one of the layer's "
+              + modalities[layer].describe());
+        }
+      }
       int e = r.numExperts();
       double[] p = r.probs();
       for (int t = 0; t < r.numTokens(); t++) {
@@ -165,7 +181,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
             h -= v * Math.log(v);
           }
         }
-        int m = r.modality(t).ordinal();
+        int m = r.modality(t).id();
         entropySums[layer][m] += h;
         tokens[layer][m]++;
       }
@@ -185,13 +201,13 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
         RecordChecks.requireTokens(l, tokens[l]);
         long n = 0;
         double sum = 0;
-        Map<Modality, Double> byModality = new EnumMap<>(Modality.class);
-        for (Modality m : Modality.values()) {
-          long nm = tokens[l][m.ordinal()];
+        Map<Modality, Double> byModality = new LinkedHashMap<>();
+        for (Modality m : modalities[l].all()) {
+          long nm = tokens[l][m.id()];
           if (nm > 0) {
-            byModality.put(m, entropySums[l][m.ordinal()] / nm);
+            byModality.put(m, entropySums[l][m.id()] / nm);
             n += nm;
-            sum += entropySums[l][m.ordinal()];
+            sum += entropySums[l][m.id()];
           }
         }
         long[] a = assignments[l].clone();
@@ -202,7 +218,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
             dead.add(e);
           }
         }
-        out.add(new LayerEntropy(l, numExperts[l], n, sum / n,
+        out.add(new LayerEntropy(l, numExperts[l], n, sum / n, modalities[l].all(),
             Collections.unmodifiableMap(byModality), Math.log(numExperts[l]), a, shares,
             Distributions.entropy(shares), dead.stream().mapToInt(Integer::intValue).toArray()));
       }

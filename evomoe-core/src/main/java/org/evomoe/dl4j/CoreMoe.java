@@ -5,12 +5,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.moe.MoeLayerSpec;
 import org.evomoe.moe.Upcycling;
 import org.evomoe.nn.SwiGluFfn;
-import org.evomoe.router.DynamicTokenRouter;
-import org.evomoe.router.LinearRouter;
-import org.evomoe.router.ModalityLinearRouter;
-import org.evomoe.router.Router;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Builds the core MoE layer a {@link MoeFfnLayer} describes, with fresh weights. */
@@ -18,21 +15,17 @@ final class CoreMoe {
   private CoreMoe() {}
 
   /**
-   * The router (drawn first), then the experts 0..E-1 from {@code rng}; in phase EVOLUTION every
-   * expert starts as a copy of the seed expert 0.
+   * The router (drawn first), then the experts 0..E-1 from {@code rng}, named and sized by the
+   * layer's spec; in phase EVOLUTION every expert starts as a copy of the seed expert 0.
    */
-  static MoeLayer build(MoeFfnLayer conf, DataType type, SplittableRandom rng) {
-    MoeConfig c = conf.getMoe();
-    String prefix = MoeFfnLayer.CORE_PREFIX;
-    Router router = switch (conf.routerKind()) {
-      case LINEAR -> new LinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);
-      case MODALITY_LINEAR ->
-          new ModalityLinearRouter(prefix + ".gate", c.dModel(), c.numExperts(), type, rng);
-      case DTR -> new DynamicTokenRouter(prefix + ".gate", conf.getDtr(), type, rng);
-    };
+  static MoeLayer build(MoeFfnLayer conf, SplittableRandom rng) {
+    MoeLayerSpec spec = conf.getSpec();
+    MoeConfig c = spec.config();
+    DataType type = spec.dataType();
+    var router = spec.newRouter(rng);
     List<SwiGluFfn> experts = new ArrayList<>(c.numExperts());
     for (int e = 0; e < c.numExperts(); e++) {
-      experts.add(new SwiGluFfn(prefix + ".experts." + e, c.dModel(), c.dHidden(), type, rng));
+      experts.add(new SwiGluFfn(spec.expertPrefix(e), c.dModel(), c.dHidden(), type, rng));
     }
     MoeLayer moe = new MoeLayer(c, router, experts);
     if (conf.getPhase() == MoeTrainingPhase.EVOLUTION) {

@@ -34,8 +34,8 @@ public final class DenseUpcycling {
    * @throws IllegalArgumentException on a shape that does not match the layer's d and h
    */
   public static void intoEveryExpert(MoeFfnLayerImpl moe, INDArray gateW, INDArray upW, INDArray downW) {
-    int d = moe.layerConf().getMoe().dModel();
-    int h = moe.layerConf().getMoe().dHidden();
+    int d = moe.layerConf().moeConfig().dModel();
+    int h = moe.layerConf().moeConfig().dHidden();
     requireShape("gate W", gateW, d, h);
     requireShape("up W", upW, d, h);
     requireShape("down W", downW, h, d);

@@ -52,7 +52,7 @@ public final class ExpertEvolutionListener extends BaseTrainingListener implemen
         evolved.add(experts.get(e).parameters());
       }
       layers.add(layer);
-      evolutions.add(new ExpertEvolution(conf.getEvolution(), experts.get(0).parameters(), evolved));
+      evolutions.add(new ExpertEvolution(conf.getSpec().evolution(), experts.get(0).parameters(), evolved));
     }
     if (evolutions.isEmpty()) {
       throw new IllegalStateException(

@@ -13,9 +13,9 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.moe.MoeConfig;
-import org.evomoe.router.DtrConfig;
+import org.evomoe.moe.MoeLayerSpec;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 import org.evomoe.router.RouterKind;
 import org.nd4j.linalg.activations.Activation;
@@ -33,8 +33,13 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * {@code [batch, d, time]} is flattened to tokens by DL4J's {@code RnnToFeedForwardPreProcessor}
  * when the network is given its input type.
  *
+ * <p>The layer is described by one {@link MoeLayerSpec} (sizes, routing and router kind,
+ * modalities, DTR options, Stage II evolution settings, data type), the same record the core
+ * builds and saves layers from; this configuration adds only what is DL4J's: the training phase
+ * and where each token's modality comes from. The spec's data type must be the network's.
+ *
  * <p>The parameters live in DL4J's flattened parameter and gradient arrays under the core names
- * without the block prefix and in camel case ({@code gate.weight}, {@code
+ * without the spec's prefix and in camel case ({@code gate.weight}, {@code
  * experts.0.gateProj.weight}, ...; DL4J reserves the underscore), so DL4J
  * updaters, listeners, {@code fit}, evaluation, {@code ModelSerializer} and the JSON configuration
  * work unchanged. The load-balancing and z-losses ({@code auxLossWeight * L_aux + zLossWeight *
@@ -47,15 +52,10 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * built).
  */
 public class MoeFfnLayer extends BaseLayer {
-  /** Prefix of the core parameter names; DL4J parameter keys are the names without it. */
-  static final String CORE_PREFIX = "mlp";
-
-  private MoeConfig moe;
-  private DtrConfig dtr;
+  private MoeLayerSpec spec;
   private MoeTrainingPhase phase = MoeTrainingPhase.ROUTED;
-  private EvolutionConfig evolution;
   private boolean modalityInput;
-  private Modality modality = Modality.TEXT;
+  private Modality modality; // null: TEXT
 
   // Derived from the fields above on first use; never serialised.
   private transient volatile MoeParamLayout layout;
@@ -65,10 +65,8 @@ public class MoeFfnLayer extends BaseLayer {
 
   private MoeFfnLayer(Builder b) {
     super(b);
-    this.moe = b.moe;
-    this.dtr = b.dtr;
+    this.spec = b.spec;
     this.phase = b.phase;
-    this.evolution = b.evolution;
     this.modalityInput = b.modalityInput;
     this.modality = b.modality;
     validate();
@@ -81,65 +79,46 @@ public class MoeFfnLayer extends BaseLayer {
    * @throws IllegalArgumentException naming the first inconsistent setting
    */
   public void validate() {
-    if (moe == null) {
-      throw new IllegalArgumentException("MoE layer needs its MoeConfig (moe)");
+    if (spec == null) {
+      throw new IllegalArgumentException("MoE layer needs its MoeLayerSpec (spec)");
     }
     if (phase == null) {
       throw new IllegalArgumentException("MoE layer phase must not be null");
     }
-    if (modality == null) {
-      throw new IllegalArgumentException("MoE layer default modality must not be null");
-    }
-    RouterKind router = moe.routing().routerKind();
-    if (router == RouterKind.DTR) {
-      if (dtr == null) {
-        throw new IllegalArgumentException("the DTR router needs its DtrConfig (dtr)");
-      }
-      if (dtr.dModel() != moe.dModel() || dtr.numExperts() != moe.numExperts()) {
-        throw new IllegalArgumentException(
-            "DtrConfig is for d=" + dtr.dModel() + ", E=" + dtr.numExperts()
-                + " but the MoE layer has d=" + moe.dModel() + ", E=" + moe.numExperts());
-      }
-    } else if (dtr != null) {
-      throw new IllegalArgumentException("a DtrConfig was given for router kind " + router);
-    }
-    if (phase == MoeTrainingPhase.EVOLUTION) {
-      if (evolution == null) {
-        throw new IllegalArgumentException("phase EVOLUTION needs an EvolutionConfig (evolution)");
-      }
-    }
-    if (evolution != null && evolution.numExperts() != moe.numExperts()) {
+    if (phase == MoeTrainingPhase.EVOLUTION && spec.evolution() == null) {
       throw new IllegalArgumentException(
-          "EvolutionConfig grows N=" + evolution.numExperts() + " experts but the MoE layer has E="
-              + moe.numExperts());
+          "phase EVOLUTION needs the spec's evolution settings (MoeLayerSpec.Builder.paperEvolution"
+              + " or evolution)");
+    }
+    if (!modalityInput) {
+      Modality m = tokenModality();
+      if (!spec.modalities().contains(m)) {
+        throw new IllegalArgumentException("the tokens' modality " + m.name() + " (id " + m.id()
+            + ") is not one of the spec's modalities " + spec.modalities().describe()
+            + ": set modality(...) or modalityInput(true)");
+      }
     }
   }
 
-  /** Sizes and routing: top-k, renormalisation, loss weights and router kind. */
-  public MoeConfig getMoe() {
-    return moe;
+  /** The layer: sizes, routing, modalities, DTR options, evolution settings, data type. */
+  public MoeLayerSpec getSpec() {
+    return spec;
   }
 
   /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
-  public void setMoe(MoeConfig moe) {
-    this.moe = moe;
+  public void setSpec(MoeLayerSpec spec) {
+    this.spec = spec;
     this.layout = null;
   }
 
-  /** The router family: {@code getMoe().routing().routerKind()}. */
+  /** Sizes and routing: {@code getSpec().config()}. */
+  public MoeConfig moeConfig() {
+    return spec.config();
+  }
+
+  /** The router family: {@code getSpec().config().routing().routerKind()}. */
   public RouterKind routerKind() {
-    return moe.routing().routerKind();
-  }
-
-  /** The DTR's configuration (router kind DTR), else null. */
-  public DtrConfig getDtr() {
-    return dtr;
-  }
-
-  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
-  public void setDtr(DtrConfig dtr) {
-    this.dtr = dtr;
-    this.layout = null;
+    return spec.config().routing().routerKind();
   }
 
   /** Which parameters train, and whether the layer routes. */
@@ -152,19 +131,10 @@ public class MoeFfnLayer extends BaseLayer {
     this.phase = phase;
   }
 
-  /** Expert evolution settings (required in phase EVOLUTION), or null. */
-  public EvolutionConfig getEvolution() {
-    return evolution;
-  }
-
-  /** Setter for JSON deserialisation; {@link #validate()} checks the settings together. */
-  public void setEvolution(EvolutionConfig evolution) {
-    this.evolution = evolution;
-  }
-
   /**
-   * Whether the input's last column is each token's modality (its {@code Modality} ordinal, 0 =
-   * IMAGE, 1 = TEXT); the input is then {@code [batch, d + 1]}.
+   * Whether the input's last column is each token's modality id (its position in the spec's
+   * {@link Modalities}: 0 = image, 1 = text by default); the input is then {@code [batch, d +
+   * 1]}. An id outside the modalities fails the forward pass, naming the row and the value.
    */
   public boolean isModalityInput() {
     return modalityInput;
@@ -175,7 +145,7 @@ public class MoeFfnLayer extends BaseLayer {
     this.modalityInput = modalityInput;
   }
 
-  /** The modality of every token when there is no modality column. */
+  /** The modality of every token when there is no modality column, or null for TEXT. */
   public Modality getModality() {
     return modality;
   }
@@ -185,9 +155,14 @@ public class MoeFfnLayer extends BaseLayer {
     this.modality = modality;
   }
 
+  /** The modality of every token without a modality column: {@link #getModality()}, else TEXT. */
+  Modality tokenModality() {
+    return modality != null ? modality : Modality.TEXT;
+  }
+
   /** Input columns: d, plus one with a modality column. */
   public long inputWidth() {
-    return moe.dModel() + (modalityInput ? 1 : 0);
+    return spec.config().dModel() + (modalityInput ? 1 : 0);
   }
 
   /** The parameter keys, shapes and roles (derived from the settings, cached). */
@@ -216,6 +191,11 @@ public class MoeFfnLayer extends BaseLayer {
       boolean initializeParams,
       DataType networkDataType) {
     validate();
+    if (networkDataType != spec.dataType()) {
+      throw new IllegalArgumentException("MoE layer " + layerName + ": the spec's dataType is "
+          + spec.dataType() + " but the network's is " + networkDataType
+          + " (build the spec with .dataType(" + networkDataType + "))");
+    }
     if (iDropout != null) {
       throw new IllegalArgumentException(
           "MoE layer " + layerName + ": dropout is not supported (got " + iDropout + ")");
@@ -254,14 +234,14 @@ public class MoeFfnLayer extends BaseLayer {
       throw new IllegalStateException(
           "MoE layer " + layerName + " (index " + layerIndex + "): input has " + size
               + " features but the layer takes " + inputWidth()
-              + (modalityInput ? " (d = " + moe.dModel() + " plus the modality column)" : ""));
+              + (modalityInput ? " (d = " + spec.config().dModel() + " plus the modality column)" : ""));
     }
-    return InputType.feedForward(moe.dModel());
+    return InputType.feedForward(spec.config().dModel());
   }
 
   @Override
   public void setNIn(InputType inputType, boolean override) {
-    // The sizes are part of the MoeConfig; getOutputType checks them.
+    // The sizes are part of the spec; getOutputType checks them.
   }
 
   @Override
@@ -322,77 +302,54 @@ public class MoeFfnLayer extends BaseLayer {
       return false;
     }
     return modalityInput == other.modalityInput
-        && Objects.equals(moe, other.moe)
-        && Objects.equals(dtr, other.dtr)
+        && Objects.equals(spec, other.spec)
         && phase == other.phase
-        && Objects.equals(evolution, other.evolution)
-        && modality == other.modality;
+        && Objects.equals(modality, other.modality);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), moe, dtr, phase, evolution, modalityInput, modality);
+    return Objects.hash(super.hashCode(), spec, phase, modalityInput, modality);
   }
 
   @Override
   public String toString() {
-    return "MoeFfnLayer(" + layerName + ", " + moe + ", phase " + phase
-        + (dtr != null ? ", " + dtr : "") + (evolution != null ? ", " + evolution : "")
-        + (modalityInput ? ", modality column" : ", modality " + modality) + ")";
+    return "MoeFfnLayer(" + layerName + ", " + spec + ", phase " + phase
+        + (modalityInput ? ", modality column" : ", modality " + tokenModality()) + ")";
   }
 
-  /** Builder; {@link #moe} is required. */
+  /** Builder; {@link #spec} is required. */
   public static class Builder extends BaseLayer.Builder<Builder> {
-    private MoeConfig moe;
-    private RouterKind router; // null: the MoeConfig's
-    private DtrConfig dtr;
+    private MoeLayerSpec spec;
     private MoeTrainingPhase phase = MoeTrainingPhase.ROUTED;
-    private EvolutionConfig evolution;
     private boolean modalityInput;
-    private Modality modality = Modality.TEXT;
-
-    /** Sizes and routing (top-k, renormalisation, loss weights, router kind). */
-    public Builder moe(MoeConfig moe) {
-      this.moe = moe;
-      return this;
-    }
+    private Modality modality;
 
     /**
-     * Replaces the router kind of the {@link #moe} routing at {@link #build()} (shorthand for
-     * {@code moe.withRouting(moe.routing().withRouterKind(kind))}). For DTR without an explicit
-     * {@link #dtr}, {@link DtrConfig#defaults} for the layer's sizes.
+     * The layer: sizes, routing and router kind, modalities, DTR options, Stage II settings and
+     * data type (the network's), each given once in the spec.
      */
-    public Builder router(RouterKind router) {
-      this.router = router;
+    public Builder spec(MoeLayerSpec spec) {
+      this.spec = spec;
       return this;
     }
 
-    /** The DTR's sizes (implies router kind DTR). */
-    public Builder dtr(DtrConfig dtr) {
-      this.dtr = dtr;
-      this.router = RouterKind.DTR;
-      return this;
-    }
-
-    /** Which parameters train (default ROUTED). */
+    /** Which parameters train (default ROUTED; EVOLUTION needs the spec's evolution settings). */
     public Builder phase(MoeTrainingPhase phase) {
       this.phase = phase;
       return this;
     }
 
-    /** Expert evolution settings (needed in phase EVOLUTION). */
-    public Builder evolution(EvolutionConfig evolution) {
-      this.evolution = evolution;
-      return this;
-    }
-
-    /** Whether the input's last column is each token's modality ordinal (default false). */
+    /** Whether the input's last column is each token's modality id (default false). */
     public Builder modalityInput(boolean modalityInput) {
       this.modalityInput = modalityInput;
       return this;
     }
 
-    /** The modality of every token when there is no modality column (default TEXT). */
+    /**
+     * The modality of every token when there is no modality column (default TEXT), one of the
+     * spec's modalities (e.g. {@code spec.modalities().get("audio")}).
+     */
     public Builder modality(Modality modality) {
       this.modality = modality;
       return this;
@@ -413,12 +370,6 @@ public class MoeFfnLayer extends BaseLayer {
     @Override
     @SuppressWarnings("unchecked")
     public MoeFfnLayer build() {
-      if (moe != null && router != null) {
-        moe = moe.withRouting(moe.routing().withRouterKind(router));
-      }
-      if (moe != null && moe.routing().routerKind() == RouterKind.DTR && dtr == null) {
-        dtr = DtrConfig.defaults(moe.dModel(), moe.numExperts());
-      }
       return new MoeFfnLayer(this);
     }
   }

@@ -53,7 +53,7 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
       MoeLayer m;
       try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         // Structure only: the values are replaced by the views below.
-        m = CoreMoe.build(conf, dataType, new SplittableRandom(0));
+        m = CoreMoe.build(conf, new SplittableRandom(0));
       }
       if (!conf.getPhase().routes()) {
         m.forceExpert(0);
@@ -74,7 +74,7 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
       ownGrads = new INDArray[core.parameters().size()];
     }
     for (Parameter p : core.parameters()) {
-      String key = MoeParamLayout.keyOf(p.name());
+      String key = MoeParamLayout.keyOf(conf.getSpec().prefix(), p.name());
       INDArray value = params.get(key);
       INDArray grad;
       if (gradientViews != null) {
@@ -140,13 +140,14 @@ public class MoeFfnLayerImpl extends BaseLayer<MoeFfnLayer> {
     INDArray out;
     try (MemoryWorkspace ignored = forwardScope(workspaceMgr)) {
       TokenRows tokens = TokenRows.of(
-          input, maskArray, conf.getMoe().dModel(), conf.isModalityInput(), conf.getModality(), dataType);
+          input, maskArray, conf.moeConfig().dModel(), conf.isModalityInput(),
+          conf.getSpec().modalities(), conf.tokenModality(), dataType);
       if (tokens.rows.length == 0) { // all padding: no tokens, no routing, no losses
-        out = Nd4j.zeros(dataType, tokens.inputRows, conf.getMoe().dModel());
+        out = Nd4j.zeros(dataType, tokens.inputRows, conf.moeConfig().dModel());
         lastForwardRouted = false;
       } else {
         INDArray y = m.forward(tokens.x, tokens.modalities);
-        out = tokens.scatter(y, conf.getMoe().dModel(), dataType);
+        out = tokens.scatter(y, conf.moeConfig().dModel(), dataType);
         lastForwardRouted = conf.getPhase().routes();
       }
       lastTokens = tokens;

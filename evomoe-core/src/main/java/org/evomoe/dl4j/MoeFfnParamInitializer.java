@@ -91,9 +91,9 @@ public final class MoeFfnParamInitializer implements ParamInitializer {
     if (initializeParams) {
       try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         MoeLayer fresh =
-            CoreMoe.build(layer, paramsView.dataType(), new SplittableRandom(Nd4j.getRandom().nextLong()));
+            CoreMoe.build(layer, new SplittableRandom(Nd4j.getRandom().nextLong()));
         for (Parameter p : fresh.parameters()) {
-          views.get(MoeParamLayout.keyOf(p.name())).assign(p.value());
+          views.get(MoeParamLayout.keyOf(layer.getSpec().prefix(), p.name())).assign(p.value());
         }
       }
     }

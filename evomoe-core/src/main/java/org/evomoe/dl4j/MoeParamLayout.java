@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.tensor.Parameter;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Where each parameter of a {@link MoeFfnLayer} lies in the layer's slice of DL4J's flat
@@ -37,11 +36,12 @@ final class MoeParamLayout {
   }
 
   static MoeParamLayout of(MoeFfnLayer conf) {
-    MoeLayer core = CoreMoe.build(conf, DataType.FLOAT, new SplittableRandom(0));
+    MoeLayer core = CoreMoe.build(conf, new SplittableRandom(0));
+    String prefix = conf.getSpec().prefix();
     Map<String, Slot> slots = new LinkedHashMap<>();
     long offset = 0;
     for (Parameter p : core.parameters()) {
-      String key = keyOf(p.name());
+      String key = keyOf(prefix, p.name());
       long n = p.length();
       slots.put(key, new Slot(key, p.value().shape(), offset, n, expertOf(key), key.endsWith(".bias")));
       offset += n;
@@ -50,12 +50,12 @@ final class MoeParamLayout {
   }
 
   /**
-   * The DL4J key of a core parameter name: the name without {@code mlp.}, underscores turned into
+   * The DL4J key of a core parameter name: the name without the spec's prefix (e.g. {@code mlp.}), underscores turned into
    * camel case ({@code experts.0.gate_proj.weight} -> {@code experts.0.gateProj.weight}), because
    * DL4J's updater splits gradient keys at their last underscore.
    */
-  static String keyOf(String coreName) {
-    String prefix = MoeFfnLayer.CORE_PREFIX + ".";
+  static String keyOf(String blockPrefix, String coreName) {
+    String prefix = blockPrefix + ".";
     if (!coreName.startsWith(prefix)) {
       throw new IllegalStateException("core parameter " + coreName + " lacks the prefix " + prefix);
     }

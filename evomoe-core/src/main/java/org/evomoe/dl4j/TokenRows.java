@@ -1,5 +1,6 @@
 package org.evomoe.dl4j;
 
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,12 +28,14 @@ final class TokenRows {
   /**
    * @param input [N, d] or, with a modality column, [N, d + 1]
    * @param mask null, or N values (shape [N] or [N, 1]); 0 marks padding
+   * @param modalitySet the layer's modalities: the column holds ids into it
+   * @param fixed every token's tag without a modality column
    * @param type data type of the result
-   * @throws IllegalArgumentException on a shape mismatch or a modality value that is not an
-   *     ordinal of {@link Modality}
+   * @throws IllegalArgumentException on a shape mismatch or a modality value that is not an id of
+   *     {@code modalitySet} (naming the input row and the value), before the tokens are copied
    */
-  static TokenRows of(
-      INDArray input, INDArray mask, int d, boolean modalityColumn, Modality fixed, DataType type) {
+  static TokenRows of(INDArray input, INDArray mask, int d, boolean modalityColumn,
+      Modalities modalitySet, Modality fixed, DataType type) {
     int width = d + (modalityColumn ? 1 : 0);
     if (input.rank() != 2 || input.size(1) != width) {
       throw new IllegalArgumentException(
@@ -44,23 +47,19 @@ final class TokenRows {
     INDArray in = input.dup('c').castTo(DataType.DOUBLE);
     double[] all = in.data().asDouble();
     int[] rows = keptRows(mask, n);
-    Modality[] tags = new Modality[rows.length];
-    Modality[] values = Modality.values();
+    Modality[] tags;
+    if (modalityColumn) {
+      double[] ids = new double[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        ids[i] = all[rows[i] * width + d];
+      }
+      tags = modalitySet.fromIds(ids, "MoE layer modality column", rows);
+    } else {
+      tags = Modality.all(rows.length, fixed);
+    }
     double[] xs = new double[rows.length * d];
     for (int i = 0; i < rows.length; i++) {
-      int r = rows[i];
-      System.arraycopy(all, r * width, xs, i * d, d);
-      if (modalityColumn) {
-        double m = all[r * width + d];
-        if (!(m >= 0 && m < values.length && m == Math.rint(m))) {
-          throw new IllegalArgumentException(
-              "modality column of row " + r + " is " + m + "; expected a Modality ordinal in [0, "
-                  + values.length + ")");
-        }
-        tags[i] = values[(int) m];
-      } else {
-        tags[i] = fixed;
-      }
+      System.arraycopy(all, rows[i] * width, xs, i * d, d);
     }
     // No rows (all padding): no array (workspaces cannot hold empty ones).
     INDArray x = rows.length == 0 ? null : Nd4j.create(xs, new long[] {rows.length, d}, 'c').castTo(type);

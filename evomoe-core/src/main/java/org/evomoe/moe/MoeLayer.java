@@ -8,6 +8,7 @@ import java.util.random.RandomGenerator;
 import org.evomoe.nn.Layer;
 import org.evomoe.nn.Shapes;
 import org.evomoe.nn.SwiGluFfn;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
 import org.evomoe.router.RouterKind;
@@ -99,6 +100,11 @@ public final class MoeLayer implements Layer {
 
   public MoeConfig config() {
     return config;
+  }
+
+  /** The modalities this layer's tokens may have: its router's ({@link Router#modalities()}). */
+  public Modalities modalities() {
+    return router.modalities();
   }
 
   /** This layer's routing: {@code config().routing()}. */
@@ -202,7 +208,7 @@ public final class MoeLayer implements Layer {
   /**
    * x [T, d] -> y [T, d], every row real.
    *
-   * @param modalities one tag per token, passed to the router
+   * @param modalities one tag per token, each one of {@link #modalities()}, passed to the router
    */
   public INDArray forward(INDArray x, Modality[] modalities) {
     return forward(x, modalities, TokenMask.allReal((int) x.size(0)));
@@ -215,12 +221,15 @@ public final class MoeLayer implements Layer {
    * #backward}, and enters neither the auxiliary losses ({@code F_i}, {@code G_i} and the z-loss
    * are means over real tokens) nor the {@link RoutingRecord}.
    *
-   * @param modalities one tag per row [T] (tags of padded rows are ignored)
+   * @param modalities one tag per row [T], each one of {@link #modalities()} (padded rows
+   *     included; their tags are otherwise ignored)
    * @param mask which rows are real; {@code mask.size() == T}
+   * @throws IllegalArgumentException for a wrong shape, or a tag outside the layer's modalities
+   *     (naming the token), before anything is allocated
    */
   public INDArray forward(INDArray x, Modality[] modalities, TokenMask mask) {
     Shapes.requireMatrix("MoE input", x, config.dModel());
-    Modality.validate(modalities, x.size(0));
+    router.modalities().validate(modalities, x.size(0));
     if (mask == null) {
       throw new IllegalArgumentException("token mask must not be null (use TokenMask.allReal)");
     }

@@ -5,10 +5,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.nn.SwiGluFfn;
-import org.evomoe.router.DtrOptions;
+import org.evomoe.router.DtrConfig;
 import org.evomoe.router.DynamicTokenRouter;
-import org.evomoe.router.LinearRouter;
-import org.evomoe.router.ModalityLinearRouter;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Router;
 import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
@@ -16,8 +15,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Everything that defines one MoE layer, each value once: its parameter prefix, sizes and routing
- * ({@link MoeConfig}, whose {@link RoutingConfig#routerKind()} picks the router), the DTR's own
- * settings (only for the DTR), the Stage II evolution settings (optional) and the data type. The
+ * ({@link MoeConfig}, whose {@link RoutingConfig#routerKind()} picks the router), its tokens'
+ * modalities, the DTR's own settings (only for the DTR), the Stage II evolution settings
+ * (optional) and the data type. The
  * layer ({@link #newLayer}, {@link #upcycle}), its router ({@link #newRouter}), its parameter
  * names ({@link #parameterNames}) and its saved configuration ({@link
  * org.evomoe.checkpoint.MoeLayerCheckpoint}) all follow from it. Build one with {@link
@@ -29,14 +29,21 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param prefix parameter prefix of the MoE block, e.g. {@code model.layers.0.mlp}: non-empty, no
  *     whitespace, not starting or ending with a dot
  * @param config sizes and routing
- * @param dtr the DTR's settings: required (or null for {@link DtrOptions#defaults()}) when the
+ * @param modalities the modalities of the layer's tokens (null: {@link Modalities#IMAGE_TEXT});
+ *     the modality-linear router and the DTR have one weight set per modality, named after it
+ * @param dtr the DTR's settings: required (or null for {@link DtrConfig#defaults()}) when the
  *     router kind is {@link RouterKind#DTR}, and must be null for any other router
  * @param evolution Stage II settings for this layer's experts, or null; its expert count must be
  *     the layer's
  * @param dataType {@code FLOAT} or {@code DOUBLE}
  */
 public record MoeLayerSpec(
-    String prefix, MoeConfig config, DtrOptions dtr, EvolutionConfig evolution, DataType dataType) {
+    String prefix,
+    MoeConfig config,
+    Modalities modalities,
+    DtrConfig dtr,
+    EvolutionConfig evolution,
+    DataType dataType) {
   public MoeLayerSpec {
     if (prefix == null || prefix.isEmpty() || prefix.startsWith(".") || prefix.endsWith(".")
         || prefix.chars().anyMatch(Character::isWhitespace)) {
@@ -46,9 +53,15 @@ public record MoeLayerSpec(
     if (config == null) {
       throw new IllegalArgumentException("config must not be null");
     }
+    if (modalities == null) {
+      modalities = Modalities.IMAGE_TEXT;
+    }
     boolean isDtr = config.routing().routerKind() == RouterKind.DTR;
     if (isDtr && dtr == null) {
-      dtr = DtrOptions.defaults();
+      dtr = DtrConfig.defaults();
+    }
+    if (isDtr) {
+      dtr.requireFits(config.dModel());
     }
     if (!isDtr && dtr != null) {
       throw new IllegalArgumentException("DTR options given, but the router kind is "
@@ -80,13 +93,22 @@ public record MoeLayerSpec(
 
   /** A freshly initialised router of the configured kind mapping x [T, d] to logits [T, E]. */
   public Router newRouter(SplittableRandom rng) {
-    int d = config.dModel();
-    int e = config.numExperts();
-    return switch (config.routing().routerKind()) {
-      case LINEAR -> new LinearRouter(routerPrefix(), d, e, dataType, rng);
-      case MODALITY_LINEAR -> new ModalityLinearRouter(routerPrefix(), d, e, dataType, rng);
-      case DTR -> new DynamicTokenRouter(routerPrefix(), dtr.toConfig(d, e), dataType, rng);
-    };
+    return config.routing().routerKind().create(routerPrefix(), config.dModel(),
+        config.numExperts(), modalities, dtr, dataType, rng);
+  }
+
+  /** This spec under another parameter prefix (e.g. one per decoder layer). */
+  public MoeLayerSpec withPrefix(String p) {
+    return new MoeLayerSpec(p, config, modalities, dtr, evolution, dataType);
+  }
+
+  /**
+   * This spec with another routing. DTR options are kept when the new routing is also the DTR,
+   * dropped when it is not, and the defaults when it becomes the DTR.
+   */
+  public MoeLayerSpec withRouting(RoutingConfig routing) {
+    DtrConfig d = routing.routerKind() == RouterKind.DTR ? dtr : null;
+    return new MoeLayerSpec(prefix, config.withRouting(routing), modalities, d, evolution, dataType);
   }
 
   /** A freshly initialised layer: E independent experts [d -&gt; dHidden -&gt; d] and the router. */
@@ -143,9 +165,12 @@ public record MoeLayerSpec(
       throw new IllegalArgumentException("layer router is " + kind + ", the spec's is "
           + config.routing().routerKind());
     }
-    if (layer.router() instanceof DynamicTokenRouter dtrRouter
-        && !DtrOptions.of(dtrRouter.config()).equals(dtr)) {
-      throw new IllegalArgumentException("layer DTR options " + DtrOptions.of(dtrRouter.config())
+    if (!layer.modalities().equals(modalities)) {
+      throw new IllegalArgumentException("layer modalities " + layer.modalities().names()
+          + " differ from the spec's " + modalities.names());
+    }
+    if (layer.router() instanceof DynamicTokenRouter dtrRouter && !dtrRouter.config().equals(dtr)) {
+      throw new IllegalArgumentException("layer DTR options " + dtrRouter.config()
           + " differ from the spec's " + dtr);
     }
     List<String> names = new ArrayList<>();
@@ -164,8 +189,8 @@ public record MoeLayerSpec(
 
   /**
    * Names each value of a {@link MoeLayerSpec}. Defaults: 4 experts, {@link
-   * RoutingConfig#evoMoe()} (top-1, alpha 0.001, DTR with {@link DtrOptions#defaults()}), no
-   * evolution settings, {@code FLOAT}.
+   * RoutingConfig#evoMoe()} (top-1, alpha 0.001, DTR with {@link DtrConfig#defaults()}), the
+   * modalities {@link Modalities#IMAGE_TEXT}, no evolution settings, {@code FLOAT}.
    */
   public static final class Builder {
     private final String prefix;
@@ -173,7 +198,8 @@ public record MoeLayerSpec(
     private final int dHidden;
     private int numExperts = 4;
     private RoutingConfig routing = RoutingConfig.evoMoe();
-    private DtrOptions dtr;
+    private Modalities modalities = Modalities.IMAGE_TEXT;
+    private DtrConfig dtr;
     private EvolutionConfig evolution;
     private Long paperEvolutionSeed;
     private DataType dataType = DataType.FLOAT;
@@ -197,9 +223,20 @@ public record MoeLayerSpec(
     }
 
     /** The DTR's own settings (the router kind must be DTR). */
-    public Builder dtr(DtrOptions options) {
+    public Builder dtr(DtrConfig options) {
       this.dtr = options;
       return this;
+    }
+
+    /** The modalities of the layer's tokens (default {@link Modalities#IMAGE_TEXT}). */
+    public Builder modalities(Modalities m) {
+      this.modalities = m;
+      return this;
+    }
+
+    /** The modalities of the layer's tokens, by name in id order, e.g. image, text, audio. */
+    public Builder modalities(String... names) {
+      return modalities(Modalities.of(names));
     }
 
     /** Stage II settings: the paper's rule and beta ranges for this layer's E, with a seed. */
@@ -227,7 +264,7 @@ public record MoeLayerSpec(
       MoeConfig config = new MoeConfig(dModel, dHidden, numExperts, routing);
       EvolutionConfig evo = paperEvolutionSeed != null
           ? EvolutionConfig.paperDefaults(numExperts, paperEvolutionSeed) : evolution;
-      return new MoeLayerSpec(prefix, config, dtr, evo, dataType);
+      return new MoeLayerSpec(prefix, config, modalities, dtr, evo, dataType);
     }
   }
 }

@@ -20,6 +20,9 @@ final class HostBuffers {
 
   private static final int CHUNK = 1 << 15;
 
+  /** Elements per bulk copy between a buffer and a Java array. */
+  private static final int BLOCK = 2048;
+
   private HostBuffers() {}
 
   /** Receives a half-open element range {@code [from, to)}. */
@@ -91,20 +94,31 @@ final class HostBuffers {
   /** Sum of squares of all elements, accumulated in double (in a fixed order: deterministic). */
   static double sumOfSquares(INDArray a) {
     int n = Math.toIntExact(a.length());
+    // Bulk copies in blocks, summed in element order (the same result as element-wise reads).
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer b = floats(a);
+      float[] block = new float[Math.min(n, BLOCK)];
       double s = 0;
-      for (int i = 0; i < n; i++) {
-        double x = b.get(i);
-        s += x * x;
+      for (int b0 = 0; b0 < n; b0 += BLOCK) {
+        int len = Math.min(BLOCK, n - b0);
+        b.get(b0, block, 0, len);
+        for (int i = 0; i < len; i++) {
+          double x = block[i];
+          s += x * x;
+        }
       }
       return s;
     }
     DoubleBuffer b = doubles(a);
+    double[] block = new double[Math.min(n, BLOCK)];
     double s = 0;
-    for (int i = 0; i < n; i++) {
-      double x = b.get(i);
-      s += x * x;
+    for (int b0 = 0; b0 < n; b0 += BLOCK) {
+      int len = Math.min(BLOCK, n - b0);
+      b.get(b0, block, 0, len);
+      for (int i = 0; i < len; i++) {
+        double x = block[i];
+        s += x * x;
+      }
     }
     return s;
   }
@@ -138,14 +152,16 @@ final class HostBuffers {
     int n = Math.toIntExact(a.length());
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer b = floats(a);
-      for (int i = 0; i < n; i++) {
-        b.put(i, 0f);
+      float[] zeros = new float[Math.min(n, BLOCK)];
+      for (int b0 = 0; b0 < n; b0 += BLOCK) {
+        b.put(b0, zeros, 0, Math.min(BLOCK, n - b0));
       }
       return;
     }
     DoubleBuffer b = doubles(a);
-    for (int i = 0; i < n; i++) {
-      b.put(i, 0.0);
+    double[] zeros = new double[Math.min(n, BLOCK)];
+    for (int b0 = 0; b0 < n; b0 += BLOCK) {
+      b.put(b0, zeros, 0, Math.min(BLOCK, n - b0));
     }
   }
 }

@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   logits_t = e_t phi_W^T (+ phi_b)                    (E)       phi, shared
  * </pre>
  *
- * Parameters, in this order: for each modality (lower-case name) {@code
+ * Parameters, in this order: for each modality of its {@link Modalities}, in id order, {@code
  * <prefix>.hyper.<modality>.fc1.weight} [h, d], {@code .fc1.bias} [h], {@code .fc2.weight} [2 r d
  * + m r, h], {@code .fc2.bias} [2 r d + m r]; then {@code <prefix>.phi.weight} [E, m] and, with
  * {@link DtrConfig#phiBias()}, {@code <prefix>.phi.bias} [E]. Theta_t's layout: Theta_down
@@ -38,33 +38,60 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class DynamicTokenRouter implements Router {
   private final DtrConfig config;
-  private final ModalityHypernetwork[] hyper; // per modality ordinal
+  private final int dModel;
+  private final int numExperts;
+  private final Modalities modalities;
+  private final ModalityHypernetwork[] hyper; // per modality id
   private final Linear phi; // [E, m] (+ [E])
 
   // Cached by forward:
   private ModalityGroups groups;
 
   /**
+   * A router for the default modalities {@link Modalities#IMAGE_TEXT} (hypernetworks {@code
+   * hyper.image}, {@code hyper.text}).
+   *
+   * @see #DynamicTokenRouter(String, int, int, Modalities, DtrConfig, DataType, SplittableRandom)
+   */
+  public DynamicTokenRouter(String prefix, int dModel, int numExperts, DtrConfig config,
+      DataType type, SplittableRandom rng) {
+    this(prefix, dModel, numExperts, Modalities.IMAGE_TEXT, config, type, rng);
+  }
+
+  /**
    * @param prefix parameter prefix, e.g. {@code model.layers.0.mlp.gate}
-   * @param rng initialisation, drawn per modality in {@code Modality.values()} order, then phi:
+   * @param dModel d, the token width
+   * @param numExperts E, the number of logits
+   * @param modalities one hypernetwork per modality, {@code <prefix>.hyper.<name>}, in id order
+   * @param config r, m, h, activation, phi bias, contraction order
+   * @param rng initialisation, drawn per modality in id order, then phi:
    *     W1 ~ N(0, 1/d), b1 = 0; W2's Theta_down rows ~ N(0, 1/(h d)), Theta_up rows ~ N(0, 1/(h
    *     r)), b2 = 0 (generated weights start with variance about 1/fan-in); phi_W ~ N(0, 1/m),
    *     phi_b = 0
+   * @throws IllegalArgumentException for a null config or modality set, a size that is not
+   *     positive, or a width too large for the kernels ({@link DtrConfig#requireFits})
    */
-  public DynamicTokenRouter(String prefix, DtrConfig config, DataType type, SplittableRandom rng) {
+  public DynamicTokenRouter(String prefix, int dModel, int numExperts, Modalities modalities,
+      DtrConfig config, DataType type, SplittableRandom rng) {
     if (config == null) {
       throw new IllegalArgumentException("DTR config must not be null");
     }
-    this.config = config;
-    Modality[] all = Modality.values();
-    this.hyper = new ModalityHypernetwork[all.length];
-    for (Modality m : all) {
-      hyper[m.ordinal()] =
-          new ModalityHypernetwork(
-              prefix + ".hyper." + ModalityLinearRouter.modalityName(m), config, type, rng);
+    if (modalities == null) {
+      throw new IllegalArgumentException("DTR modalities must not be null");
     }
-    this.phi =
-        new Linear(prefix + ".phi", config.embedDim(), config.numExperts(), config.phiBias(), type, rng);
+    if (numExperts <= 0) {
+      throw new IllegalArgumentException("numExperts must be positive, got " + numExperts);
+    }
+    config.requireFits(dModel);
+    this.config = config;
+    this.dModel = dModel;
+    this.numExperts = numExperts;
+    this.modalities = modalities;
+    this.hyper = new ModalityHypernetwork[modalities.count()];
+    for (Modality m : modalities.all()) {
+      hyper[m.id()] = new ModalityHypernetwork(prefix + ".hyper." + m.name(), dModel, config, type, rng);
+    }
+    this.phi = new Linear(prefix + ".phi", config.embedDim(), numExperts, config.phiBias(), type, rng);
   }
 
   public DtrConfig config() {
@@ -73,37 +100,51 @@ public final class DynamicTokenRouter implements Router {
 
   @Override
   public int inputDim() {
-    return config.dModel();
+    return dModel;
   }
 
   @Override
   public int numExperts() {
-    return config.numExperts();
+    return numExperts;
+  }
+
+  /** The modalities, one hypernetwork each. */
+  @Override
+  public Modalities modalities() {
+    return modalities;
+  }
+
+  private ModalityHypernetwork hyper(Modality m) {
+    if (!modalities.contains(m)) {
+      throw new IllegalArgumentException(m + " is not a modality of this DTR, whose modalities are "
+          + modalities.describe());
+    }
+    return hyper[m.id()];
   }
 
   /** W1 [h, d] of modality {@code m}'s hypernetwork. */
   public Parameter hyperFc1Weight(Modality m) {
-    return hyper[m.ordinal()].fc1Weight();
+    return hyper(m).fc1Weight();
   }
 
   /** b1 [h] of modality {@code m}'s hypernetwork. */
   public Parameter hyperFc1Bias(Modality m) {
-    return hyper[m.ordinal()].fc1Bias();
+    return hyper(m).fc1Bias();
   }
 
   /** W2 [2 r d + m r, h] of modality {@code m}'s hypernetwork. */
   public Parameter hyperFc2Weight(Modality m) {
-    return hyper[m.ordinal()].fc2Weight();
+    return hyper(m).fc2Weight();
   }
 
   /** b2 [2 r d + m r] of modality {@code m}'s hypernetwork. */
   public Parameter hyperFc2Bias(Modality m) {
-    return hyper[m.ordinal()].fc2Bias();
+    return hyper(m).fc2Bias();
   }
 
   /** The parameters of modality {@code m}'s hypernetwork: W1, b1, W2, b2. */
   public List<Parameter> hyperParameters(Modality m) {
-    return hyper[m.ordinal()].parameters();
+    return hyper(m).parameters();
   }
 
   /** phi's weight [E, m]. */
@@ -118,22 +159,23 @@ public final class DynamicTokenRouter implements Router {
 
   /**
    * @param x tokens [T, d]
-   * @param modalities T tags; each token uses its modality's hypernetwork
+   * @param modalities T tags of this router's modalities; each token uses its modality's
+   *     hypernetwork
    * @return logits [T, E]
    */
   @Override
   public INDArray forward(INDArray x, Modality[] modalities) {
-    Shapes.requireMatrix("DTR input", x, config.dModel());
-    Modality.validate(modalities, x.size(0));
+    Shapes.requireMatrix("DTR input", x, dModel);
+    this.modalities.validate(modalities, x.size(0));
     INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
-    ModalityGroups g = ModalityGroups.of(modalities);
+    ModalityGroups g = ModalityGroups.of(modalities, this.modalities);
     int t = g.tokens();
     this.groups = g;
     if (t == 0) {
-      return Nd4j.createUninitialized(xc.dataType(), 0, config.numExperts());
+      return Nd4j.createUninitialized(xc.dataType(), 0, numExperts);
     }
     INDArray e = g.map(xc, config.embedDim(),
-        (m, rows) -> hyper[m.ordinal()].forward(rows, config.contraction()));
+        (m, rows) -> hyper(m).forward(rows, config.contraction()));
     return phi.forward(e);
   }
 
@@ -146,13 +188,13 @@ public final class DynamicTokenRouter implements Router {
   public INDArray backward(INDArray dLogits) {
     Shapes.requireForward("DynamicTokenRouter", groups);
     int t = groups.tokens();
-    Shapes.requireShape("DTR logit gradient", dLogits, t, config.numExperts());
+    Shapes.requireShape("DTR logit gradient", dLogits, t, numExperts);
     if (t == 0) {
-      return Nd4j.createUninitialized(dLogits.dataType(), 0, config.dModel());
+      return Nd4j.createUninitialized(dLogits.dataType(), 0, dModel);
     }
     INDArray dl = dLogits.isView() || dLogits.ordering() != 'c' ? dLogits.dup('c') : dLogits;
     INDArray dE = phi.backward(dl);
-    return groups.map(dE, config.dModel(), (m, rows) -> hyper[m.ordinal()].backward(rows));
+    return groups.map(dE, dModel, (m, rows) -> hyper(m).backward(rows));
   }
 
   @Override

@@ -14,36 +14,49 @@ import org.nd4j.linalg.factory.Nd4j;
  * per row).
  */
 public final class ModalityGroups {
+  private final Modalities modalities;
   private final int tokens;
-  private final int[][] rows; // per modality ordinal: token indices, ascending
+  private final int[][] rows; // per modality id: token indices, ascending
 
-  private ModalityGroups(int tokens, int[][] rows) {
+  private ModalityGroups(Modalities modalities, int tokens, int[][] rows) {
+    this.modalities = modalities;
     this.tokens = tokens;
     this.rows = rows;
+  }
+
+  /** Groups the tokens of one batch of the default modalities {@link Modalities#IMAGE_TEXT}. */
+  public static ModalityGroups of(Modality[] tags) {
+    return of(tags, Modalities.IMAGE_TEXT);
   }
 
   /**
    * Groups the tokens of one batch by tag.
    *
-   * @param tags one tag per token, none null
+   * @param tags one tag per token, each a modality of {@code modalities}
+   * @throws IllegalArgumentException naming the first token whose tag is not in the set
    */
-  public static ModalityGroups of(Modality[] tags) {
-    Modality.validate(tags, tags == null ? 0 : tags.length);
-    Modality[] all = Modality.values();
-    int[] counts = new int[all.length];
+  public static ModalityGroups of(Modality[] tags, Modalities modalities) {
+    modalities.validate(tags, tags == null ? 0 : tags.length);
+    int n = modalities.count();
+    int[] counts = new int[n];
     for (Modality m : tags) {
-      counts[m.ordinal()]++;
+      counts[m.id()]++;
     }
-    int[][] rows = new int[all.length][];
-    for (int i = 0; i < all.length; i++) {
+    int[][] rows = new int[n][];
+    for (int i = 0; i < n; i++) {
       rows[i] = new int[counts[i]];
     }
-    int[] fill = new int[all.length];
+    int[] fill = new int[n];
     for (int t = 0; t < tags.length; t++) {
-      int m = tags[t].ordinal();
+      int m = tags[t].id();
       rows[m][fill[m]++] = t;
     }
-    return new ModalityGroups(tags.length, rows);
+    return new ModalityGroups(modalities, tags.length, rows);
+  }
+
+  /** The modality set the tokens were grouped by. */
+  public Modalities modalities() {
+    return modalities;
   }
 
   /** Number of tokens T in the batch. */
@@ -53,17 +66,17 @@ public final class ModalityGroups {
 
   /** Token indices of modality {@code m}, ascending (empty when the batch has none). */
   public int[] rows(Modality m) {
-    return rows[m.ordinal()].clone();
+    return rows[id(m)].clone();
   }
 
   /** Number of tokens of modality {@code m}. */
   public int count(Modality m) {
-    return rows[m.ordinal()].length;
+    return rows[id(m)].length;
   }
 
   /** True when every token of the batch has modality {@code m} (and T > 0). */
   public boolean isOnly(Modality m) {
-    return tokens > 0 && rows[m.ordinal()].length == tokens;
+    return tokens > 0 && rows[id(m)].length == tokens;
   }
 
   /**
@@ -77,7 +90,7 @@ public final class ModalityGroups {
     if (isOnly(m)) {
       return src;
     }
-    int[] r = rows[m.ordinal()];
+    int[] r = rows[id(m)];
     INDArray dst = Nd4j.createUninitialized(src.dataType(), r.length, src.size(1));
     if (r.length > 0) {
       Kernels.gatherRows(src, r, dst);
@@ -91,7 +104,7 @@ public final class ModalityGroups {
    */
   public void scatter(INDArray block, Modality m, INDArray dst) {
     requireRows(dst);
-    int[] r = rows[m.ordinal()];
+    int[] r = rows[id(m)];
     int c = (int) dst.size(1);
     if (block.rank() != 2 || block.size(0) != r.length || block.size(1) != c) {
       throw new IllegalArgumentException(
@@ -116,6 +129,13 @@ public final class ModalityGroups {
     });
   }
 
+  private int id(Modality m) {
+    if (!modalities.contains(m)) {
+      throw new IllegalArgumentException(m + " is not a modality of " + modalities.describe());
+    }
+    return m.id();
+  }
+
   private void requireRows(INDArray a) {
     if (a.rank() != 2 || a.size(0) != tokens) {
       throw new IllegalArgumentException(
@@ -136,7 +156,7 @@ public final class ModalityGroups {
   public INDArray map(INDArray src, int outCols,
       java.util.function.BiFunction<Modality, INDArray, INDArray> perModality) {
     INDArray out = org.nd4j.linalg.factory.Nd4j.createUninitialized(src.dataType(), tokens(), outCols);
-    for (Modality m : Modality.values()) {
+    for (Modality m : modalities.all()) {
       if (count(m) == 0) {
         continue;
       }

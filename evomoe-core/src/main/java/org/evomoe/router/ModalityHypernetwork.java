@@ -57,15 +57,16 @@ final class ModalityHypernetwork {
    * layer they parameterise), b2 = 0.
    *
    * @param name parameter prefix, e.g. {@code model.layers.0.mlp.gate.hyper.image}
+   * @param dModel d (checked by the caller with {@link DtrConfig#requireFits})
    */
-  ModalityHypernetwork(String name, DtrConfig c, DataType type, SplittableRandom rng) {
-    this.d = c.dModel();
+  ModalityHypernetwork(String name, int dModel, DtrConfig c, DataType type, SplittableRandom rng) {
+    this.d = dModel;
     this.r = c.rank();
     this.m = c.embedDim();
     this.h = c.hyperHidden();
     this.hp = h + 1;
     this.downSize = 2 * r * d;
-    this.p = c.thetaSize();
+    this.p = Math.toIntExact(c.thetaSize(dModel));
     this.act = c.activation();
     this.fc1 = new Linear(name + ".fc1", d, h, true, type, rng);
     INDArray down = Init.normal(rng, 1.0 / Math.sqrt((double) h * d), type, downSize, h);

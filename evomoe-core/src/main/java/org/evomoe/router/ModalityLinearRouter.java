@@ -3,7 +3,6 @@ package org.evomoe.router;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import org.evomoe.nn.Linear;
 import org.evomoe.nn.Shapes;
@@ -14,8 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The paper's modality linear router (ablation): one matrix W^m [E, d] per modality, logits_t =
- * W^{m(t)} x_t. Parameters {@code <prefix>.image.weight}, {@code <prefix>.text.weight} (one per
- * {@link Modality} constant, lower-case name), in {@code Modality.values()} order.
+ * W^{m(t)} x_t. Parameters {@code <prefix>.<name>.weight}, one per modality of its {@link
+ * Modalities} in id order ({@code <prefix>.image.weight}, {@code <prefix>.text.weight} for the
+ * default set).
  *
  * <p>Forward gathers each modality's token rows into a contiguous block, runs one gemm per
  * modality present and scatters the logits back; a modality absent from the batch is skipped and
@@ -24,31 +24,55 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ModalityLinearRouter implements Router {
   private final int dModel;
   private final int numExperts;
-  private final Linear[] proj; // per modality ordinal: [E, d], no bias
+  private final Modalities modalities;
+  private final Linear[] proj; // per modality id: [E, d], no bias
 
   // Cached by forward:
   private ModalityGroups groups;
 
   /**
-   * @param prefix parameter prefix, e.g. {@code model.layers.0.mlp.gate}
-   * @param dModel d
-   * @param numExperts E
-   * @param rng initialisation: every W^m ~ N(0, 1/d), drawn in {@code Modality.values()} order
+   * A router for the default modalities {@link Modalities#IMAGE_TEXT}.
+   *
+   * @see #ModalityLinearRouter(String, int, int, Modalities, DataType, SplittableRandom)
    */
   public ModalityLinearRouter(
       String prefix, int dModel, int numExperts, DataType type, SplittableRandom rng) {
+    this(prefix, dModel, numExperts, Modalities.IMAGE_TEXT, type, rng);
+  }
+
+  /**
+   * @param prefix parameter prefix, e.g. {@code model.layers.0.mlp.gate}
+   * @param dModel d
+   * @param numExperts E
+   * @param modalities one matrix per modality, {@code <prefix>.<name>.weight}
+   * @param rng initialisation: every W^m ~ N(0, 1/d), drawn in id order
+   */
+  public ModalityLinearRouter(String prefix, int dModel, int numExperts, Modalities modalities,
+      DataType type, SplittableRandom rng) {
     this.dModel = Shapes.positive(prefix + " dModel", dModel);
     this.numExperts = Shapes.positive(prefix + " numExperts", numExperts);
-    Modality[] all = Modality.values();
-    this.proj = new Linear[all.length];
-    for (Modality m : all) {
-      proj[m.ordinal()] = new Linear(prefix + "." + modalityName(m), dModel, numExperts, false, type, rng);
+    if (modalities == null) {
+      throw new IllegalArgumentException(prefix + ": modalities must not be null");
+    }
+    this.modalities = modalities;
+    this.proj = new Linear[modalities.count()];
+    for (Modality m : modalities.all()) {
+      proj[m.id()] = new Linear(prefix + "." + m.name(), dModel, numExperts, false, type, rng);
     }
   }
 
-  /** The lower-case name used in parameter names, e.g. {@code image}. */
-  static String modalityName(Modality m) {
-    return m.name().toLowerCase(Locale.ROOT);
+  /** The modalities, one matrix each. */
+  @Override
+  public Modalities modalities() {
+    return modalities;
+  }
+
+  private Linear proj(Modality m) {
+    if (!modalities.contains(m)) {
+      throw new IllegalArgumentException(m + " is not a modality of this router, whose modalities are "
+          + modalities.describe());
+    }
+    return proj[m.id()];
   }
 
   @Override
@@ -63,7 +87,7 @@ public final class ModalityLinearRouter implements Router {
 
   /** W^m [E, d], the weight used for tokens of modality {@code m}. */
   public Parameter weight(Modality m) {
-    return proj[m.ordinal()].weight();
+    return proj(m).weight();
   }
 
   /**
@@ -74,11 +98,11 @@ public final class ModalityLinearRouter implements Router {
   @Override
   public INDArray forward(INDArray x, Modality[] modalities) {
     Shapes.requireMatrix("modality linear router input", x, dModel);
-    Modality.validate(modalities, x.size(0));
+    this.modalities.validate(modalities, x.size(0));
     INDArray xc = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
-    ModalityGroups g = ModalityGroups.of(modalities);
+    ModalityGroups g = ModalityGroups.of(modalities, this.modalities);
     int t = g.tokens();
-    INDArray logits = g.map(xc, numExperts, (m, rows) -> proj[m.ordinal()].forward(rows));
+    INDArray logits = g.map(xc, numExperts, (m, rows) -> proj(m).forward(rows));
     this.groups = g;
     return logits;
   }
@@ -94,7 +118,7 @@ public final class ModalityLinearRouter implements Router {
     int t = groups.tokens();
     Shapes.requireShape("modality linear router logit gradient", dLogits, t, numExperts);
     INDArray dl = dLogits.isView() || dLogits.ordering() != 'c' ? dLogits.dup('c') : dLogits;
-    return groups.map(dl, dModel, (m, rows) -> proj[m.ordinal()].backward(rows));
+    return groups.map(dl, dModel, (m, rows) -> proj(m).backward(rows));
   }
 
   @Override

@@ -15,8 +15,16 @@ public interface Router extends Layer {
   int numExperts();
 
   /**
+   * The modalities this router accepts (its tokens' tags are checked against them). Routers that
+   * do not say otherwise accept the default {@link Modalities#IMAGE_TEXT}.
+   */
+  default Modalities modalities() {
+    return Modalities.IMAGE_TEXT;
+  }
+
+  /**
    * @param x tokens [T, d]
-   * @param modalities T tags
+   * @param modalities T tags, each one of {@link #modalities()}
    * @return logits [T, E]
    */
   INDArray forward(INDArray x, Modality[] modalities);

@@ -33,6 +33,23 @@ public abstract sealed class Buffers permits Buffers.F32, Buffers.F64 {
     };
   }
 
+  /** Whether {@code a} is laid out densely in c order (a row-range view is fine). */
+  public static boolean isDense(INDArray a) {
+    if (a.ordering() != 'c' && a.rank() > 1) {
+      return false;
+    }
+    long expected = 1;
+    long[] shape = a.shape();
+    long[] stride = a.stride();
+    for (int i = shape.length - 1; i >= 0; i--) {
+      if (shape[i] != 1 && stride[i] != expected) {
+        return false;
+      }
+      expected *= shape[i];
+    }
+    return true;
+  }
+
   /** Throws unless {@code a} is laid out densely in c order (a row-range view is fine). */
   public static void requireDense(INDArray a) {
     if (a.ordering() != 'c' && a.rank() > 1) {
@@ -59,14 +76,31 @@ public abstract sealed class Buffers permits Buffers.F32, Buffers.F64 {
   /** Copies {@code n} elements from {@code src[off..]} to element {@code pos}. */
   public abstract void write(long pos, double[] src, int off, int n);
 
+  /** Whether every element of the array is finite (no NaN, no infinity), in one plain-Java pass. */
+  public boolean allFinite() {
+    double[] chunk = new double[(int) Math.min(length, 4096)];
+    for (long pos = 0; pos < length; pos += chunk.length) {
+      int n = (int) Math.min(chunk.length, length - pos);
+      read(pos, chunk, 0, n);
+      for (int i = 0; i < n; i++) {
+        if (!Double.isFinite(chunk[i])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Whether arrays of this data type are supported. */
   public static boolean supports(DataType t) {
     return t == DataType.FLOAT || t == DataType.DOUBLE;
   }
 
   static final class F32 extends Buffers {
+    // One scratch array per thread for all instances: a ThreadLocal per instance (one per kernel
+    // call) filled every thread's map with stale entries and made each lookup a slow miss.
+    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[0]);
     private final FloatBuffer buf;
-    private final ThreadLocal<float[]> tmp = ThreadLocal.withInitial(() -> new float[0]);
 
     F32(INDArray a) {
       super(a);
@@ -74,10 +108,10 @@ public abstract sealed class Buffers permits Buffers.F32, Buffers.F64 {
     }
 
     private float[] scratch(int n) {
-      float[] t = tmp.get();
+      float[] t = TMP.get();
       if (t.length < n) {
         t = new float[n];
-        tmp.set(t);
+        TMP.set(t);
       }
       return t;
     }

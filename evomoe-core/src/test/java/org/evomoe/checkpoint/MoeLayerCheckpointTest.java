@@ -15,7 +15,7 @@ import org.evomoe.TestArrays;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.moe.MoeLayerSpec;
 import org.evomoe.moe.RoutingConfig;
-import org.evomoe.router.DtrOptions;
+import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.Modality;
 import org.evomoe.router.RouterKind;
@@ -31,7 +31,7 @@ class MoeLayerCheckpointTest {
     return MoeLayerSpec.builder("model.layers.1.mlp", 12, 20)
         .experts(3)
         .routing(RoutingConfig.evoMoe().withZLossWeight(0.002))
-        .dtr(new DtrOptions(4, 6, 10, HyperActivation.values()[HyperActivation.values().length - 1], true,
+        .dtr(new DtrConfig(4, 6, 10, HyperActivation.values()[HyperActivation.values().length - 1], true,
             ThetaContraction.values()[0]))
         .paperEvolution(17)
         .build();

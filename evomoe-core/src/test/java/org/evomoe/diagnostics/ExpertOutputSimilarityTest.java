@@ -105,7 +105,7 @@ class ExpertOutputSimilarityTest {
     List<SwiGluFfn> experts = List.of(new SwiGluFfn("e0", 8, 6, D, rng),
         new SwiGluFfn("e1", 8, 6, D, rng), new SwiGluFfn("e2", 8, 6, D, rng));
     MoeLayer moe = new MoeLayer(new MoeConfig(8, 6, 3, RoutingConfig.evoMoe()),
-        new DynamicTokenRouter("g", DtrConfig.defaults(8, 3), D, rng), experts);
+        new DynamicTokenRouter("g", 8, 3, DtrConfig.defaults(), D, rng), experts);
     assertEquals(RouterKind.DTR, moe.routing().routerKind());
     INDArray x = TestArrays.normal(13, 40, 8);
     Modality[] tags = new Modality[40];

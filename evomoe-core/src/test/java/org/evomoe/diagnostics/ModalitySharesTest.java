@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.evomoe.moe.MoeLayer;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 import org.junit.jupiter.api.Test;
 
@@ -62,12 +63,12 @@ class ModalitySharesTest {
       var r = layer.lastRouting();
       for (int t = 0; t < r.numTokens(); t++) {
         for (int j = 0; j < 2; j++) {
-          expected[m.tags.get(b)[t].ordinal()][r.expert(t, j)]++;
+          expected[m.tags.get(b)[t].id()][r.expert(t, j)]++;
         }
       }
     }
-    for (Modality mod : Modality.values()) {
-      assertArrayEquals(expected[mod.ordinal()], s.layers().get(0).assignments().get(mod));
+    for (Modality mod : Modalities.IMAGE_TEXT.all()) {
+      assertArrayEquals(expected[mod.id()], s.layers().get(0).assignments().get(mod));
       double sum = 0;
       for (double v : s.layers().get(0).shares().get(mod)) {
         sum += v;

@@ -71,7 +71,7 @@ class ReportExportTest {
     assertEquals(s.binEdges()[5], root.get("binEdges").get(5).asDouble(), 0.0);
     JsonNode c = root.get("cells").get(3);
     RouterLogitStats.LogitCell cell = s.cells().get(3);
-    assertEquals(cell.modality().name(), c.get("modality").asText());
+    assertEquals(cell.modality().label(), c.get("modality").asText());
     assertEquals(cell.std(), c.get("std").asDouble(), 0.0);
     assertEquals(cell.histogram()[2], c.get("histogram").get(2).asLong());
     RouterLogitStats.ModalitySeparation sep = s.separations().get(1);

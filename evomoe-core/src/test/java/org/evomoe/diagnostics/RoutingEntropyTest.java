@@ -75,15 +75,15 @@ class RoutingEntropyTest {
           double p = Math.exp(v - max) / s;
           h -= p * Math.log(p);
         }
-        int mod = m.tags.get(b)[t].ordinal();
+        int mod = m.tags.get(b)[t].id();
         sum[mod] += h;
         n[mod]++;
       }
     }
     assertEquals((sum[0] + sum[1]) / (n[0] + n[1]), l.meanTokenEntropy(), 1e-12);
-    assertEquals(sum[Modality.IMAGE.ordinal()] / n[Modality.IMAGE.ordinal()],
+    assertEquals(sum[Modality.IMAGE.id()] / n[Modality.IMAGE.id()],
         l.meanTokenEntropyByModality().get(Modality.IMAGE), 1e-12);
-    assertEquals(sum[Modality.TEXT.ordinal()] / n[Modality.TEXT.ordinal()],
+    assertEquals(sum[Modality.TEXT.id()] / n[Modality.TEXT.id()],
         l.meanTokenEntropyByModality().get(Modality.TEXT), 1e-12);
     assertEquals(2L * l.tokens(), java.util.Arrays.stream(l.assignments()).sum());
   }

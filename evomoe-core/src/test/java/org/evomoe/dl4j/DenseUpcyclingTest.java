@@ -9,9 +9,7 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.evomoe.moe.MoeConfig;
 import org.evomoe.router.RouterKind;
-import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,11 +37,12 @@ class DenseUpcyclingTest {
     return g;
   }
 
-  private static MultiLayerNetwork moeNet(MoeConfig moe) {
+  private static MultiLayerNetwork moeNet(int experts, int topK, boolean renormalize) {
     return Dl4jNets.init(new NeuralNetConfiguration.Builder()
         .seed(4).dataType(DataType.DOUBLE).updater(new NoOp())
         .list()
-        .layer(new MoeFfnLayer.Builder().moe(moe).build())
+        .layer(Dl4jNets.layer(Dl4jNets.spec(D, H, experts,
+            Dl4jNets.routing(RouterKind.LINEAR, topK, renormalize, 0.01, 0.0), DataType.DOUBLE).build()))
         .build());
   }
 
@@ -51,7 +50,7 @@ class DenseUpcyclingTest {
   void upcycledLayerComputesTheDenseFfnWhenGatesSumToOne() {
     ComputationGraph dense = denseSwiGlu();
     // Top-2 of 4 with renormalised gates: sum_j g_j * FFN(x) = FFN(x) when every expert is the FFN.
-    MultiLayerNetwork net = moeNet(new MoeConfig(D, H, 4, new RoutingConfig(2, true, 0.01, 0.0, RouterKind.LINEAR)));
+    MultiLayerNetwork net = moeNet(4, 2, true);
     MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
     INDArray x = Dl4jNets.normal(9, DataType.DOUBLE, 20, D);
     INDArray before = net.output(x);
@@ -66,7 +65,7 @@ class DenseUpcyclingTest {
 
   @Test
   void rejectsLayersThatAreNotASwiGluFfn() {
-    MultiLayerNetwork net = moeNet(new MoeConfig(D, H, 2, new RoutingConfig(1, false, 0.01, 0.0, RouterKind.LINEAR)));
+    MultiLayerNetwork net = moeNet(2, 1, false);
     MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
     ComputationGraph dense = denseSwiGlu();
     var e = assertThrows(IllegalArgumentException.class,

@@ -6,6 +6,9 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.evomoe.moe.MoeLayerSpec;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.router.RouterKind;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,14 +16,42 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Small networks and seeded data for the DL4J adapter tests. */
+/**
+ * The shared fixture of the DL4J adapter tests: layer specs, MoE layers, small networks and seeded
+ * data.
+ */
 final class Dl4jNets {
   private Dl4jNets() {}
 
-  /** Dense(nIn -> d, tanh) -> the MoE layer -> softmax output (d -> classes). */
+  /** Prefix of the test layers' core parameter names (their DL4J keys drop it). */
+  static final String PREFIX = "mlp";
+
+  /**
+   * A spec builder for a layer of width d, expert hidden width h and E experts with the given
+   * routing and data type (the data type must be the network's).
+   */
+  static MoeLayerSpec.Builder spec(int d, int hidden, int experts, RoutingConfig routing, DataType type) {
+    return MoeLayerSpec.builder(PREFIX, d, hidden).experts(experts).routing(routing).dataType(type);
+  }
+
+  /** Routing of the given kind: top-k, renormalisation, load-balancing and z-loss weights. */
+  static RoutingConfig routing(RouterKind kind, int topK, boolean renormalize, double aux, double z) {
+    return new RoutingConfig(topK, renormalize, aux, z, kind);
+  }
+
+  /** A MoE layer in phase ROUTED, each token of modality TEXT. */
+  static MoeFfnLayer layer(MoeLayerSpec spec) {
+    return new MoeFfnLayer.Builder().spec(spec).build();
+  }
+
+  /**
+   * Dense(nIn -> d, tanh) -> the MoE layer -> softmax output (d -> classes), in the MoE layer's
+   * data type.
+   */
   static MultiLayerConfiguration denseMoeSoftmax(
-      int nIn, MoeFfnLayer moe, int classes, DataType type, IUpdater updater, long seed) {
-    int d = moe.getMoe().dModel();
+      int nIn, MoeFfnLayer moe, int classes, IUpdater updater, long seed) {
+    int d = moe.getSpec().config().dModel();
+    DataType type = moe.getSpec().dataType();
     return new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(type)

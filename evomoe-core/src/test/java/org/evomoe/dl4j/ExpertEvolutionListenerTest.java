@@ -11,11 +11,10 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.evomoe.evolution.BetaRange;
 import org.evomoe.evolution.EvolutionConfig;
 import org.evomoe.evolution.EvolutionRule;
-import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.MoeLayerSpec;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.RouterKind;
 import org.evomoe.tensor.Parameter;
-import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,14 +41,20 @@ class ExpertEvolutionListenerTest {
     return out;
   }
 
+  /** A linear top-1 layer of width 8, hidden 12, E experts, without auxiliary losses. */
+  private static MoeLayerSpec.Builder linear(int experts) {
+    return Dl4jNets.spec(8, 12, experts, Dl4jNets.routing(RouterKind.LINEAR, 1, false, 0, 0),
+        DataType.DOUBLE);
+  }
+
   @Test
   void evolvedExpertsFollowTheSeedByTheRuleWhileFitRuns() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(E, 123);
     MoeFfnLayer layer = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(8, 12, E, new RoutingConfig(1, false, 0.001, 0.0, RouterKind.DTR)))
-        .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
-    MultiLayerNetwork net = Dl4jNets.init(
-        Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 3));
+        .spec(Dl4jNets.spec(8, 12, E, Dl4jNets.routing(RouterKind.DTR, 1, false, 0.001, 0.0),
+            DataType.DOUBLE).evolution(evo).build())
+        .phase(MoeTrainingPhase.EVOLUTION).build();
+    MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, new Adam(1e-2), 3));
     ExpertEvolutionListener listener = new ExpertEvolutionListener();
     net.setListeners(listener);
     MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
@@ -103,9 +108,9 @@ class ExpertEvolutionListenerTest {
   @Test
   void emaRuleAndResumedBetaStreams() {
     EvolutionConfig evo = EvolutionConfig.paperDefaults(3, 9).withRule(EvolutionRule.EMA);
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR)))
-        .phase(MoeTrainingPhase.EVOLUTION).evolution(evo).build();
-    MultiLayerNetwork a = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().spec(linear(3).evolution(evo).build())
+        .phase(MoeTrainingPhase.EVOLUTION).build();
+    MultiLayerNetwork a = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, new Adam(1e-2), 4));
     MultiLayerNetwork b = a.clone();
     DataSet ds = new DataSet(Dl4jNets.normal(5, DataType.DOUBLE, 16, 6), Dl4jNets.oneHot(6, DataType.DOUBLE, 16, 3));
     ExpertEvolutionListener la = new ExpertEvolutionListener();
@@ -132,8 +137,8 @@ class ExpertEvolutionListenerTest {
 
   @Test
   void refusesANetworkWithoutEvolvingLayers() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 12, 3, new RoutingConfig(1, false, 0, 0, RouterKind.LINEAR))).build();
-    MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new Adam(1e-2), 4));
+    MoeFfnLayer layer = Dl4jNets.layer(linear(3).build());
+    MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, new Adam(1e-2), 4));
     net.setListeners(new ExpertEvolutionListener());
     DataSet ds = new DataSet(Dl4jNets.normal(5, DataType.DOUBLE, 4, 6), Dl4jNets.oneHot(6, DataType.DOUBLE, 4, 3));
     var e = assertThrows(IllegalStateException.class, () -> net.fit(ds));
@@ -142,7 +147,7 @@ class ExpertEvolutionListenerTest {
 
   @Test
   void frozenExpertsIgnoreWeightDecayAndL2() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(MoeConfig.of(8, 12, 3, 1, 0.01))
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().spec(linear(3).build())
         .phase(MoeTrainingPhase.ROUTER_ONLY).build();
     MultiLayerNetwork net = Dl4jNets.init(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
         .seed(5).dataType(DataType.DOUBLE).updater(new Adam(1e-2)).weightDecay(0.1).l2(0.01)

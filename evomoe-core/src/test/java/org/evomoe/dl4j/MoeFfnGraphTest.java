@@ -13,11 +13,9 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.evomoe.moe.MoeConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.ThetaContraction;
-import org.evomoe.moe.RoutingConfig;
 import org.evomoe.router.RouterKind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +57,7 @@ class MoeFfnGraphTest {
 
   private static ComputationGraphConfiguration graph(IUpdater updater) {
     // Small sizes: DL4J's graph gradient check has no subset mode, so it visits every parameter.
-    DtrConfig dtr = new DtrConfig(D, 3, 1, 2, 3, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
+    DtrConfig dtr = new DtrConfig(1, 2, 3, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
     return new NeuralNetConfiguration.Builder()
         .seed(21).dataType(DataType.DOUBLE).updater(updater)
         .graphBuilder()
@@ -67,7 +65,9 @@ class MoeFfnGraphTest {
         .setInputTypes(InputType.feedForward(N_IN), InputType.feedForward(1))
         .addLayer("embed", new DenseLayer.Builder().nIn(N_IN).nOut(D).activation(Activation.TANH).build(), "tokens")
         .addLayer("moe", new MoeFfnLayer.Builder()
-            .moe(new MoeConfig(D, 4, 3, new RoutingConfig(2, true, 0.3, 0.05, RouterKind.LINEAR))).dtr(dtr).modalityInput(true).build(),
+            .spec(Dl4jNets.spec(D, 4, 3, Dl4jNets.routing(RouterKind.DTR, 2, true, 0.3, 0.05),
+                DataType.DOUBLE).dtr(dtr).build())
+            .modalityInput(true).build(),
             "embed", "modality")
         .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nIn(D).nOut(CLASSES).activation(Activation.SOFTMAX).build(), "moe")

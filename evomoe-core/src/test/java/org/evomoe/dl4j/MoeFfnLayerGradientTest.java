@@ -10,9 +10,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.evomoe.evolution.EvolutionConfig;
-import org.evomoe.moe.MoeConfig;
-import org.evomoe.moe.RoutingConfig;
+import org.evomoe.moe.MoeLayerSpec;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
 import org.evomoe.router.RouterKind;
@@ -52,8 +50,12 @@ class MoeFfnLayerGradientTest {
     Nd4j.setDefaultDataTypes(savedDefault, savedFloatingDefault);
   }
 
-  private static MoeConfig moe(int topK, boolean renormalize) {
-    return new MoeConfig(D, 8, 3, new RoutingConfig(topK, renormalize, 0.3, 0.05, RouterKind.LINEAR));
+  private static MoeLayerSpec.Builder spec(RouterKind kind, int topK, boolean renormalize) {
+    return Dl4jNets.spec(D, 8, 3, Dl4jNets.routing(kind, topK, renormalize, 0.3, 0.05), DataType.DOUBLE);
+  }
+
+  private static MoeFfnLayer layer(RouterKind kind, int topK, boolean renormalize) {
+    return Dl4jNets.layer(spec(kind, topK, renormalize).build());
   }
 
   private static boolean check(MultiLayerNetwork net, INDArray x, INDArray y, Set<String> exclude) {
@@ -65,7 +67,7 @@ class MoeFfnLayerGradientTest {
 
   private static void checkNet(MoeFfnLayer layer, long seed, Set<String> exclude) {
     MultiLayerNetwork net = Dl4jNets.init(
-        Dl4jNets.denseMoeSoftmax(N_IN, layer, CLASSES, DataType.DOUBLE, new NoOp(), seed));
+        Dl4jNets.denseMoeSoftmax(N_IN, layer, CLASSES, new NoOp(), seed));
     INDArray x = Dl4jNets.normal(seed + 1, DataType.DOUBLE, BATCH, N_IN);
     INDArray y = Dl4jNets.oneHot(seed + 2, DataType.DOUBLE, BATCH, CLASSES);
     assertTrue(check(net, x, y, exclude), "gradient check failed for " + layer);
@@ -73,35 +75,35 @@ class MoeFfnLayerGradientTest {
 
   @Test
   void linearRouterTop2RenormalisedWithAuxLosses() {
-    checkNet(new MoeFfnLayer.Builder().moe(moe(2, true)).router(RouterKind.LINEAR).build(), 11, null);
+    checkNet(layer(RouterKind.LINEAR, 2, true), 11, null);
   }
 
   @Test
   void linearRouterTop1RawGate() {
-    checkNet(new MoeFfnLayer.Builder().moe(moe(1, false)).router(RouterKind.LINEAR).build(), 12, null);
+    checkNet(layer(RouterKind.LINEAR, 1, false), 12, null);
   }
 
   @Test
   void modalityLinearRouterOnImageTokens() {
-    checkNet(new MoeFfnLayer.Builder().moe(moe(2, false)).router(RouterKind.MODALITY_LINEAR)
+    checkNet(new MoeFfnLayer.Builder().spec(spec(RouterKind.MODALITY_LINEAR, 2, false).build())
         .modality(org.evomoe.router.Modality.IMAGE).build(), 13, null);
   }
 
   @Test
   void dynamicTokenRouter() {
-    DtrConfig dtr = new DtrConfig(D, 3, 2, 4, 5, HyperActivation.NONE, true, ThetaContraction.CONTRACTED);
-    checkNet(new MoeFfnLayer.Builder().moe(moe(1, false)).dtr(dtr).build(), 14, null);
+    DtrConfig dtr = new DtrConfig(2, 4, 5, HyperActivation.NONE, true, ThetaContraction.CONTRACTED);
+    checkNet(Dl4jNets.layer(spec(RouterKind.DTR, 1, false).dtr(dtr).build()), 14, null);
   }
 
   @Test
   void evolutionPhaseTrainsOnlyTheSeed() {
-    checkNet(new MoeFfnLayer.Builder().moe(moe(1, false)).phase(MoeTrainingPhase.EVOLUTION)
-        .evolution(EvolutionConfig.paperDefaults(3, 5)).build(), 15, null);
+    checkNet(new MoeFfnLayer.Builder().spec(spec(RouterKind.LINEAR, 1, false).paperEvolution(5).build())
+        .phase(MoeTrainingPhase.EVOLUTION).build(), 15, null);
   }
 
   @Test
   void routerOnlyPhaseGradientOfTheRouter() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(moe(2, true)).router(RouterKind.LINEAR)
+    MoeFfnLayer layer = new MoeFfnLayer.Builder().spec(spec(RouterKind.LINEAR, 2, true).build())
         .phase(MoeTrainingPhase.ROUTER_ONLY).build();
     Set<String> experts = new HashSet<>();
     for (String k : layer.initializer().paramKeys(layer)) {
@@ -112,11 +114,16 @@ class MoeFfnLayerGradientTest {
     checkNet(layer, 16, experts);
   }
 
-  /** The modality column as the first layer's input: tokens of both modalities in one batch. */
+  /**
+   * The modality column as the first layer's input, with three modalities (image, text, audio):
+   * tokens of all three in one batch, each modality's hypernetwork trained.
+   */
   @Test
-  void modalityColumnInput() {
-    DtrConfig dtr = new DtrConfig(D, 3, 2, 4, 5, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(moe(2, true)).dtr(dtr).modalityInput(true).build();
+  void modalityColumnInputWithThreeModalities() {
+    DtrConfig dtr = new DtrConfig(2, 4, 5, HyperActivation.NONE, false, ThetaContraction.CONTRACTED);
+    MoeFfnLayer layer = new MoeFfnLayer.Builder()
+        .spec(spec(RouterKind.DTR, 2, true).dtr(dtr).modalities("image", "text", "audio").build())
+        .modalityInput(true).build();
     MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
         .seed(17).dataType(DataType.DOUBLE).updater(new NoOp())
         .list()
@@ -127,17 +134,18 @@ class MoeFfnLayerGradientTest {
     MultiLayerNetwork net = Dl4jNets.init(conf);
     INDArray x = Dl4jNets.normal(18, DataType.DOUBLE, BATCH, D + 1);
     for (int i = 0; i < BATCH; i++) {
-      x.putScalar(i, D, i % 2); // alternate IMAGE (0) and TEXT (1)
+      x.putScalar(i, D, i % 3); // image (0), text (1), audio (2) in turn
     }
     INDArray y = Dl4jNets.oneHot(19, DataType.DOUBLE, BATCH, CLASSES);
     assertTrue(check(net, x, y, null));
-    // Both hypernetworks received gradient.
+    // Every modality's hypernetwork received gradient.
     net.setInput(x);
     net.setLabels(y);
     net.computeGradientAndScore();
     var g = net.gradient().gradientForVariable();
     assertTrue(g.get("0_gate.hyper.image.fc1.weight").norm2Number().doubleValue() > 0);
     assertTrue(g.get("0_gate.hyper.text.fc1.weight").norm2Number().doubleValue() > 0);
+    assertTrue(g.get("0_gate.hyper.audio.fc1.weight").norm2Number().doubleValue() > 0);
   }
 
   /**
@@ -148,7 +156,7 @@ class MoeFfnLayerGradientTest {
   void recurrentInputWithPaddingMask() {
     int b = 3;
     int t = 4;
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(moe(2, true)).router(RouterKind.LINEAR).build();
+    MoeFfnLayer layer = layer(RouterKind.LINEAR, 2, true);
     MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
         .seed(23).dataType(DataType.DOUBLE).updater(new NoOp())
         .list()

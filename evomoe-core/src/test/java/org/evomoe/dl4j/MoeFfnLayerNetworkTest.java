@@ -12,11 +12,9 @@ import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.evomoe.evolution.EvolutionConfig;
-import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.MoeLayerSpec;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.RouterKind;
-import org.evomoe.moe.RoutingConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -32,9 +30,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ModelSerializer save/restore, JSON configuration, and the score.
  */
 class MoeFfnLayerNetworkTest {
+  private static MoeLayerSpec.Builder spec(RouterKind kind, int topK, boolean renormalize, DataType type) {
+    return Dl4jNets.spec(32, 48, 4, Dl4jNets.routing(kind, topK, renormalize, 0.01, 0.001), type);
+  }
+
   private static MoeFfnLayer layer(RouterKind kind) {
-    return new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(2, true, 0.01, 0.001, kind))).build();
+    return Dl4jNets.layer(spec(kind, 2, true, DataType.FLOAT).build());
   }
 
   @Test
@@ -43,7 +44,7 @@ class MoeFfnLayerNetworkTest {
     DataSet test = FashionMnistSubset.test(DataType.FLOAT);
     MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(
         FashionMnistSubset.PIXELS, layer(RouterKind.LINEAR), FashionMnistSubset.CLASSES,
-        DataType.FLOAT, new Adam(3e-3), 42));
+        new Adam(3e-3), 42));
     ListDataSetIterator<DataSet> it = new ListDataSetIterator<>(train.asList(), 50);
     double before = net.score(train);
     net.fit(it, 4);
@@ -65,12 +66,11 @@ class MoeFfnLayerNetworkTest {
     DataSet batch = new DataSet(
         train.getFeatures().getRows(java.util.stream.IntStream.range(0, 64).toArray()),
         train.getLabels().getRows(java.util.stream.IntStream.range(0, 64).toArray()));
-    DtrConfig dtr = new DtrConfig(32, 4, 4, 8, 16, org.evomoe.router.HyperActivation.NONE, false,
+    DtrConfig dtr = new DtrConfig(4, 8, 16, org.evomoe.router.HyperActivation.NONE, false,
         org.evomoe.router.ThetaContraction.CONTRACTED);
-    MoeFfnLayer moe = new MoeFfnLayer.Builder()
-        .moe(new MoeConfig(32, 48, 4, new RoutingConfig(1, false, 0.01, 0.001, RouterKind.LINEAR))).dtr(dtr).build();
+    MoeFfnLayer moe = Dl4jNets.layer(spec(RouterKind.DTR, 1, false, DataType.FLOAT).dtr(dtr).build());
     MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(
-        FashionMnistSubset.PIXELS, moe, FashionMnistSubset.CLASSES, DataType.FLOAT, new Adam(3e-3), 7));
+        FashionMnistSubset.PIXELS, moe, FashionMnistSubset.CLASSES, new Adam(3e-3), 7));
     for (int i = 0; i < 3; i++) {
       net.fit(batch);
     }
@@ -90,25 +90,25 @@ class MoeFfnLayerNetworkTest {
 
   @Test
   void configurationRoundTripsThroughJson() {
-    DtrConfig dtr = DtrConfig.defaults(32, 4).withPhiBias(true);
+    DtrConfig dtr = DtrConfig.defaults().withPhiBias(true);
+    MoeLayerSpec.Builder audio = spec(RouterKind.MODALITY_LINEAR, 1, false, DataType.FLOAT)
+        .modalities("image", "text", "audio");
     List<MoeFfnLayer> layers = List.of(
         layer(RouterKind.LINEAR),
-        new MoeFfnLayer.Builder().moe(MoeConfig.of(32, 48, 4, 1, 0.001))
-            .router(RouterKind.MODALITY_LINEAR).modality(org.evomoe.router.Modality.IMAGE).build(),
-        new MoeFfnLayer.Builder().moe(MoeConfig.of(32, 48, 4, 1, 0.001)).dtr(dtr)
-            .phase(MoeTrainingPhase.EVOLUTION).evolution(EvolutionConfig.paperDefaults(4, 99))
-            .modalityInput(false).build());
+        new MoeFfnLayer.Builder().spec(audio.build())
+            .modality(audio.build().modalities().get("audio")).build(),
+        new MoeFfnLayer.Builder().spec(spec(RouterKind.DTR, 1, false, DataType.FLOAT).dtr(dtr)
+                .paperEvolution(99).build())
+            .phase(MoeTrainingPhase.EVOLUTION).modalityInput(false).build());
     for (MoeFfnLayer l : layers) {
-      MultiLayerConfiguration conf = Dl4jNets.denseMoeSoftmax(
-          20, l, 3, DataType.FLOAT, new Adam(1e-3), 1);
+      MultiLayerConfiguration conf = Dl4jNets.denseMoeSoftmax(20, l, 3, new Adam(1e-3), 1);
       String json = conf.toJson();
       MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
       assertEquals(conf, back, json);
       assertEquals(json, back.toJson());
       MoeFfnLayer restored = (MoeFfnLayer) back.getConf(1).getLayer();
-      assertEquals(l.getMoe(), restored.getMoe());
-      assertEquals(l.getDtr(), restored.getDtr());
-      assertEquals(l.getEvolution(), restored.getEvolution());
+      assertEquals(l.getSpec(), restored.getSpec());
+      assertEquals(l.getModality(), restored.getModality());
       assertEquals(l.getPhase(), restored.getPhase());
       // A network from the restored configuration with the same parameters computes the same.
       MultiLayerNetwork a = Dl4jNets.init(conf);
@@ -124,12 +124,13 @@ class MoeFfnLayerNetworkTest {
     INDArray x = Dl4jNets.normal(1, DataType.DOUBLE, 40, 12);
     INDArray y = Dl4jNets.oneHot(2, DataType.DOUBLE, 40, 3);
     DataSet ds = new DataSet(x, y);
-    MoeConfig noAux = new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.0, 0.0, RouterKind.LINEAR));
-    MoeConfig aux = new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.5, 0.2, RouterKind.LINEAR));
+    MoeLayerSpec noAux = Dl4jNets.spec(8, 8, 4, Dl4jNets.routing(RouterKind.LINEAR, 2, false, 0, 0),
+        DataType.DOUBLE).build();
+    MoeLayerSpec aux = noAux.withRouting(noAux.config().routing().withAuxLossWeight(0.5).withZLossWeight(0.2));
     MultiLayerNetwork plain = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(
-        12, new MoeFfnLayer.Builder().moe(noAux).build(), 3, DataType.DOUBLE, new NoOp(), 5));
+        12, Dl4jNets.layer(noAux), 3, new NoOp(), 5));
     MultiLayerNetwork withAux = new MultiLayerNetwork(Dl4jNets.denseMoeSoftmax(
-        12, new MoeFfnLayer.Builder().moe(aux).build(), 3, DataType.DOUBLE, new NoOp(), 5));
+        12, Dl4jNets.layer(aux), 3, new NoOp(), 5));
     withAux.init(plain.params().dup(), true);
 
     // Cross-entropy from the outputs, by hand.
@@ -152,9 +153,9 @@ class MoeFfnLayerNetworkTest {
 
   @Test
   void maskedRowsAreNotTokens() {
-    MoeFfnLayer layer = new MoeFfnLayer.Builder().moe(new MoeConfig(8, 8, 4, new RoutingConfig(2, false, 0.5, 0.1, RouterKind.LINEAR))).build();
-    MultiLayerNetwork net = Dl4jNets.init(
-        Dl4jNets.denseMoeSoftmax(6, layer, 3, DataType.DOUBLE, new NoOp(), 8));
+    MoeFfnLayer layer = Dl4jNets.layer(Dl4jNets.spec(8, 8, 4,
+        Dl4jNets.routing(RouterKind.LINEAR, 2, false, 0.5, 0.1), DataType.DOUBLE).build());
+    MultiLayerNetwork net = Dl4jNets.init(Dl4jNets.denseMoeSoftmax(6, layer, 3, new NoOp(), 8));
     MoeFfnLayerImpl moe = MoeFfnLayers.of(net).get(0);
     INDArray x = Dl4jNets.normal(9, DataType.DOUBLE, 10, 6);
     INDArray mask = org.nd4j.linalg.factory.Nd4j.ones(DataType.DOUBLE, 10, 1);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.evomoe.evolution.EvolutionConfig;
-import org.evomoe.router.DtrOptions;
+import org.evomoe.router.DtrConfig;
 import org.evomoe.router.DynamicTokenRouter;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.router.RouterKind;
@@ -17,12 +17,14 @@ class MoeLayerSpecTest {
   @Test
   void theLayerAndItsRouterFollowFromTheSpec() {
     MoeLayerSpec spec = MoeLayerSpec.builder("model.layers.0.mlp", 8, 12).experts(3).paperEvolution(4).build();
-    assertEquals(DtrOptions.defaults(), spec.dtr(), "DTR by default, with the default options");
+    assertEquals(DtrConfig.defaults(), spec.dtr(), "DTR by default, with the default options");
     assertEquals(EvolutionConfig.paperDefaults(3, 4), spec.evolution());
     MoeLayer layer = spec.newLayer(new SplittableRandom(1));
     assertEquals(spec.config(), layer.config());
     DynamicTokenRouter r = (DynamicTokenRouter) layer.router();
-    assertEquals(spec.dtr().toConfig(8, 3), r.config(), "width and experts come from the layer");
+    assertEquals(spec.dtr(), r.config());
+    assertEquals(8, r.inputDim(), "width comes from the layer");
+    assertEquals(3, r.numExperts(), "expert count comes from the layer");
     assertTrue(layer.experts().get(2).gate().name().startsWith(spec.expertPrefix(2) + "."), layer.experts().get(2).gate().name());
     assertTrue(spec.parameterNames().stream().filter(n -> !n.startsWith(spec.expertPrefix(0) + ".")
         && !n.startsWith(spec.expertPrefix(1) + ".") && !n.startsWith(spec.expertPrefix(2) + "."))
@@ -36,7 +38,7 @@ class MoeLayerSpecTest {
   @Test
   void inconsistentValuesAreRejected() {
     assertThrows(IllegalArgumentException.class, () -> MoeLayerSpec.builder("p", 8, 12)
-        .routing(RoutingConfig.moeLlava()).dtr(DtrOptions.defaults()).build(), "DTR options on a linear router");
+        .routing(RoutingConfig.moeLlava()).dtr(DtrConfig.defaults()).build(), "DTR options on a linear router");
     assertThrows(IllegalArgumentException.class, () -> MoeLayerSpec.builder("p", 8, 12).experts(4)
         .evolution(EvolutionConfig.paperDefaults(3, 1)).build(), "evolution for another expert count");
     assertThrows(IllegalArgumentException.class, () -> MoeLayerSpec.builder("p.", 8, 12).build());

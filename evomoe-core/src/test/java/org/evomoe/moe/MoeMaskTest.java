@@ -44,7 +44,7 @@ class MoeMaskTest {
         l.weight().value().muli(3);
         yield l;
       }
-      case DTR -> new DynamicTokenRouter("g", DtrConfig.defaults(D, 4), DataType.DOUBLE, rng);
+      case DTR -> new DynamicTokenRouter("g", D, 4, DtrConfig.defaults(), DataType.DOUBLE, rng);
       default -> throw new IllegalArgumentException(kind.name());
     };
     List<SwiGluFfn> experts = new ArrayList<>();

@@ -78,7 +78,7 @@ class RoutingConfigTest {
     assertEquals(RouterKind.MODALITY_LINEAR,
         RouterKind.of(new ModalityLinearRouter("m", 4, 3, DataType.DOUBLE, rng)));
     assertEquals(RouterKind.DTR, RouterKind.of(
-        new DynamicTokenRouter("d", DtrConfig.defaults(4, 3), DataType.DOUBLE, rng)));
+        new DynamicTokenRouter("d", 4, 3, DtrConfig.defaults(), DataType.DOUBLE, rng)));
     for (RouterKind k : RouterKind.values()) {
       assertEquals(k, RouterKind.of(k.create("p", 4, 3, DataType.DOUBLE, rng)));
     }

@@ -68,13 +68,13 @@ public final class DtrContractionBenchmark {
       tags[i] = i < t * 3 / 5 ? Modality.IMAGE : Modality.TEXT; // image prefix, then text
     }
     List<Case> cases = new ArrayList<>();
-    DtrConfig base = DtrConfig.defaults(d, EXPERTS);
+    DtrConfig base = DtrConfig.defaults();
     for (ThetaContraction order : ThetaContraction.values()) {
       DynamicTokenRouter r =
-          new DynamicTokenRouter("gate", base.withContraction(order), f, new SplittableRandom(2));
+          new DynamicTokenRouter("gate", d, EXPERTS, base.withContraction(order), f, new SplittableRandom(2));
       long elems = order == ThetaContraction.CONTRACTED
           ? (long) t * 2 * base.rank() * (base.hyperHidden() + 1)
-          : (long) t * base.thetaSize();
+          : (long) t * base.thetaSize(d);
       cases.add(routerCase("DTR " + order.name().toLowerCase(Locale.ROOT), r, x, tags, dl,
           String.format(Locale.ROOT, "[%d, %d] %.1f MB", t, elems / t, elems * 4 / 1e6)));
     }

@@ -58,7 +58,7 @@ class RouterGoldenTest {
     return switch (s.kind()) {
       case "linear" -> new LinearRouter("gate", s.dim(), s.experts(), type, rng);
       case "modality_linear" -> new ModalityLinearRouter("gate", s.dim(), s.experts(), type, rng);
-      case "dtr" -> new DynamicTokenRouter("gate", new DtrConfig(s.dim(), s.experts(), s.rank(), s.embedDim(),
+      case "dtr" -> new DynamicTokenRouter("gate", s.dim(), s.experts(), new DtrConfig(s.rank(), s.embedDim(),
           s.hyperHidden(), HyperActivation.valueOf(s.activation().toUpperCase(Locale.ROOT)), s.phiBias(), order),
           type, rng);
       default -> throw new IllegalArgumentException(s.kind());

@@ -37,10 +37,10 @@ class RoutersInMoeLayerTest {
         yield r;
       }
       case DTR_NONE, DTR_SILU -> {
-        DtrConfig dc = new DtrConfig(c.dModel(), c.numExperts(), 2, 3, 5,
+        DtrConfig dc = new DtrConfig(2, 3, 5,
             kind == Kind.DTR_NONE ? HyperActivation.NONE : HyperActivation.SILU, true,
             ThetaContraction.CONTRACTED);
-        DynamicTokenRouter r = new DynamicTokenRouter("mlp.gate", dc, D, rng);
+        DynamicTokenRouter r = new DynamicTokenRouter("mlp.gate", c.dModel(), c.numExperts(), dc, D, rng);
         r.phiWeight().value().muli(3);
         yield r;
       }

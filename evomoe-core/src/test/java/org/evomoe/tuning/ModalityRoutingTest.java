@@ -116,7 +116,7 @@ class ModalityRoutingTest {
     int ni = 0;
     int nt = 0;
     for (int t = 0; t < r.numTokens(); t++) {
-      if (tags[t] == Modality.IMAGE) {
+      if (tags[t].equals(Modality.IMAGE)) {
         img[r.expert(t, 0)]++;
         ni++;
       } else {
@@ -133,8 +133,7 @@ class ModalityRoutingTest {
 
   @Test
   void modalityAwareRoutersSeparateImageAndTextTokensAndTheLinearRouterDoesNot() {
-    double dtr = trainAndMeasure(setup(rng -> new DynamicTokenRouter("model.layers.0.mlp.gate",
-        DtrConfig.defaults(D, 4), DataType.DOUBLE, rng), false));
+    double dtr = trainAndMeasure(setup(rng -> new DynamicTokenRouter("model.layers.0.mlp.gate", D, 4, DtrConfig.defaults(), DataType.DOUBLE, rng), false));
     double modality = trainAndMeasure(setup(rng ->
         new ModalityLinearRouter("model.layers.0.mlp.gate", D, 4, DataType.DOUBLE, rng), false));
     double linearDistinct = trainAndMeasure(setup(rng ->

@@ -2,7 +2,6 @@ package org.evomoe.examples.checkpoint;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.evomoe.examples.model.DecoderBlock;
 import org.evomoe.examples.model.ModelConfig;
@@ -10,6 +9,7 @@ import org.evomoe.examples.model.MultiModalProjector;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.router.DtrConfig;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 
 /**
@@ -150,16 +150,16 @@ public final class ModelLayout {
     switch (spec.decoder().moe().routing().routerKind()) {
       case LINEAR -> out.put(prefix + ".weight", new long[] {e, d});
       case MODALITY_LINEAR -> {
-        for (Modality m : Modality.values()) {
-          out.put(prefix + "." + lower(m) + ".weight", new long[] {e, d});
+        for (Modality m : Modalities.IMAGE_TEXT.all()) {
+          out.put(prefix + "." + m.name() + ".weight", new long[] {e, d});
         }
       }
       case DTR -> {
         DtrConfig c = spec.dtr();
         long h = c.hyperHidden();
-        long theta = c.thetaSize();
-        for (Modality m : Modality.values()) {
-          String hp = prefix + ".hyper." + lower(m);
+        long theta = c.thetaSize((int) d);
+        for (Modality m : Modalities.IMAGE_TEXT.all()) {
+          String hp = prefix + ".hyper." + m.name();
           out.put(hp + ".fc1.weight", new long[] {h, d});
           out.put(hp + ".fc1.bias", new long[] {h});
           out.put(hp + ".fc2.weight", new long[] {theta, h});
@@ -172,9 +172,5 @@ public final class ModelLayout {
       }
       default -> throw new IllegalStateException("no layout for router " + spec.decoder().moe().routing().routerKind());
     }
-  }
-
-  private static String lower(Modality m) {
-    return m.name().toLowerCase(Locale.ROOT);
   }
 }

@@ -54,14 +54,9 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
     }
     if (decoder.moe().routing().routerKind() == RouterKind.DTR) {
       if (dtr == null) {
-        dtr = DtrConfig.defaults(decoder.dModel(), decoder.moe().numExperts());
-      } else if (dtr.dModel() != decoder.dModel()
-          || dtr.numExperts() != decoder.moe().numExperts()) {
-        throw new IllegalArgumentException(
-            "DTR configuration maps " + dtr.dModel() + " -> " + dtr.numExperts()
-                + " logits, the decoder needs " + decoder.dModel() + " -> "
-                + decoder.moe().numExperts());
+        dtr = DtrConfig.defaults();
       }
+      dtr.requireFits(decoder.dModel());
     } else if (dtr != null) {
       throw new IllegalArgumentException(
           "a DTR configuration is only allowed with router kind DTR, not " + decoder.moe().routing().routerKind());
@@ -93,7 +88,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
     }
     if (present.isEmpty()) {
       DtrConfig dtr = config.moe().routing().routerKind() == RouterKind.DTR
-          ? DtrConfig.defaults(config.dModel(), config.moe().numExperts())
+          ? DtrConfig.defaults()
           : null;
       return new ModelSpec(config, vision, dtr, MoeMode.DENSE);
     }
@@ -146,7 +141,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       return RouterFactory.of(kind);
     }
     DtrConfig c = dtr;
-    return (name, d, e, type, rng) -> new DynamicTokenRouter(name, c, type, rng);
+    return (name, d, e, type, rng) -> new DynamicTokenRouter(name, d, e, c, type, rng);
   }
 
   /** This specification with another MoE mode. */

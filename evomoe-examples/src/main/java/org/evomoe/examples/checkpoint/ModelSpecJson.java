@@ -305,7 +305,9 @@ public final class ModelSpecJson {
       throws CheckpointFormatException {
     if (df == null) {
       try {
-        return DtrConfig.defaults(dModel, experts);
+        DtrConfig c = DtrConfig.defaults();
+        c.requireFits(dModel);
+        return c;
       } catch (IllegalArgumentException e) {
         throw root.error("invalid default DTR configuration: " + e.getMessage());
       }
@@ -325,7 +327,9 @@ public final class ModelSpecJson {
         : ThetaContraction.CONTRACTED;
     df.rejectUnknownFields();
     try {
-      return new DtrConfig(dModel, experts, rank, embed, hyper, act, phiBias, contraction);
+      DtrConfig c = new DtrConfig(rank, embed, hyper, act, phiBias, contraction);
+      c.requireFits(dModel);
+      return c;
     } catch (IllegalArgumentException e) {
       throw df.error("invalid dtr_config: " + e.getMessage());
     }

@@ -1,7 +1,9 @@
 package org.evomoe.examples.model;
 
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.StepWorkspace;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -11,6 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * being fed that token, but nothing more is recorded for it.
  */
 public final class Generator {
+  /** The per-token workspace, freed when a generation ends. */
+  static final String WORKSPACE = "generate";
+
   private final DecoderModel model;
 
   public Generator(DecoderModel model) {
@@ -45,47 +50,68 @@ public final class Generator {
     }
     TokenSampler sampler = new TokenSampler(sampling);
     KvCache cache = model.newCache();
-    INDArray logits = model.forward(prompt, cache);
-    int lastRowStride = prompt.seqLen();
-    for (int step = 0; step < maxNewTokens; step++) {
-      int[] next = new int[batch];
-      if (!NonFiniteActivations.allFinite(logits)) {
-        throw NonFiniteActivations.error(model, replay(prompt, tokens, produced),
-            step == 0 ? "the logits of the prompt" : "the logits of generated token " + (step + 1));
-      }
-      double[] rowsAll = logits.castTo(DataType.DOUBLE).data().asDouble();
-      for (int b = 0; b < batch; b++) {
-        int row = b * lastRowStride + lastRowStride - 1;
-        double[] l = Arrays.copyOfRange(rowsAll, row * vocab, (row + 1) * vocab);
-        if (done[b]) {
-          next[b] = endToken;
-          continue;
+    int[] next = null;
+    try {
+      for (int step = 0; step < maxNewTokens; step++) {
+        // Every temporary of one forward lives in a workspace that the next token reuses (the
+        // cache's buffers are allocated outside workspaces), so decoding leaves nothing for the
+        // garbage collector; only the last positions' logits leave the step, as doubles.
+        double[] rowsAll;
+        int lastRowStride;
+        try (MemoryWorkspace ignored = StepWorkspace.open(WORKSPACE)) {
+          INDArray logits = step == 0
+              ? model.forward(prompt, cache)
+              : model.forward(DecoderInput.text(batch, 1, next), cache);
+          lastRowStride = step == 0 ? prompt.seqLen() : 1;
+          if (!NonFiniteActivations.allFinite(logits)) {
+            throw NonFiniteActivations.error(model, replay(prompt, tokens, produced),
+                step == 0 ? "the logits of the prompt" : "the logits of generated token " + (step + 1));
+          }
+          rowsAll = lastRows(logits, batch, lastRowStride, vocab);
         }
-        int t = sampler.sample(l);
-        next[b] = t;
-        if (produced[b] == tokens[b].length) {
-          int grown = (int) Math.min(maxNewTokens, 2L * tokens[b].length);
-          tokens[b] = Arrays.copyOf(tokens[b], grown);
-          logProbs[b] = Arrays.copyOf(logProbs[b], grown);
+        next = new int[batch];
+        for (int b = 0; b < batch; b++) {
+          double[] l = Arrays.copyOfRange(rowsAll, b * vocab, (b + 1) * vocab);
+          if (done[b]) {
+            next[b] = endToken;
+            continue;
+          }
+          int t = sampler.sample(l);
+          next[b] = t;
+          if (produced[b] == tokens[b].length) {
+            int grown = (int) Math.min(maxNewTokens, 2L * tokens[b].length);
+            tokens[b] = Arrays.copyOf(tokens[b], grown);
+            logProbs[b] = Arrays.copyOf(logProbs[b], grown);
+          }
+          tokens[b][produced[b]] = t;
+          logProbs[b][produced[b]] = TokenSampler.logSoftmax(l)[t];
+          produced[b]++;
+          if (t == endToken) {
+            done[b] = true;
+          }
         }
-        tokens[b][produced[b]] = t;
-        logProbs[b][produced[b]] = TokenSampler.logSoftmax(l)[t];
-        produced[b]++;
-        if (t == endToken) {
-          done[b] = true;
+        boolean allDone = true;
+        for (boolean d : done) {
+          allDone &= d;
+        }
+        if (allDone) {
+          break;
         }
       }
-      boolean allDone = true;
-      for (boolean d : done) {
-        allDone &= d;
-      }
-      if (allDone || step == maxNewTokens - 1) {
-        break;
-      }
-      logits = model.forward(DecoderInput.text(batch, 1, next), cache);
-      lastRowStride = 1;
+    } finally {
+      StepWorkspace.release(WORKSPACE);
     }
     return result(tokens, logProbs, produced);
+  }
+
+  /** The last position's logits of every sequence, [B * V] as doubles (row b*S + S-1 of logits). */
+  private static double[] lastRows(INDArray logits, int batch, int seqLen, int vocab) {
+    Buffers b = Buffers.of(logits.isView() ? logits.dup('c') : logits);
+    double[] out = new double[batch * vocab];
+    for (int s = 0; s < batch; s++) {
+      b.read(((long) s * seqLen + seqLen - 1) * vocab, out, s * vocab, vocab);
+    }
+    return out;
   }
 
   /** The prompt followed by the tokens generated so far (one sequence; else the prompt alone). */

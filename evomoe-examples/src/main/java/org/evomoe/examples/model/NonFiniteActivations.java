@@ -1,6 +1,7 @@
 package org.evomoe.examples.model;
 
 import org.evomoe.router.Modality;
+import org.evomoe.tensor.Buffers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,9 +18,19 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class NonFiniteActivations {
   private NonFiniteActivations() {}
 
-  /** Whether every value of {@code a} is finite. */
+  /**
+   * Whether every value of {@code a} is finite. Dense FLOAT and DOUBLE arrays are scanned in plain
+   * Java (ND4J's two boolean reductions cost more than a whole decoding step's matrix products);
+   * other arrays go through ND4J.
+   */
   public static boolean allFinite(INDArray a) {
-    return a.length() == 0 || !(a.isNaN().any() || a.isInfinite().any());
+    if (a.length() == 0) {
+      return true;
+    }
+    if (Buffers.supports(a.dataType()) && Buffers.isDense(a)) {
+      return Buffers.of(a).allFinite();
+    }
+    return !(a.isNaN().any() || a.isInfinite().any());
   }
 
   /**

@@ -57,7 +57,7 @@ class ModelCheckpointTest {
 
   /** A small DTR with every option away from its default. */
   private static DtrConfig smallDtr() {
-    return new DtrConfig(8, 3, 2, 4, 5, HyperActivation.SILU, true, ThetaContraction.MATERIALISED);
+    return new DtrConfig(2, 4, 5, HyperActivation.SILU, true, ThetaContraction.MATERIALISED);
   }
 
   private static List<ModelSpec> specs() {
@@ -149,7 +149,7 @@ class ModelCheckpointTest {
   void seedOnlyModeIsRestoredAndDiffersFromRouting() throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(MoeSettings.evoMoe(3)), TinyModels.vision(),
         null, MoeMode.SEED_ONLY);
-    assertEquals(DtrConfig.defaults(8, 3), spec.dtr(), "a DTR spec without sizes gets the defaults");
+    assertEquals(DtrConfig.defaults(), spec.dtr(), "a DTR spec without sizes gets the defaults");
     VisionLanguageModel m = randomModel(spec, 7);
     for (MoeLayer moe : m.moeLayers()) {
       assertEquals(0, moe.forcedExpert());

@@ -64,8 +64,8 @@ class DecoderGoldenTest {
             c.norm_topk_prob(), c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR)));
     DecoderModel decoder = DecoderModel.createDense(mc, p.type(), rng);
     Dtr d = c.dtr_config();
-    decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, type, r) -> new DynamicTokenRouter(name,
-        new DtrConfig(dm, e, d.rank(), d.embed_dim(), d.hyper_hidden(), HyperActivation.NONE, d.phi_bias(),
+    decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, type, r) -> new DynamicTokenRouter(name, dm, e,
+        new DtrConfig(d.rank(), d.embed_dim(), d.hyper_hidden(), HyperActivation.NONE, d.phi_bias(),
             ThetaContraction.CONTRACTED), type, r), rng);
     Vision v = c.vision_config();
     VisionEncoder vision = new VisionEncoder(new VisionConfig(v.image_height(), v.image_width(), v.patch_size(),

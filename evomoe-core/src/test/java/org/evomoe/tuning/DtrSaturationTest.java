@@ -49,8 +49,8 @@ class DtrSaturationTest {
       }
       experts.add(c);
     }
-    DynamicTokenRouter r = new DynamicTokenRouter("model.layers.0.mlp.gate",
-        DtrConfig.defaults(D, 4), DataType.DOUBLE, rng);
+    DynamicTokenRouter r = new DynamicTokenRouter("model.layers.0.mlp.gate", D, 4,
+        DtrConfig.defaults(), DataType.DOUBLE, rng);
     MoeLayer moe = new MoeLayer(new MoeConfig(D, H, 4, routing), r, experts);
     INDArray x = TestArrays.normal(5, T, D);
     Modality[] tags = new Modality[T];

@@ -63,8 +63,13 @@ import picocli.CommandLine.Option;
  *
  * <pre>{@code
  * {"quick": false, "settings": {"stage1Steps": 700},       // demo settings, as for `train`
- *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}]}
+ *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}],
+ *  "router": [{"arm": "evomoe", "lr": 0.003, "zLoss": 0.01, "steps": 0}]}
  * }</pre>
+ *
+ * <p>{@code router} variants train the evomoe arm's router (after one shared Stage II) or the
+ * upcycled-dtr arm from the same Stage I weights with another z-loss weight or learning rate, and
+ * report the router logit range, routing entropy, image/text separation and scores.
  *
  * Results of the runs are recorded in docs/regime-sweep.md.
  */

@@ -5,7 +5,9 @@ Every fixture is computed here from the method spec (/docs of the project: route
 optimisation-and-evolution.md, checkpoint-format.md) with PyTorch's own operators and autograd,
 never from the Java code. Each case is written twice: <case>.f32.safetensors (inputs, weights and
 results in float32, computed in float32) and <case>.f64.safetensors (computed in float64), plus
-<case>.json with the non-tensor settings (sizes, targets, modality tags, ...).
+<case>.json with the non-tensor settings (sizes, targets, modality tags, ...). The exception is
+decoder_demo, the whole model at the demo's shape: computed in float64 and stored in float32 only
+(see case_decoder_demo).
 
 Float64 tensors are stored as two float32 tensors, `name` (the float32 rounding) and `name.lo`
 (the remainder, also float32), because the project's safetensors reader reads float32 models only.
@@ -492,6 +494,155 @@ def case_decoder(dt, lengths=None):
 
 
 # ----------------------------------------------------------------------------------------------
+# The whole model at the demo's actual shape (DemoSettings.defaults(false) and the DemoPipeline's
+# vision encoder and DTR defaults; the Java test checks every parameter's name and shape against
+# the demo's own model): logits, loss and every gradient of one batch, then a short training run
+# of the trainer's step (clipping, AdamW, the cosine warm-up schedule) over two batches.
+#
+# Computed in float64 from float32 weights and stored rounded to float32 (one file, no float64
+# part: a float64 copy of 782k parameters' gradients and updates would add 12.5 MB; the float64
+# arithmetic is checked at the small shape by `decoder`). The weights are not stored either: each
+# is the float32 rounding of u * scale + shift, u in [-1, 1) from a hash of its name and index
+# (hashed_uniform below, the same few lines in the Java test), scale and shift per tensor in the
+# JSON.
+
+MASK64 = (1 << 64) - 1
+
+
+def fnv1a64(text):
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & MASK64
+    return h
+
+
+def hashed_uniform(name, n):
+    """u_i in [-1, 1) on a 2^-23 grid (exact in float32): the top 24 bits of SplitMix64's output for
+    state fnv1a64(name) + (i + 1) * 0x9E3779B97F4A7C15."""
+    import numpy as np
+    with np.errstate(over="ignore"):
+        z = np.uint64(fnv1a64(name)) + (np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return torch.from_numpy((z >> np.uint64(40)).astype(np.float64) / 2.0 ** 23 - 1.0)
+
+
+def demo_config(vocab):
+    return {
+        "vocab_size": vocab, "hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 4,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+        "moe_layers": [0, 2], "moe_mode": "routed", "num_local_experts": 4, "num_experts_per_tok": 1,
+        "norm_topk_prob": False, "router_aux_loss_coef": 0.001, "router_z_loss_coef": 0.0,
+        "router_kind": "dtr",
+        "dtr_config": {"rank": 8, "embed_dim": 32, "hyper_hidden": 64, "hyper_activation": "none",
+                       "phi_bias": False},
+        "vision_config": {"image_height": 56, "image_width": 56, "patch_size": 14, "hidden_size": 48,
+                          "intermediate_size": 96, "num_hidden_layers": 1, "num_attention_heads": 2,
+                          "rms_norm_eps": 1e-5},
+    }
+
+
+DEMO_VOCAB = 68  # the demo's WordTokenizer over its instruction data (the Java test checks it)
+
+
+def demo_batch(tag, c, lengths, with_image, seq):
+    """Tokens (image placeholders first in image sequences), pixels and next-token targets; the
+    last real row and padding predict nothing, nor do image rows."""
+    vc = c["vision_config"]
+    P = (vc["image_height"] // vc["patch_size"]) * (vc["image_width"] // vc["patch_size"])
+    B = len(lengths)
+    ids = hashed_uniform("tokens." + tag, B * seq)
+    tokens = (3 + ((ids + 1) / 2 * (c["vocab_size"] - 3)).floor().long().clamp(max=c["vocab_size"] - 1)).view(B, seq)
+    targets = torch.full((B, seq), -1, dtype=torch.long)
+    for b in range(B):
+        first = P if with_image[b] else 0
+        if with_image[b]:
+            tokens[b, :P] = 1
+        targets[b, first:lengths[b] - 1] = tokens[b, first + 1:lengths[b]]
+    n_img = sum(with_image)
+    pixels = ((hashed_uniform("pixels." + tag, n_img * vc["image_height"] * vc["image_width"]) + 1) / 2)
+    return tokens, pixels.view(n_img, -1).float(), targets
+
+
+def case_decoder_demo():
+    c = demo_config(DEMO_VOCAB)
+    spec = {}
+    params = {}
+    for name, shape in decoder_shapes(c).items():
+        if name.endswith("norm.weight") or "layernorm" in name or "layer_norm" in name:
+            scale, shift = 0.2, 1.0
+        elif name.endswith(".bias"):
+            scale, shift = 0.1, 0.0
+        elif name == "model.embed_tokens.weight":
+            scale, shift = 1.0, 0.0
+        else:
+            fan_in = shape[1] * (4 if (".fc2.weight" in name and ".hyper." in name) else 1)
+            scale, shift = fan_in ** -0.5, 0.0
+        scale *= math.sqrt(3.0)  # u has variance 1/3: the same spread as the normal draws of `decoder`
+        n = math.prod(shape)
+        w32 = (hashed_uniform(name, n) * scale + shift).to(torch.float32).view(*shape)
+        spec[name] = [scale, shift]
+        params[name] = w32.double().requires_grad_(True)
+    seq, lengths, with_image = 36, [36, 36, 28, 36], [True, False, True, False]
+    batches = {t: demo_batch(t, c, lengths, with_image, seq) for t in ("A", "B")}
+    ref.cfg.clear(); ref.cfg.update(c)
+    ref.W.clear(); ref.W.update(params)
+
+    def loss_of(tag):
+        tokens, pixels, targets = batches[tag]
+        losses = []
+        logits = ref.forward(tokens, pixels.double(), with_image, losses, lengths)
+        ce = F.cross_entropy(logits.reshape(-1, c["vocab_size"]), targets.reshape(-1), ignore_index=-1)
+        return logits, ce + sum(losses), sum(losses)
+
+    logits, loss, aux = loss_of("A")
+    g = grads(loss, params)
+    logits = logits.detach().clone()
+    for b, n in enumerate(lengths):
+        logits[b, n:] = 0                            # padding rows: undefined, not compared
+    init = {n: p.detach().clone() for n, p in params.items()}
+    # The trainer's steps (StageTrainer): clip the global norm, AdamW at the scheduled rate. As in
+    # the demo, the vision encoder is frozen (its attention's key bias has an exactly zero gradient,
+    # which Adam would turn into full steps of float32 rounding noise) and everything else trains.
+    trained = {n: p for n, p in params.items() if not n.startswith("vision_tower.")}
+    steps, peak, warmup_ratio, floor, wd, max_norm = 4, 3e-3, 0.25, 0.1, 0.01, 1.0
+    warmup = math.ceil(steps * warmup_ratio)
+    opt = torch.optim.AdamW(list(trained.values()), lr=peak, betas=(0.9, 0.999), eps=1e-8, weight_decay=wd)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_warmup(s, warmup, steps, floor))
+    step_losses, lrs, norms = [], [], []
+    for s in range(steps):
+        for p in params.values():
+            p.grad = None
+        _, l, _ = loss_of("A" if s % 2 == 0 else "B")
+        l.backward()
+        norms.append(torch.nn.utils.clip_grad_norm_(list(trained.values()), max_norm).item())
+        lrs.append(opt.param_groups[0]["lr"])
+        step_losses.append(l.item())
+        opt.step()
+        sched.step()
+    tensors = {"logits.A": logits.reshape(-1, c["vocab_size"]), "loss.A": loss.detach(), "aux_loss.A": aux.detach(),
+               **{"grad." + n: t for n, t in g.items()},
+               **{"delta." + n: params[n].detach() - init[n] for n in trained}}
+    for t in ("A", "B"):
+        tensors["pixels." + t] = batches[t][1].double()
+    meta = {"config": c, "weights": spec, "seqLen": seq, "lengths": lengths, "withImage": with_image,
+            "batches": {t: {"tokens": batches[t][0].reshape(-1).tolist(), "targets": batches[t][2].reshape(-1).tolist()}
+                        for t in ("A", "B")},
+            "training": {"frozen": "vision_tower.", "steps": steps, "learningRate": peak, "warmupRatio": warmup_ratio, "minLrRatio": floor,
+                         "weightDecay": wd, "maxGradNorm": max_norm, "batchOfStep": ["A", "B", "A", "B"],
+                         "learningRates": lrs, "losses": step_losses, "gradNorms": norms}}
+    out = {}
+    for name, t in tensors.items():
+        assert t.dtype == torch.float64 or name.startswith("pixels"), (name, t.dtype)
+        out[name] = t.detach().to(torch.float32)
+    write_safetensors(os.path.join(HERE, "decoder_demo.f32.safetensors"), out,
+                      {"case": "decoder_demo", "precision": "f64 rounded to f32"})
+    with open(os.path.join(HERE, "decoder_demo.json"), "w") as f:
+        f.write(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+
+
+# ----------------------------------------------------------------------------------------------
 # AdamW (torch.optim.AdamW itself) with the cosine warm-up schedule of
 # docs/optimisation-and-evolution.md (Hugging Face's step convention, with a floor)
 
@@ -643,10 +794,14 @@ def main():
     ap.add_argument("cases", nargs="*", help="cases to write (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    for name in args.cases or list(CASES) + ["score"]:
+    for name in args.cases or list(CASES) + ["decoder_demo", "score"]:
         if name == "score":
             score_fixture()
             print("wrote score")
+            continue
+        if name == "decoder_demo":
+            case_decoder_demo()
+            print("wrote decoder_demo")
             continue
         for key in ("f64", "f32"):
             tensors, meta = CASES[name](DTYPES[key])

@@ -119,6 +119,29 @@ class LibraryUsageDocTest {
   }
 
   @Test
+  void theThreeModalitiesProgramSeparatesTheModalities(@TempDir Path dir) throws Exception {
+    String printed = compileAndRun(dir, program("ThreeModalities"));
+    assertTrue(printed.contains("hyper.audio.fc1.weight"), printed);
+    double[] loss = lossLine(printed, "router stage");
+    assertTrue(loss[1] < 0.6 * loss[0], "router stage loss should fall: " + loss[0] + " -> " + loss[1]);
+    Matcher pairs = Pattern.compile("(IMAGE|TEXT|AUDIO)-(IMAGE|TEXT|AUDIO) hard TV " + NUMBER)
+        .matcher(printed);
+    double max = 0;
+    int n = 0;
+    while (pairs.find()) {
+      n++;
+      max = Math.max(max, Double.parseDouble(pairs.group(3)));
+    }
+    assertEquals(3, n, "three pairs of three modalities:\n" + printed);
+    Matcher m = Pattern.compile("max hard TV " + NUMBER + " -> " + NUMBER).matcher(printed);
+    assertTrue(m.find(), printed);
+    double before = Double.parseDouble(m.group(1));
+    double after = Double.parseDouble(m.group(2));
+    assertEquals(max, after, 0.0, "the maximum is the largest pair");
+    assertTrue(after > 0.5 && after > before, "separation " + before + " -> " + after);
+  }
+
+  @Test
   void theSaveLayerProgramReloadsTheSameLayer(@TempDir Path dir) throws Exception {
     String printed = compileAndRun(dir, program("SaveLayer"));
     assertTrue(printed.contains("same spec true"), printed);

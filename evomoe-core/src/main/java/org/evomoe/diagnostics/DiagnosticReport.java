@@ -10,9 +10,10 @@ import java.util.Map;
  * The one export contract of every diagnostic result.
  *
  * <p>JSON: the result record itself, serialised by Jackson (record components become fields;
- * nested records become objects, arrays become lists, maps keyed by {@code Modality} use the
- * constant's name). CSV: one or more named long-format tables; the first one is the report's main
- * table, the one {@link #toCsv()} returns. Each report documents its tables' columns.
+ * nested records become objects, arrays become lists, a {@code Modality} (value or map key) is
+ * its upper-case label, e.g. IMAGE). CSV: one or more named long-format tables; the first one is
+ * the report's main table, the one {@link #toCsv()} returns. Each report documents its tables'
+ * columns.
  */
 public interface DiagnosticReport {
   /** The report's tables by name, in a stable order; the first is the main table. */

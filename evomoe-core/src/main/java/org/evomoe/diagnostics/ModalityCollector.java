@@ -41,13 +41,7 @@ abstract class ModalityCollector implements RoutingObserver {
   @Override
   public final void observe(int layer, RoutingRecord r) {
     RecordChecks.requireRecord(layer, r, numExperts);
-    Modalities set = modalities[layer];
-    for (int t = 0; t < r.numTokens(); t++) {
-      if (!set.contains(r.modality(t))) {
-        throw new IllegalArgumentException("MoE layer " + layer + ": token " + t + " has modality "
-            + r.modality(t) + ", not one of the layer's " + set.describe());
-      }
-    }
+    RecordChecks.requireModalities(layer, r, modalities[layer]);
     for (int t = 0; t < r.numTokens(); t++) {
       int m = r.modality(t).id();
       tokens[layer][m]++;

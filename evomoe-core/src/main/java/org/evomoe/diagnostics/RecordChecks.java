@@ -1,6 +1,7 @@
 package org.evomoe.diagnostics;
 
 import org.evomoe.moe.RoutingRecord;
+import org.evomoe.router.Modalities;
 
 /** Checks shared by the routing collectors. */
 final class RecordChecks {
@@ -16,6 +17,19 @@ final class RecordChecks {
       throw new IllegalArgumentException(
           "layer " + layer + " has " + numExperts[layer] + " experts, its record has "
               + r.numExperts());
+    }
+  }
+
+  /**
+   * Throws unless every token of the record has one of the layer's modalities, naming the first
+   * one that does not (before anything is counted).
+   */
+  static void requireModalities(int layer, RoutingRecord r, Modalities modalities) {
+    for (int t = 0; t < r.numTokens(); t++) {
+      if (!modalities.contains(r.modality(t))) {
+        throw new IllegalArgumentException("MoE layer " + layer + ": token " + t + " has modality "
+            + r.modality(t) + ", not one of the layer's " + modalities.describe());
+      }
     }
   }
 

@@ -235,13 +235,7 @@ public record RouterLogitStats(
       int e = r.numExperts();
       double[] logits = r.logits();
       double[] probs = r.probs();
-      for (int t = 0; t < r.numTokens(); t++) {
-        if (!modalities[layer].contains(r.modality(t))) {
-          throw new IllegalArgumentException("MoE layer " + layer + ": token " + t
-              + " has modality " + r.modality(t) + ", not one of the layer's "
-              + modalities[layer].describe());
-        }
-      }
+      RecordChecks.requireModalities(layer, r, modalities[layer]);
       for (int t = 0; t < r.numTokens(); t++) {
         int m = r.modality(t).id();
         tokens[layer][m]++;

@@ -164,13 +164,7 @@ public record RoutingEntropy(double deadThreshold, List<LayerEntropy> layers)
     @Override
     public void observe(int layer, RoutingRecord r) {
       RecordChecks.requireRecord(layer, r, numExperts);
-      for (int t = 0; t < r.numTokens(); t++) {
-        if (!modalities[layer].contains(r.modality(t))) {
-          throw new IllegalArgumentException("MoE layer " + layer + ": token " + t
-              + " has modality " + r.modality(t) + ", not one of the layer's "
-              + modalities[layer].describe());
-        }
-      }
+      RecordChecks.requireModalities(layer, r, modalities[layer]);
       int e = r.numExperts();
       double[] p = r.probs();
       for (int t = 0; t < r.numTokens(); t++) {

@@ -49,6 +49,7 @@ public final class MoeLayer implements Layer {
   private Consumer<RoutingRecord> routingListener; // null: nobody listens
   private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
+  private RoutingTotals batchTotals; // null: the losses are over this forward's tokens
 
   // Cached by forward:
   private RoutingPlan plan; // over the real rows only
@@ -60,6 +61,8 @@ public final class MoeLayer implements Layer {
   private boolean routed; // whether the router ran (not forced)
   private double auxLoss;
   private double zLoss;
+  private double lossTokens; // T of the loss means: this forward's, or the batch totals'
+  private double[] loadShares; // F_i of the load-balancing loss [E]
 
   /**
    * @param router a router with {@code numExperts() == config.numExperts()}
@@ -206,6 +209,44 @@ public final class MoeLayer implements Layer {
   }
 
   /**
+   * Data parallelism: makes the following forwards compute their auxiliary losses as this
+   * forward's share of the losses of a larger batch whose routing counts are {@code totals} (this
+   * forward's tokens included). The load shares {@code F_i} come from {@code totals}, and every
+   * mean over tokens (the {@code G_i} of the load-balancing loss, the z-loss) divides by {@code
+   * totals.tokens()}: the shards' {@link #auxLoss()}, {@link #zLoss()} and gradients then add up
+   * to those of one forward over the whole batch. {@code null} (the default) goes back to this
+   * forward's own tokens. Forced routing has no auxiliary loss and ignores it.
+   *
+   * @param totals the batch's totals, the sum of every shard's {@link #lastTotals()}, or null
+   * @throws IllegalArgumentException if {@code totals} counts another number of experts
+   */
+  public void setBatchTotals(RoutingTotals totals) {
+    if (totals != null && totals.experts() != config.numExperts()) {
+      throw new IllegalArgumentException("batch routing totals count " + totals.experts()
+          + " experts, the layer has " + config.numExperts());
+    }
+    this.batchTotals = totals;
+  }
+
+  /** The batch totals set by {@link #setBatchTotals}, or null. */
+  public RoutingTotals batchTotals() {
+    return batchTotals;
+  }
+
+  /**
+   * The routing counts of the last forward over its real tokens (with forced routing, every token
+   * to the forced expert).
+   */
+  public RoutingTotals lastTotals() {
+    Shapes.requireForward("MoeLayer.lastTotals", plan);
+    long[] a = new long[plan.numExperts];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = plan.count(i);
+    }
+    return new RoutingTotals(plan.numTokens, a);
+  }
+
+  /**
    * x [T, d] -> y [T, d], every row real.
    *
    * @param modalities one tag per token, each one of {@link #modalities()}, passed to the router
@@ -316,6 +357,22 @@ public final class MoeLayer implements Layer {
   private void computeLosses() {
     int t = plan.numTokens;
     int e = plan.numExperts;
+    RoutingTotals totals = batchTotals;
+    if (totals != null) {
+      if (totals.tokens() < t) {
+        throw new IllegalArgumentException("batch routing totals hold " + totals.tokens()
+            + " tokens, fewer than the " + t + " real tokens of this forward");
+      }
+      for (int i = 0; i < e; i++) {
+        if (totals.assignmentsOf(i) < plan.count(i)) {
+          throw new IllegalArgumentException("batch routing totals give expert " + i + " "
+              + totals.assignmentsOf(i) + " assignments, fewer than this forward's "
+              + plan.count(i));
+        }
+      }
+    }
+    lossTokens = totals == null ? t : totals.tokens();
+    loadShares = new double[e];
     if (t == 0) {
       auxLoss = 0;
       zLoss = 0;
@@ -323,19 +380,21 @@ public final class MoeLayer implements Layer {
     }
     double aux = 0;
     for (int i = 0; i < e; i++) {
-      double f = plan.count(i) / (double) (t * plan.topK);
+      long count = totals == null ? plan.count(i) : totals.assignmentsOf(i);
+      double f = count / (lossTokens * plan.topK);
+      loadShares[i] = f;
       double g = 0;
       for (int r = 0; r < t; r++) {
         g += plan.probs[r * e + i];
       }
-      aux += f * g / t;
+      aux += f * g / lossTokens;
     }
     auxLoss = e * aux;
     double z = 0;
     for (int r = 0; r < t; r++) {
       z += plan.logSumExp[r] * plan.logSumExp[r];
     }
-    zLoss = z / t;
+    zLoss = z / lossTokens;
   }
 
   /**
@@ -489,8 +548,7 @@ public final class MoeLayer implements Layer {
     double alpha = config.auxLossWeight();
     if (alpha != 0) {
       for (int i = 0; i < e; i++) {
-        double f = plan.count(i) / (double) (t * k);
-        double gi = alpha * e * f / t; // d(alpha * L_aux) / d p[t, i]
+        double gi = alpha * e * loadShares[i] / lossTokens; // d(alpha * L_aux) / d p[t, i]
         for (int tok = 0; tok < t; tok++) {
           dp[tok * e + i] += gi;
         }
@@ -504,7 +562,7 @@ public final class MoeLayer implements Layer {
       for (int i = 0; i < e; i++) {
         s += plan.probs[base + i] * dp[base + i];
       }
-      double z = zw * 2 * plan.logSumExp[tok] / t; // d(zw * L_z) / d lse_t
+      double z = zw * 2 * plan.logSumExp[tok] / lossTokens; // d(zw * L_z) / d lse_t
       for (int i = 0; i < e; i++) {
         double p = plan.probs[base + i];
         dl[base + i] = p * (dp[base + i] - s) + z * p;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.evomoe.tensor.Init;
+import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -86,7 +87,7 @@ public final class Linear implements Layer {
       Nd4j.gemm(dy, x, weight.grad(), true, false, 1.0, 1.0);
     }
     if (bias != null && bias.trainable()) {
-      bias.grad().addi(dy.sum(0));
+      Kernels.addColumnSums(dy, bias.grad());
     }
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), in);
     Nd4j.gemm(dy, weight.value(), dx, false, false, 1.0, 0.0);

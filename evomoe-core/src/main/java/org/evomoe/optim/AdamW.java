@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Scratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -268,10 +269,10 @@ public final class AdamW {
               // Bulk copies in blocks: element-wise get/put on the direct buffers cost more than
               // the arithmetic. The formula and its order are unchanged (bit-identical results).
               int block = Math.min(BLOCK, to - from);
-              float[] pa = new float[block];
-              float[] ga = new float[block];
-              float[] ma = new float[block];
-              float[] va = new float[block];
+              float[] pa = Scratch.floats(0, block);
+              float[] ga = Scratch.floats(1, block);
+              float[] ma = Scratch.floats(2, block);
+              float[] va = Scratch.floats(3, block);
               for (int b0 = from; b0 < to; b0 += block) {
                 int len = Math.min(block, to - b0);
                 pb.get(b0, pa, 0, len);
@@ -301,10 +302,10 @@ public final class AdamW {
             n,
             (from, to) -> {
               int block = Math.min(BLOCK, to - from);
-              double[] pa = new double[block];
-              double[] ga = new double[block];
-              double[] ma = new double[block];
-              double[] va = new double[block];
+              double[] pa = Scratch.doubles(0, block);
+              double[] ga = Scratch.doubles(1, block);
+              double[] ma = Scratch.doubles(2, block);
+              double[] va = Scratch.doubles(3, block);
               for (int b0 = from; b0 < to; b0 += block) {
                 int len = Math.min(block, to - b0);
                 pb.get(b0, pa, 0, len);

@@ -3,6 +3,7 @@ package org.evomoe.optim;
 import java.util.List;
 import java.util.Objects;
 import org.evomoe.tensor.Parameter;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -13,7 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code maxNorm}, every gradient is scaled in place by {@code maxNorm / (norm + 1e-6)} (PyTorch's
  * guard), which leaves the global norm just under {@code maxNorm}; otherwise nothing changes. A
  * non-finite norm (overflow, NaN) leaves the gradients unchanged and is returned so the caller
- * can skip the step.
+ * can skip the step. The norm is a sum in double in a fixed order, so it is the same whatever
+ * thread counts are in force.
  */
 public final class GradientClipping {
   /** Added to the norm in the scale factor, as PyTorch does. */
@@ -40,8 +42,11 @@ public final class GradientClipping {
       if (HostBuffers.usable(g)) {
         sumOfSquares += HostBuffers.sumOfSquares(g);
       } else {
-        double n = g.norm2Number().doubleValue();
-        sumOfSquares += n * n;
+        // Not ND4J's norm2: its float reductions split by ND4J's start-up thread ceiling, so the
+        // norm (and the clipping) would depend on OMP_NUM_THREADS rather than on Threads.
+        for (double x : g.castTo(DataType.DOUBLE).dup('c').data().asDouble()) {
+          sumOfSquares += x * x;
+        }
       }
     }
     return Math.sqrt(sumOfSquares);

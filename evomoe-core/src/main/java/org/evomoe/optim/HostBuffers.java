@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.evomoe.tensor.Parallel;
+import org.evomoe.tensor.Scratch;
 import org.evomoe.tensor.Threads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,6 +23,11 @@ final class HostBuffers {
 
   /** Elements per bulk copy between a buffer and a Java array. */
   private static final int BLOCK = 2048;
+
+  /** Shared source of zeros for {@link #zero} (never written). */
+  private static final float[] ZERO_FLOATS = new float[BLOCK];
+
+  private static final double[] ZERO_DOUBLES = new double[BLOCK];
 
   private HostBuffers() {}
 
@@ -97,7 +103,7 @@ final class HostBuffers {
     // Bulk copies in blocks, summed in element order (the same result as element-wise reads).
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer b = floats(a);
-      float[] block = new float[Math.min(n, BLOCK)];
+      float[] block = Scratch.floats(0, Math.min(n, BLOCK));
       double s = 0;
       for (int b0 = 0; b0 < n; b0 += BLOCK) {
         int len = Math.min(BLOCK, n - b0);
@@ -110,7 +116,7 @@ final class HostBuffers {
       return s;
     }
     DoubleBuffer b = doubles(a);
-    double[] block = new double[Math.min(n, BLOCK)];
+    double[] block = Scratch.doubles(0, Math.min(n, BLOCK));
     double s = 0;
     for (int b0 = 0; b0 < n; b0 += BLOCK) {
       int len = Math.min(BLOCK, n - b0);
@@ -152,14 +158,14 @@ final class HostBuffers {
     int n = Math.toIntExact(a.length());
     if (a.dataType() == DataType.FLOAT) {
       FloatBuffer b = floats(a);
-      float[] zeros = new float[Math.min(n, BLOCK)];
+      float[] zeros = ZERO_FLOATS;
       for (int b0 = 0; b0 < n; b0 += BLOCK) {
         b.put(b0, zeros, 0, Math.min(BLOCK, n - b0));
       }
       return;
     }
     DoubleBuffer b = doubles(a);
-    double[] zeros = new double[Math.min(n, BLOCK)];
+    double[] zeros = ZERO_DOUBLES;
     for (int b0 = 0; b0 < n; b0 += BLOCK) {
       b.put(b0, zeros, 0, Math.min(BLOCK, n - b0));
     }

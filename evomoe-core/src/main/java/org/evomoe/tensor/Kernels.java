@@ -39,8 +39,8 @@ public final class Kernels {
       FloatBuffer bs = s.data().asNioFloat();
       int og = off(g), ou = off(u), oh = off(h), os = off(s);
       chunks(n, (pos, len) -> {
-        float[] a = new float[len];
-        float[] b = new float[len];
+        float[] a = Scratch.floats(0, len);
+        float[] b = Scratch.floats(1, len);
         bg.get(og + pos, a, 0, len);
         bu.get(ou + pos, b, 0, len);
         for (int i = 0; i < len; i++) {
@@ -59,8 +59,8 @@ public final class Kernels {
       DoubleBuffer bs = s.data().asNioDouble();
       int og = off(g), ou = off(u), oh = off(h), os = off(s);
       chunks(n, (pos, len) -> {
-        double[] a = new double[len];
-        double[] b = new double[len];
+        double[] a = Scratch.doubles(0, len);
+        double[] b = Scratch.doubles(1, len);
         bg.get(og + pos, a, 0, len);
         bu.get(ou + pos, b, 0, len);
         for (int i = 0; i < len; i++) {
@@ -92,10 +92,10 @@ public final class Kernels {
       FloatBuffer bdu = du.data().asNioFloat();
       int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
       chunks(n, (pos, len) -> {
-        float[] x = new float[len];
-        float[] up = new float[len];
-        float[] sg = new float[len];
-        float[] d = new float[len];
+        float[] x = Scratch.floats(0, len);
+        float[] up = Scratch.floats(1, len);
+        float[] sg = Scratch.floats(2, len);
+        float[] d = Scratch.floats(3, len);
         bg.get(og + pos, x, 0, len);
         bu.get(ou + pos, up, 0, len);
         bs.get(os + pos, sg, 0, len);
@@ -119,10 +119,10 @@ public final class Kernels {
       DoubleBuffer bdu = du.data().asNioDouble();
       int og = off(g), ou = off(u), os = off(s), odh = off(dh), odg = off(dg), odu = off(du);
       chunks(n, (pos, len) -> {
-        double[] x = new double[len];
-        double[] up = new double[len];
-        double[] sg = new double[len];
-        double[] d = new double[len];
+        double[] x = Scratch.doubles(0, len);
+        double[] up = Scratch.doubles(1, len);
+        double[] sg = Scratch.doubles(2, len);
+        double[] d = Scratch.doubles(3, len);
         bg.get(og + pos, x, 0, len);
         bu.get(ou + pos, up, 0, len);
         bs.get(os + pos, sg, 0, len);
@@ -156,7 +156,7 @@ public final class Kernels {
       FloatBuffer bs = src.data().asNioFloat();
       FloatBuffer bd = dst.data().asNioFloat();
       Parallel.forRange(rows.length, 256, (r0, r1) -> {
-        float[] row = new float[d];
+        float[] row = Scratch.floats(0, d);
         for (int r = r0; r < r1; r++) {
           bs.get(os + rows[r] * d, row, 0, d);
           bd.put(od + r * d, row, 0, d);
@@ -166,12 +166,61 @@ public final class Kernels {
       DoubleBuffer bs = src.data().asNioDouble();
       DoubleBuffer bd = dst.data().asNioDouble();
       Parallel.forRange(rows.length, 256, (r0, r1) -> {
-        double[] row = new double[d];
+        double[] row = Scratch.doubles(0, d);
         for (int r = r0; r < r1; r++) {
           bs.get(os + rows[r] * d, row, 0, d);
           bd.put(od + r * d, row, 0, d);
         }
       });
+    }
+  }
+
+  /**
+   * {@code acc += sum over rows of m}: the column sums of {@code m} [T, n] (a bias gradient from
+   * an output gradient) added to {@code acc} (any shape of n elements, dense, the same data type).
+   * Each column is summed in double over rows 0..T-1 in order and added once, so the result is the
+   * same bits for any thread count (columns are split between threads, rows never). ND4J's {@code
+   * sum(0)} is not used: its float reductions split by ND4J's start-up thread ceiling ({@link
+   * Threads}).
+   */
+  public static void addColumnSums(INDArray m, INDArray acc) {
+    if (m.rank() != 2) {
+      throw new IllegalArgumentException("column sums need a matrix, got shape "
+          + java.util.Arrays.toString(m.shape()));
+    }
+    if (acc.length() != m.size(1)) {
+      throw new IllegalArgumentException("column sums of " + java.util.Arrays.toString(m.shape())
+          + " go into " + m.size(1) + " elements, got shape " + java.util.Arrays.toString(acc.shape()));
+    }
+    INDArray src = dense(m) && m.dataType() == acc.dataType() ? m : m.castTo(acc.dataType()).dup('c');
+    Buffers in = Buffers.of(src);
+    Buffers out = Buffers.of(acc);
+    int rows = (int) src.size(0);
+    int cols = (int) src.size(1);
+    Parallel.forRange(cols, Math.max(1, CHUNK / Math.max(1, rows)), (c0, c1) -> {
+      int w = c1 - c0;
+      double[] sum = new double[w];
+      double[] row = new double[w];
+      for (int r = 0; r < rows; r++) {
+        in.read((long) r * cols + c0, row, 0, w);
+        for (int j = 0; j < w; j++) {
+          sum[j] += row[j];
+        }
+      }
+      out.read(c0, row, 0, w);
+      for (int j = 0; j < w; j++) {
+        row[j] += sum[j];
+      }
+      out.write(c0, row, 0, w);
+    });
+  }
+
+  private static boolean dense(INDArray a) {
+    try {
+      Buffers.requireDense(a);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -19,10 +19,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>ND4J's ops run on at most {@code Nd4j.getEnvironment().maxThreads()} threads, a ceiling
  * fixed when ND4J starts (from {@code OMP_NUM_THREADS}, else the core count; ND4J 1.0.0-M2.1
- * ignores later changes to it). Within it the count is ND4J's "master threads", which this class
- * sets; a count above the ceiling gives ND4J's ops the ceiling, BLAS and the Java kernels the full
- * count. The setting is process-wide (ND4J's and BLAS's are global), so it is not meant to differ
- * between threads that run at the same time.
+ * ignores later changes to it: its {@code setMaxThreads} does nothing). Within it the count is
+ * ND4J's "master threads", which this class sets; a count above the ceiling gives ND4J's ops the
+ * ceiling, BLAS and the Java kernels the full count. ND4J's float reductions ({@code sum},
+ * {@code norm2}, ...) split their work by the ceiling, not by the master threads, so their last
+ * bits depend on the environment the process started with: the library therefore does every
+ * reduction whose result it uses in its Java kernels (fixed order, double accumulation) or in BLAS,
+ * whose threads this class does set, and its numbers depend on {@link #set(int)} alone, not on
+ * {@code OMP_NUM_THREADS} (tested in separate JVMs with ceilings 1 and 2). The setting is
+ * process-wide (ND4J's and BLAS's are global), so it is not meant to differ between threads that
+ * run at the same time; code that sets it for a while restores it ({@link #use(int)}).
  */
 public final class Threads {
   /**

@@ -77,6 +77,40 @@ public final class GoldenFixture {
         Arguments.of(Precision.F32, 1), Arguments.of(Precision.F32, 2));
   }
 
+  /** Each precision once, at the test JVM's thread count: the runs of the broken-variant tests. */
+  public static Stream<Arguments> precisions() {
+    return Stream.of(Arguments.of(Precision.F64), Arguments.of(Precision.F32));
+  }
+
+  /**
+   * How far above the tolerance a deliberately broken variant's error must lie for {@link
+   * #assertCaught}: a factor of 100, so that a bug is never a rounding away from passing.
+   */
+  public static final double CAUGHT_MARGIN = 100;
+
+  /**
+   * Asserts that a deliberately broken variant of a computation ({@code mutant}: a transposed
+   * weight, a swapped RoPE half, ...) fails this golden comparison by a wide margin: its {@link
+   * #scaledError} against tensor {@code expected} is at least {@link #CAUGHT_MARGIN} times {@code
+   * tol}, the tolerance of the golden test. Prints the error (docs/golden-tests.md records them).
+   *
+   * @return the error
+   */
+  public double assertCaught(String mutant, String expected, double[] actual, double tol) {
+    double err = error(expected, actual);
+    System.out.printf(Locale.ROOT, "golden mutant %s: %s/%s %s error %.3e (tolerance %.0e)%n", mutant, name,
+        precision.key(), expected, err, tol);
+    assertTrue(err >= CAUGHT_MARGIN * tol, String.format(Locale.ROOT,
+        "%s is not caught by %s/%s %s: error %.3e < %.0f x tolerance %.1e", mutant, name, precision.key(),
+        expected, err, CAUGHT_MARGIN, tol));
+    return err;
+  }
+
+  /** {@link #assertCaught(String, String, double[], double)} for an array. */
+  public double assertCaught(String mutant, String expected, INDArray actual, double tol) {
+    return assertCaught(mutant, expected, actual.castTo(DataType.DOUBLE).dup('c').data().asDouble(), tol);
+  }
+
   /** Sets the library's thread count for a test; {@link #restoreThreads} undoes it. */
   public static void useThreads(int n) {
     Threads.set(n);
@@ -211,8 +245,18 @@ public final class GoldenFixture {
     assertClose(expected, actual.castTo(DataType.DOUBLE).dup('c').data().asDouble(), tol);
   }
 
+  /** {@link #scaledError} of {@code actual} against tensor {@code expected}, without asserting. */
+  public double error(String expected, INDArray actual) {
+    return error(expected, actual.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+  }
+
+  /** {@link #scaledError} of {@code actual} against tensor {@code expected}, without asserting. */
+  public double error(String expected, double[] actual) {
+    return scaledError(values(expected), actual);
+  }
+
   public void assertClose(String expected, double[] actual, double tol) {
-    double err = scaledError(values(expected), actual);
+    double err = error(expected, actual);
     if (Boolean.getBoolean("golden.verbose")) { // -Dgolden.verbose=true: print every measured error
       System.out.printf(Locale.ROOT, "golden %s/%s %s %.3e threads=%d%n", name, precision.key(), expected,
           err, Threads.count());

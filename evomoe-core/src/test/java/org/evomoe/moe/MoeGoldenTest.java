@@ -11,11 +11,16 @@ import org.evomoe.golden.GoldenFixture.Precision;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.LinearRouter;
 import org.evomoe.router.Modality;
+import org.evomoe.router.Router;
 import org.evomoe.router.RouterKind;
+import org.evomoe.tensor.Parameter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The sparse MoE layer against PyTorch (src-test-data/golden, docs/golden-tests.md): top-1 and
@@ -57,17 +62,11 @@ class MoeGoldenTest {
     GoldenFixture.useThreads(threads);
     GoldenFixture g = GoldenFixture.load(name, p);
     Settings s = GoldenFixture.settings(name, Settings.class);
-    double tol = p == Precision.F64 ? 1e-9 : 1e-5;
-    LinearRouter router = new LinearRouter("gate", s.dim(), s.experts(), p.type(), new SplittableRandom(1));
-    g.assign(router.weight(), "router");
-    List<SwiGluFfn> experts = new ArrayList<>();
-    for (int e = 0; e < s.experts(); e++) {
-      String pre = "expert" + e + ".";
-      experts.add(new SwiGluFfn("experts." + e, g.array(pre + "gate"), g.array(pre + "up"), g.array(pre + "down")));
-    }
-    MoeLayer moe = new MoeLayer(new MoeConfig(s.dim(), s.hidden(), s.experts(), new RoutingConfig(s.topK(),
-        s.renormalize(), s.auxLossWeight(), s.zLossWeight(), RouterKind.LINEAR)), router, experts);
-    Modality[] tags = s.modalities().stream().map(Modality::valueOf).toArray(Modality[]::new);
+    double tol = tol(p);
+    LinearRouter router = router(g, s, p);
+    List<SwiGluFfn> experts = experts(g, s, 0);
+    MoeLayer moe = new MoeLayer(config(s, s.renormalize()), router, experts);
+    Modality[] tags = tags(s);
 
     boolean[] real = new boolean[s.tokens()];
     int realTokens = 0;
@@ -94,6 +93,98 @@ class MoeGoldenTest {
       g.assertGrad("dexpert" + e + ".gate", ex.gate(), tol);
       g.assertGrad("dexpert" + e + ".up", ex.up(), tol);
       g.assertGrad("dexpert" + e + ".down", ex.down(), tol);
+    }
+  }
+  static double tol(Precision p) {
+    return p == Precision.F64 ? 1e-9 : 1e-5;
+  }
+
+  static LinearRouter router(GoldenFixture g, Settings s, Precision p) {
+    LinearRouter router = new LinearRouter("gate", s.dim(), s.experts(), p.type(), new SplittableRandom(1));
+    g.assign(router.weight(), "router");
+    return router;
+  }
+
+  /** The fixture's experts; expert e holds the fixture's expert (e + rotate) mod E. */
+  static List<SwiGluFfn> experts(GoldenFixture g, Settings s, int rotate) {
+    List<SwiGluFfn> experts = new ArrayList<>();
+    for (int e = 0; e < s.experts(); e++) {
+      String pre = "expert" + (e + rotate) % s.experts() + ".";
+      experts.add(new SwiGluFfn("experts." + e, g.array(pre + "gate"), g.array(pre + "up"), g.array(pre + "down")));
+    }
+    return experts;
+  }
+
+  static MoeConfig config(Settings s, boolean renormalize) {
+    return new MoeConfig(s.dim(), s.hidden(), s.experts(), new RoutingConfig(s.topK(), renormalize,
+        s.auxLossWeight(), s.zLossWeight(), RouterKind.LINEAR));
+  }
+
+  static Modality[] tags(Settings s) {
+    return s.modalities().stream().map(Modality::valueOf).toArray(Modality[]::new);
+  }
+
+  /** Deliberately broken variants of the layer that the comparison of its output must catch. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.evomoe.golden.GoldenFixture#precisions")
+  void brokenLayersAreCaught(Precision p) {
+    GoldenFixture g = GoldenFixture.load("moe_top2_renorm", p);
+    Settings s = GoldenFixture.settings("moe_top2_renorm", Settings.class);
+    assertEquals(true, s.renormalize());
+    INDArray x = g.array("x");
+    // Experts in another order than their names say (expert e runs expert e+1's weights).
+    MoeLayer rotated = new MoeLayer(config(s, true), router(g, s, p), experts(g, s, 1));
+    g.assertCaught("experts rotated", "y", rotated.forward(x, tags(s)), tol(p));
+    // Top-2 gates not renormalised.
+    MoeLayer raw = new MoeLayer(config(s, false), router(g, s, p), experts(g, s, 0));
+    g.assertCaught("top-2 gates not renormalised", "y", raw.forward(x, tags(s)), tol(p));
+    // Routing probabilities normalised over the token axis before the expert softmax.
+    MoeLayer tokenAxis = new MoeLayer(config(s, true), new TokenAxisRouter(router(g, s, p)), experts(g, s, 0));
+    g.assertCaught("router softmax over tokens", "y", tokenAxis.forward(x, tags(s)), tol(p));
+  }
+
+  /**
+   * A router whose logits are log-probabilities over the token axis (each expert's column
+   * log-softmaxed over the tokens): a softmax over the wrong axis in front of the layer's own.
+   */
+  private record TokenAxisRouter(LinearRouter inner) implements Router {
+    @Override
+    public int inputDim() {
+      return inner.inputDim();
+    }
+
+    @Override
+    public int numExperts() {
+      return inner.numExperts();
+    }
+
+    @Override
+    public INDArray forward(INDArray x, Modality[] modalities) {
+      double[][] l = inner.forward(x, modalities).castTo(DataType.DOUBLE).toDoubleMatrix();
+      for (int e = 0; e < l[0].length; e++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double[] row : l) {
+          max = Math.max(max, row[e]);
+        }
+        double sum = 0;
+        for (double[] row : l) {
+          sum += Math.exp(row[e] - max);
+        }
+        for (double[] row : l) {
+          row[e] -= max + Math.log(sum);
+        }
+      }
+      return Nd4j.create(l).castTo(x.dataType());
+    }
+
+    @Override
+    public INDArray backward(INDArray dLogits) {
+      throw new UnsupportedOperationException("forward only");
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+      return inner.parameters();
     }
   }
 }

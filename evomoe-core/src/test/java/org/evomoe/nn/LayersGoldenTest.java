@@ -76,4 +76,26 @@ class LayersGoldenTest {
     INDArray dLogits = ce.backward();
     g.assertClose("dlogits", dLogits, tol(p));
   }
+  /** A deliberately broken variant the comparison must catch: gate_proj and up_proj swapped. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.evomoe.golden.GoldenFixture#precisions")
+  void swiGluWithGateAndUpSwappedIsCaught(Precision p) {
+    GoldenFixture g = GoldenFixture.load("swiglu", p);
+    SwiGluFfn ffn = new SwiGluFfn("mlp", g.array("up"), g.array("gate"), g.array("down"));
+    g.assertCaught("gate and up swapped", "y", ffn.forward(g.array("x")), tol(p));
+  }
+
+  /**
+   * A deliberately broken variant the comparison must catch: ignored rows (padding) scored as if
+   * their target were token 0, so they count in the mean.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.evomoe.golden.GoldenFixture#precisions")
+  void crossEntropyCountingIgnoredRowsIsCaught(Precision p) {
+    GoldenFixture g = GoldenFixture.load("cross_entropy", p);
+    CrossEntropySettings s = GoldenFixture.settings("cross_entropy", CrossEntropySettings.class);
+    int[] targets = s.targets().stream().mapToInt(t -> t == SoftmaxCrossEntropy.IGNORE ? 0 : t).toArray();
+    double loss = new SoftmaxCrossEntropy().forward(g.array("logits"), targets);
+    g.assertCaught("ignored rows counted", "loss", new double[] {loss}, tol(p));
+  }
 }

@@ -71,7 +71,7 @@ class RouterGoldenTest {
     GoldenFixture.useThreads(threads);
     GoldenFixture g = GoldenFixture.load(name, p);
     Settings s = GoldenFixture.settings(name, Settings.class);
-    double tol = p == Precision.F64 ? 1e-9 : 1e-5;
+    double tol = tol(p);
     Router router = build(s, order, p.type());
     for (Parameter par : router.parameters()) {
       g.assign(par, par.name().substring("gate.".length()));
@@ -92,5 +92,34 @@ class RouterGoldenTest {
         assertFalse(par.name().contains("image") && par.hasGrad(), par.name());
       }
     }
+  }
+  /**
+   * A deliberately broken variant the comparison must catch: the modality tags swapped, so every
+   * image token is routed by the text weights (and the other way round).
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("swapCases")
+  void swappedModalitiesAreCaught(String name, Precision p) {
+    GoldenFixture g = GoldenFixture.load(name, p);
+    Settings s = GoldenFixture.settings(name, Settings.class);
+    Router router = build(s, ThetaContraction.CONTRACTED, p.type());
+    for (Parameter par : router.parameters()) {
+      g.assign(par, par.name().substring("gate.".length()));
+    }
+    Modality[] swapped = s.modalities().stream()
+        .map(m -> Modality.valueOf(m).equals(Modality.IMAGE) ? Modality.TEXT : Modality.IMAGE).toArray(Modality[]::new);
+    g.assertCaught("modalities swapped", "logits", router.forward(g.array("x"), swapped), tol(p));
+  }
+
+  static Stream<Arguments> swapCases() {
+    List<Arguments> all = new ArrayList<>();
+    for (String c : List.of("router_modality_linear", "router_dtr")) {
+      GoldenFixture.precisions().forEach(a -> all.add(Arguments.of(c, a.get()[0])));
+    }
+    return all.stream();
+  }
+
+  static double tol(Precision p) {
+    return p == Precision.F64 ? 1e-9 : 1e-5;
   }
 }

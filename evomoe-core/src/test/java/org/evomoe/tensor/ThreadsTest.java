@@ -62,7 +62,7 @@ class ThreadsTest {
     Threads.set(1);
     Threads.State one = Threads.state();
     assertEquals(new Threads.State(1, 1, 1), one);
-    // ND4J's ops cannot exceed the ceiling fixed at its start (OMP_NUM_THREADS=1 under surefire).
+    // ND4J's ops cannot exceed the ceiling fixed at its start (OMP_NUM_THREADS=2 under surefire).
     int nd4jTwo = Math.min(2, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads());
     try (Threads.Scope scope = Threads.use(2)) {
       assertEquals(one, scope.previous());
@@ -106,5 +106,19 @@ class ThreadsTest {
     assertEquals("thread count must be >= 1, got 0",
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Threads.set(0))
             .getMessage());
+  }
+  /**
+   * The root pom starts the test JVMs with {@code OMP_NUM_THREADS=2} (the same on any machine):
+   * ND4J's ceiling is 2, so the tests that set 2 threads run ND4J's multi-threaded native code too,
+   * not only BLAS and the Java kernels. (A cap of 1 here would silently make every "2 threads" run
+   * single-threaded inside ND4J.)
+   */
+  @Test
+  void theTestJvmLetsNd4jRunTwoThreads() {
+    assertEquals(2, org.nd4j.linalg.factory.Nd4j.getEnvironment().maxThreads(),
+        "ND4J's thread ceiling in the test JVM (run the tests through Maven: the root pom sets it)");
+    try (Threads.Scope ignored = Threads.use(2)) {
+      assertEquals(new Threads.State(2, 2, 2), Threads.state());
+    }
   }
 }

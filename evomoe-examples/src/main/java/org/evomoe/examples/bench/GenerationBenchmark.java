@@ -57,11 +57,14 @@ public final class GenerationBenchmark implements Callable<Integer> {
   @Option(names = "--warmup", description = "Untimed runs of each way first (default: ${DEFAULT-VALUE}).")
   int warmup = 2;
 
+  @Option(names = "--rss-every", description = "Instead of timing: one cached generation of --new-tokens tokens, printing the process's RSS (a JSON line) after the first token and every N tokens (default: off).")
+  int rssEvery;
+
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || prompt < 1 || newTokens < 1 || reps < 1 || warmup < 0) {
+    if (batch < 1 || prompt < 1 || newTokens < 1 || reps < 1 || warmup < 0 || rssEvery < 0) {
       throw new IllegalArgumentException(
-          "--batch, --prompt, --new-tokens and --reps must be >= 1, --warmup >= 0");
+          "--batch, --prompt, --new-tokens and --reps must be >= 1, --warmup and --rss-every >= 0");
     }
     Threads.set(threads);
     ModelConfig cfg = new ModelConfig(vocab, dModel, layers, 8, 4, dModel * 11 / 4, 10000.0, 1e-5,
@@ -77,6 +80,21 @@ public final class GenerationBenchmark implements Callable<Integer> {
     }
     DecoderInput in = DecoderInput.text(batch, prompt, tokens);
     Generator gen = new Generator(model);
+    if (rssEvery > 0) {
+      ObjectMapper om = new ObjectMapper();
+      long start = System.nanoTime();
+      gen.generate(in, newTokens, SamplingConfig.greedy(), -1, step -> {
+        if (step == 1 || step % rssEvery == 0) {
+          try {
+            System.out.println(om.writeValueAsString(
+                RssSample.now("generate-rss", step, (System.nanoTime() - start) / 1e9)));
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      });
+      return 0;
+    }
     double[] cachedS = new double[reps];
     double[] recomputeS = new double[reps];
     boolean same = true;

@@ -72,14 +72,17 @@ public final class TrainBenchmark implements Callable<Integer> {
   @Option(names = "--write-config", description = "Write the config.json of the benchmarked model to this file (for bench_torch.py).")
   Path writeConfig;
 
+  @Option(names = "--rss-every", description = "Also print the process's RSS (a JSON line) after the first step and every N steps, warm-up included (default: off).")
+  int rssEvery;
+
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1) {
+    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1 || rssEvery < 0) {
       throw new IllegalArgumentException(
-          "--batch, --steps and --threads must be >= 1 and --warmup >= 0");
+          "--batch, --steps and --threads must be >= 1, --warmup and --rss-every >= 0");
     }
     Threads.set(threads);
     VisionLanguageModel model;
@@ -104,8 +107,15 @@ public final class TrainBenchmark implements Callable<Integer> {
       AtomicFiles.writeBytes(writeConfig, new ObjectMapper().writerWithDefaultPrettyPrinter()
           .writeValueAsString(ModelSpecJson.toJson(spec)).getBytes(StandardCharsets.UTF_8));
     }
-    TrainBenchResult r = run(model, batch, seq, threads, warmup, steps, countOps);
     ObjectMapper om = new ObjectMapper();
+    java.util.function.Consumer<RssSample> rss = rssEvery == 0 ? null : sample -> {
+      try {
+        System.out.println(om.writeValueAsString(sample));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    TrainBenchResult r = run(model, batch, seq, threads, warmup, steps, countOps, rssEvery, rss);
     if (json) {
       System.out.println(om.writeValueAsString(r));
     } else {
@@ -117,6 +127,16 @@ public final class TrainBenchmark implements Callable<Integer> {
   /** Times {@code steps} training steps of {@code model} after {@code warmup} untimed ones. */
   static TrainBenchResult run(VisionLanguageModel model, int batch, int seq, int threads,
       int warmup, int steps, boolean countOps) {
+    return run(model, batch, seq, threads, warmup, steps, countOps, 0, null);
+  }
+
+  /**
+   * As above; with {@code rssEvery > 0}, {@code rss} receives the process's RSS after the first
+   * step and after every {@code rssEvery}-th step (warm-up steps counted).
+   */
+  static TrainBenchResult run(VisionLanguageModel model, int batch, int seq, int threads,
+      int warmup, int steps, boolean countOps, int rssEvery,
+      java.util.function.Consumer<RssSample> rss) {
     for (Parameter v : model.visionParameters()) {
       v.setTrainable(false);
     }
@@ -133,8 +153,12 @@ public final class TrainBenchmark implements Callable<Integer> {
     SyntheticBatch data = SyntheticBatch.of(model, batch, seq, new SplittableRandom(7));
     double[][] phases = new double[3][steps];
     double[] total = new double[steps];
+    long start = System.nanoTime();
     for (int i = 0; i < warmup + steps; i++) {
       double[] t = step(model, data, trainable, opt);
+      if (rssEvery > 0 && (i == 0 || (i + 1) % rssEvery == 0)) {
+        rss.accept(RssSample.now("train-rss", i + 1, (System.nanoTime() - start) / 1e9));
+      }
       if (i >= warmup) {
         int j = i - warmup;
         phases[0][j] = t[0];

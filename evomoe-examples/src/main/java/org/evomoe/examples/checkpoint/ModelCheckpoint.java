@@ -19,18 +19,14 @@ import org.evomoe.checkpoint.ModelWeights;
 import org.evomoe.checkpoint.Safetensors;
 import org.evomoe.checkpoint.SafetensorsHeader;
 import org.evomoe.checkpoint.TensorSetMismatchException;
-import org.evomoe.examples.model.DecoderBlock;
 import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.ModelConfig;
+import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.MultiModalProjector;
-import org.evomoe.examples.model.RouterFactory;
 import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.text.WordTokenizer;
-import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
-import org.evomoe.nn.SwiGluFfn;
-import org.evomoe.router.Router;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -88,9 +84,14 @@ public final class ModelCheckpoint {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(tokenizer, "tokenizer");
     ModelSpec actual = ModelSpec.of(model);
-    if (actual.moeMode() == MoeMode.DENSE && actual.dtr() != null && spec.dtr() != null) {
-      // A dense decoder has no router yet: the DTR sizes are the upcycling plan, taken as given.
-      actual = new ModelSpec(actual.decoder(), actual.vision(), spec.dtr(), MoeMode.DENSE);
+    if (actual.moeMode() == MoeMode.DENSE) {
+      // A dense decoder has no router yet: its modalities and DTR options are the upcycling plan,
+      // taken as given when the routing is the same.
+      MoeSettings planned = actual.decoder().moe().withModalities(spec.decoder().moe().modalities());
+      if (planned.dtr() != null && spec.dtr() != null) {
+        planned = planned.withDtr(spec.dtr());
+      }
+      actual = new ModelSpec(actual.decoder().withMoe(planned), actual.vision(), MoeMode.DENSE);
     }
     List<String> diff = ModelSpecJson.differences(spec, actual);
     if (!diff.isEmpty()) {
@@ -178,8 +179,8 @@ public final class ModelCheckpoint {
 
   /**
    * A freshly initialised model of a specification: vision encoder, projector, and a decoder
-   * built as {@link DecoderModel#create} builds one (independently initialised experts, routers
-   * from {@link ModelSpec#routerFactory()}) in {@link MoeMode#ROUTED} and {@link
+   * built as {@link DecoderModel#create} builds one (each MoE layer from its {@link
+   * ModelConfig#moeLayerSpec}: independently initialised experts, then the router) in {@link MoeMode#ROUTED} and {@link
    * MoeMode#SEED_ONLY} mode (the latter with every MoE layer forced to expert 0), or as {@link
    * DecoderModel#createDense} in {@link MoeMode#DENSE} mode. Its parameters are exactly {@link
    * ModelLayout#shapes}.
@@ -191,17 +192,8 @@ public final class ModelCheckpoint {
         new MultiModalProjector(spec.vision().dVision(), c.dModel(), type, rng);
     DecoderModel decoder = DecoderModel.createDense(c, type, rng);
     if (spec.moeMode() != MoeMode.DENSE) {
-      MoeConfig mc = c.moeConfig();
-      RouterFactory routers = spec.routerFactory();
       for (int i : c.moeLayers()) {
-        String p = DecoderBlock.mlpPrefix(i);
-        List<SwiGluFfn> experts = new ArrayList<>(mc.numExperts());
-        for (int e = 0; e < mc.numExperts(); e++) {
-          experts.add(new SwiGluFfn(
-              p + ".experts." + e, mc.dModel(), mc.dHidden(), type, rng));
-        }
-        Router router = routers.create(p + ".gate", mc.dModel(), mc.numExperts(), type, rng);
-        MoeLayer moe = new MoeLayer(mc, router, experts);
+        MoeLayer moe = c.moeLayerSpec(i, type).newLayer(rng);
         if (spec.moeMode() == MoeMode.SEED_ONLY) {
           moe.forceExpert(0);
         }

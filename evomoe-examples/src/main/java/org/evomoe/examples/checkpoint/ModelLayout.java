@@ -9,7 +9,6 @@ import org.evomoe.examples.model.MultiModalProjector;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionEncoder;
 import org.evomoe.router.DtrConfig;
-import org.evomoe.router.Modalities;
 import org.evomoe.router.Modality;
 
 /**
@@ -150,7 +149,7 @@ public final class ModelLayout {
     switch (spec.decoder().moe().routing().routerKind()) {
       case LINEAR -> out.put(prefix + ".weight", new long[] {e, d});
       case MODALITY_LINEAR -> {
-        for (Modality m : Modalities.IMAGE_TEXT.all()) {
+        for (Modality m : spec.decoder().moe().modalities().all()) {
           out.put(prefix + "." + m.name() + ".weight", new long[] {e, d});
         }
       }
@@ -158,7 +157,7 @@ public final class ModelLayout {
         DtrConfig c = spec.dtr();
         long h = c.hyperHidden();
         long theta = c.thetaSize((int) d);
-        for (Modality m : Modalities.IMAGE_TEXT.all()) {
+        for (Modality m : spec.decoder().moe().modalities().all()) {
           String hp = prefix + ".hyper." + m.name();
           out.put(hp + ".fc1.weight", new long[] {h, d});
           out.put(hp + ".fc1.bias", new long[] {h});

@@ -7,7 +7,6 @@ import org.evomoe.examples.model.DecoderBlock;
 import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
-import org.evomoe.examples.model.RouterFactory;
 import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.moe.MoeConfig;
@@ -15,29 +14,28 @@ import org.evomoe.moe.MoeLayer;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.DynamicTokenRouter;
 import org.evomoe.router.LinearRouter;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.ModalityLinearRouter;
 import org.evomoe.router.Router;
 import org.evomoe.router.RouterKind;
 
 /**
  * Everything needed to rebuild a {@link VisionLanguageModel} exactly, apart from its weights: the
- * content of a checkpoint's config.json (see {@link ModelSpecJson} for the field names).
+ * content of a checkpoint's config.json (see {@link ModelSpecJson} for the field names). Each MoE
+ * layer's {@link org.evomoe.moe.MoeLayerSpec} follows from the decoder configuration ({@link
+ * ModelConfig#moeLayerSpec}); nothing about the MoE layers is stated anywhere else.
  *
  * @param decoder the decoder configuration; {@code decoder.moe()} describes how the MoE layers
- *     route now (top-k, renormalisation, loss weights, router kind), which after a training stage
- *     may differ from the settings the model was created with ({@link #of} reads it from the
- *     layers)
+ *     route now (top-k, renormalisation, loss weights, router kind, modalities, DTR options),
+ *     which after a training stage may differ from the settings the model was created with
+ *     ({@link #of} reads it from the layers). In {@link MoeMode#DENSE} mode there is no router yet
+ *     and {@code decoder.moe()} is the plan for upcycling ({@code decoder.upcycle(rng)})
  * @param vision the vision encoder configuration (the projector maps {@code vision.dVision()} to
  *     {@code decoder.dModel()})
- * @param dtr the sizes of the Dynamic Token-aware Router when {@code decoder.moe().routing().routerKind()} is
- *     {@link RouterKind#DTR}, with {@code dModel} and {@code numExperts} equal to the decoder's;
- *     null is replaced by {@link DtrConfig#defaults}. Must be null for the other router kinds. In
- *     {@link MoeMode#DENSE} mode there is no router yet and this is the plan for upcycling
- *     ({@code decoder.upcycle(spec.routerFactory(), rng)})
  * @param moeMode whether the MoE layers exist yet and whether they route ({@link MoeMode});
  *     {@link MoeMode#ROUTED} and {@link MoeMode#SEED_ONLY} need at least one MoE layer
  */
-public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr, MoeMode moeMode) {
+public record ModelSpec(ModelConfig decoder, VisionConfig vision, MoeMode moeMode) {
   public ModelSpec {
     if (decoder == null) {
       throw new IllegalArgumentException("decoder configuration must not be null");
@@ -52,15 +50,14 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       throw new IllegalArgumentException(
           "moe mode " + moeMode.jsonName() + " needs MoE layers, but moe_layers is empty");
     }
-    if (decoder.moe().routing().routerKind() == RouterKind.DTR) {
-      if (dtr == null) {
-        dtr = DtrConfig.defaults();
-      }
-      dtr.requireFits(decoder.dModel());
-    } else if (dtr != null) {
-      throw new IllegalArgumentException(
-          "a DTR configuration is only allowed with router kind DTR, not " + decoder.moe().routing().routerKind());
+    if (decoder.moe().dtr() != null) {
+      decoder.moe().dtr().requireFits(decoder.dModel());
     }
+  }
+
+  /** The DTR's options ({@code decoder().moe().dtr()}): null unless the router kind is DTR. */
+  public DtrConfig dtr() {
+    return decoder.moe().dtr();
   }
 
   /**
@@ -87,10 +84,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
       }
     }
     if (present.isEmpty()) {
-      DtrConfig dtr = config.moe().routing().routerKind() == RouterKind.DTR
-          ? DtrConfig.defaults()
-          : null;
-      return new ModelSpec(config, vision, dtr, MoeMode.DENSE);
+      return new ModelSpec(config, vision, MoeMode.DENSE);
     }
     if (!present.equals(config.moeLayers())) {
       throw new IllegalArgumentException(
@@ -101,6 +95,7 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
     MoeConfig first = null;
     RouterKind kind = null;
     DtrConfig dtr = null;
+    Modalities modalities = null;
     int forced = Integer.MIN_VALUE;
     for (int i : present) {
       MoeLayer moe = decoder.block(i).moe();
@@ -111,11 +106,13 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
         first = c;
         kind = k;
         dtr = d;
+        modalities = moe.modalities();
         forced = moe.forcedExpert();
       } else {
         requireSame(i, "MoE configuration", first, c);
         requireSame(i, "router kind", kind, k);
         requireSame(i, "DTR configuration", dtr, d);
+        requireSame(i, "modalities", modalities, moe.modalities());
         requireSame(i, "forced expert", forced, moe.forcedExpert());
       }
     }
@@ -129,24 +126,14 @@ public record ModelSpec(ModelConfig decoder, VisionConfig vision, DtrConfig dtr,
           "the MoE layers are " + first.dModel() + "x" + first.dHidden() + ", the decoder "
               + config.dModel() + "x" + config.ffnHidden());
     }
-    MoeSettings settings = new MoeSettings(first.numExperts(), first.routing());
+    MoeSettings settings = new MoeSettings(first.numExperts(), first.routing(), modalities, dtr);
     MoeMode mode = forced == 0 ? MoeMode.SEED_ONLY : MoeMode.ROUTED;
-    return new ModelSpec(config.withMoe(settings), vision, dtr, mode);
-  }
-
-  /** The factory that rebuilds this specification's routers (the DTR with {@link #dtr}). */
-  public RouterFactory routerFactory() {
-    RouterKind kind = decoder.moe().routing().routerKind();
-    if (kind != RouterKind.DTR) {
-      return RouterFactory.of(kind);
-    }
-    DtrConfig c = dtr;
-    return (name, d, e, type, rng) -> new DynamicTokenRouter(name, d, e, c, type, rng);
+    return new ModelSpec(config.withMoe(settings), vision, mode);
   }
 
   /** This specification with another MoE mode. */
   public ModelSpec withMoeMode(MoeMode mode) {
-    return new ModelSpec(decoder, vision, dtr, mode);
+    return new ModelSpec(decoder, vision, mode);
   }
 
   /** The kind of a router instance. */

@@ -17,6 +17,7 @@ import org.evomoe.examples.model.VisionConfig;
 import org.evomoe.moe.RoutingConfig;
 import org.evomoe.router.DtrConfig;
 import org.evomoe.router.HyperActivation;
+import org.evomoe.router.Modalities;
 import org.evomoe.router.RouterKind;
 import org.evomoe.router.ThetaContraction;
 
@@ -101,8 +102,10 @@ public final class ModelSpecJson {
     root.put("router_aux_loss_coef", routing.auxLossWeight());
     root.put("router_z_loss_coef", routing.zLossWeight());
     root.put("router_kind", lower(routing.routerKind()));
-    if (spec.dtr() != null) {
-      DtrConfig d = spec.dtr();
+    ArrayNode modalities = root.putArray("modalities");
+    moe.modalities().names().forEach(modalities::add);
+    if (moe.dtr() != null) {
+      DtrConfig d = moe.dtr();
       ObjectNode n = root.putObject("dtr_config");
       n.put("rank", d.rank());
       n.put("embed_dim", d.embedDim());
@@ -205,6 +208,14 @@ public final class ModelSpecJson {
       throw f.fieldError("dtr_config", "is only allowed with router_kind \"dtr\", not \""
           + lower(kind) + "\"");
     }
+    Modalities modalities = Modalities.IMAGE_TEXT; // absent (files written before it): image, text
+    if (f.has("modalities")) {
+      try {
+        modalities = new Modalities(f.requiredStringArray("modalities"));
+      } catch (IllegalArgumentException e) {
+        throw f.fieldError("modalities", e.getMessage());
+      }
+    }
     JsonFields vf = f.requiredObject("vision_config");
     VisionConfig vision = vision(vf);
     int seqLength = f.optionalInt("image_seq_length", Integer.MIN_VALUE);
@@ -213,8 +224,10 @@ public final class ModelSpecJson {
 
     ModelConfig decoder;
     MoeSettings settings;
+    DtrConfig dtr = kind == RouterKind.DTR ? dtr(dtrFields) : null;
     try {
-      settings = new MoeSettings(experts, new RoutingConfig(topK, renormalize, aux, z, kind));
+      settings = new MoeSettings(experts, new RoutingConfig(topK, renormalize, aux, z, kind),
+          modalities, dtr);
     } catch (IllegalArgumentException e) {
       throw f.error("invalid MoE settings: " + e.getMessage());
     }
@@ -232,12 +245,8 @@ public final class ModelSpecJson {
       throw f.fieldError("image_seq_length", "is " + seqLength + ", but the vision_config gives "
           + vision.numPatches() + " patches per image");
     }
-    DtrConfig dtr = null;
-    if (kind == RouterKind.DTR) {
-      dtr = dtr(f, dtrFields, hidden, experts);
-    }
     try {
-      return new ModelSpec(decoder, vision, dtr, mode);
+      return new ModelSpec(decoder, vision, mode);
     } catch (IllegalArgumentException e) {
       throw f.error("invalid model specification: " + e.getMessage());
     }
@@ -301,16 +310,10 @@ public final class ModelSpecJson {
     }
   }
 
-  private static DtrConfig dtr(JsonFields root, JsonFields df, int dModel, int experts)
-      throws CheckpointFormatException {
+  /** The DTR's options of {@code dtr_config}, the defaults when absent. */
+  private static DtrConfig dtr(JsonFields df) throws CheckpointFormatException {
     if (df == null) {
-      try {
-        DtrConfig c = DtrConfig.defaults();
-        c.requireFits(dModel);
-        return c;
-      } catch (IllegalArgumentException e) {
-        throw root.error("invalid default DTR configuration: " + e.getMessage());
-      }
+      return DtrConfig.defaults();
     }
     int rank = df.optionalInt("rank", DtrConfig.DEFAULT_RANK);
     int embed = df.optionalInt("embed_dim", DtrConfig.DEFAULT_EMBED_DIM);
@@ -327,9 +330,7 @@ public final class ModelSpecJson {
         : ThetaContraction.CONTRACTED;
     df.rejectUnknownFields();
     try {
-      DtrConfig c = new DtrConfig(rank, embed, hyper, act, phiBias, contraction);
-      c.requireFits(dModel);
-      return c;
+      return new DtrConfig(rank, embed, hyper, act, phiBias, contraction);
     } catch (IllegalArgumentException e) {
       throw df.error("invalid dtr_config: " + e.getMessage());
     }

@@ -2,6 +2,7 @@ package org.evomoe.examples.cli;
 
 import java.nio.file.Path;
 import org.evomoe.examples.bench.BenchCommand;
+import org.evomoe.tensor.Threads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,17 +44,23 @@ public final class Main implements Runnable {
   /**
    * The command line: failures print one {@code error: ...} line naming the thing and the cause
    * ({@link ErrorMessages}), usage errors the problem plus one "try --help" line; a stack trace
-   * only with {@code --debug} (or {@code -Devomoe.debug}).
+   * only with {@code --debug} (or {@code -Devomoe.debug}). The thread counts in force before a
+   * command ({@link Threads}) are in force again after it.
    */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
     // Errors (OutOfMemoryError above all) reach the handler below like exceptions do.
+    // A command sets the process-wide thread count (--threads or its default); run in-process
+    // (tests, programs that embed the CLI), it puts the caller's counts back when it returns.
     cl.setExecutionStrategy(parseResult -> {
+      Threads.State before = Threads.state();
       try {
         return new CommandLine.RunLast().execute(parseResult);
       } catch (VirtualMachineError e) {
         throw new CommandLine.ExecutionException(parseResult.commandSpec().commandLine(),
             String.valueOf(e.getMessage()), e);
+      } finally {
+        Threads.restore(before);
       }
     });
     cl.setExecutionExceptionHandler(

@@ -44,6 +44,15 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin RunFlags run;
 
+  @Option(names = "--spark", paramLabel = "MASTER",
+      description = "Data-parallel training on Spark, e.g. local[2]: each step's batch is split"
+          + " over the executors (needs Spark on the class path: docs/distributed.md).")
+  String spark;
+
+  @Option(names = "--shards", paramLabel = "N",
+      description = "Shards per step with --spark (default: Spark's default parallelism).")
+  Integer shards;
+
   @Override
   public Integer call() throws Exception {
     String where = "--config " + config;
@@ -63,8 +72,24 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       s = s.withOut(out);
     }
+    if (shards != null && spark == null) {
+      throw new IllegalArgumentException("--shards needs --spark");
+    }
+    if (shards != null && shards > s.batchSize()) {
+      throw new IllegalArgumentException("--shards " + shards + " exceeds the batch of "
+          + s.batchSize() + " samples (settings.batchSize): every shard needs a sample");
+    }
+    if (spark != null) {
+      org.evomoe.examples.spark.SparkRuntime.require();
+    }
     RunOptions o = run.apply();
-    PipelineRun.execute(new StudyPlan("train", s, arms), o, run.outputMode(), "train --config " + config);
+    StudyPlan plan = new StudyPlan("train", s, arms);
+    String command = "train --config " + config;
+    if (spark != null) {
+      SparkRun.execute(spark, shards, plan, o, run.outputMode(), command);
+    } else {
+      PipelineRun.execute(plan, o, run.outputMode(), command);
+    }
     return 0;
   }
 

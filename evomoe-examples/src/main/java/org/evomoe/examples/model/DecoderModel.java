@@ -13,7 +13,6 @@ import org.evomoe.nn.Layer;
 import org.evomoe.nn.Linear;
 import org.evomoe.nn.RmsNorm;
 import org.evomoe.nn.Shapes;
-import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
 import org.evomoe.router.Router;
 import org.evomoe.tensor.Buffers;
@@ -64,22 +63,14 @@ public final class DecoderModel implements Layer {
   }
 
   /**
-   * A fresh model whose layers in {@code config.moeLayers()} hold a MoE with independently
-   * initialised experts and a router of {@code config.moe().routing().routerKind()}; the others hold a dense
-   * FFN. Embedding ~ N(0, 1); linear weights ~ N(0, 1/fan_in); norms 1.
+   * A fresh model whose layers in {@code config.moeLayers()} hold a MoE built from their {@link
+   * ModelConfig#moeLayerSpec} (independently initialised experts, then the router); the others
+   * hold a dense FFN. Embedding ~ N(0, 1); linear weights ~ N(0, 1/fan_in); norms 1.
    */
   public static DecoderModel create(ModelConfig config, DataType type, SplittableRandom rng) {
     DecoderModel m = new DecoderModel(config, type, rng);
-    MoeConfig mc = config.moeConfig();
-    RouterFactory rf = RouterFactory.of(config.moe().routing().routerKind());
     for (int i : config.moeLayers()) {
-      String p = DecoderBlock.mlpPrefix(i);
-      List<SwiGluFfn> experts = new ArrayList<>(mc.numExperts());
-      for (int e = 0; e < mc.numExperts(); e++) {
-        experts.add(new SwiGluFfn(p + ".experts." + e, mc.dModel(), mc.dHidden(), type, rng));
-      }
-      Router router = rf.create(p + ".gate", mc.dModel(), mc.numExperts(), type, rng);
-      m.blocks.get(i).setFfn(new MoeLayer(mc, router, experts));
+      m.blocks.get(i).setFfn(config.moeLayerSpec(i, type).newLayer(rng));
     }
     return m;
   }
@@ -139,14 +130,25 @@ public final class DecoderModel implements Layer {
 
   /**
    * Sparse upcycling of the configured MoE layers: each one's dense FFN becomes a MoE whose
-   * experts are copies of it ({@link Upcycling#fromDense}), with a new router from {@code routers}.
+   * experts are copies of it, with a fresh router, as its {@link ModelConfig#moeLayerSpec}
+   * describes ({@link org.evomoe.moe.MoeLayerSpec#upcycle}).
    */
-  public void upcycle(RouterFactory routers, SplittableRandom rng) {
-    upcycle(config.moeLayers(), config.moeConfig(), routers, rng);
+  public void upcycle(SplittableRandom rng) {
+    for (int i : config.moeLayers()) {
+      if (block(i).isMoe()) {
+        throw new IllegalStateException("layer " + i + " already has a MoE FFN");
+      }
+    }
+    for (int i : config.moeLayers()) {
+      DecoderBlock b = block(i);
+      b.setFfn(config.moeLayerSpec(i, type).upcycle(b.denseFfn(), rng));
+    }
   }
 
   /**
-   * Sparse upcycling of chosen layers.
+   * Sparse upcycling of chosen layers with routers of the caller's own (a router the
+   * configuration cannot describe, e.g. for a comparison with another implementation; {@link
+   * #upcycle(SplittableRandom)} is the configured way).
    *
    * @param layers layer indices whose FFN is dense now
    * @param moeConfig MoE shape; its dModel and dHidden must match the dense FFN
@@ -302,12 +304,23 @@ public final class DecoderModel implements Layer {
     return x;
   }
 
+  /**
+   * An empty [0, d] array: ND4J refuses zero-length buffers, and inside a workspace even empty
+   * shapes, so it is made outside any workspace (it holds no data).
+   */
+  private static INDArray emptyRows(DataType type, int d) {
+    try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored =
+        Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      return Nd4j.create(type, 0, d);
+    }
+  }
+
   /** Scatter-adds text rows of dx into the embedding gradient; returns the image rows of dx. */
   private INDArray splitInputGradient(INDArray dx) {
     int d = config.dModel();
     int rows = input.rows();
     int images = input.totalImageRows();
-    INDArray dImage = Nd4j.zeros(type, images, d);
+    INDArray dImage = images > 0 ? Nd4j.zeros(type, images, d) : emptyRows(type, d);
     Buffers bdx = Buffers.of(dx);
     Buffers bImg = images > 0 ? Buffers.of(dImage) : null;
     Buffers bEmb = embedTokens.trainable() ? Buffers.of(embedTokens.grad()) : null;

@@ -30,6 +30,15 @@ public final class Generator {
    */
   public GenerationResult generate(
       DecoderInput prompt, int maxNewTokens, SamplingConfig sampling, int endToken) {
+    return generate(prompt, maxNewTokens, sampling, endToken, null);
+  }
+
+  /**
+   * As {@link #generate(DecoderInput, int, SamplingConfig, int)}, calling {@code afterStep} (when
+   * not null) with the number of decoding steps done after each one (for memory measurements).
+   */
+  public GenerationResult generate(DecoderInput prompt, int maxNewTokens, SamplingConfig sampling,
+      int endToken, java.util.function.IntConsumer afterStep) {
     if (maxNewTokens < 0) {
       throw new IllegalArgumentException("maxNewTokens must be >= 0, got " + maxNewTokens);
     }
@@ -89,6 +98,9 @@ public final class Generator {
           if (t == endToken) {
             done[b] = true;
           }
+        }
+        if (afterStep != null) {
+          afterStep.accept(step + 1);
         }
         boolean allDone = true;
         for (boolean d : done) {

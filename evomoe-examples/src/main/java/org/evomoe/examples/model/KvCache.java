@@ -1,6 +1,7 @@
 package org.evomoe.examples.model;
 
 import java.util.Arrays;
+import org.evomoe.tensor.Buffers;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -79,6 +80,16 @@ public final class KvCache {
    * itself moves on in {@link #advance}, once every layer has appended.
    */
   INDArray[] append(int layer, INDArray k, INDArray v) {
+    appendRows(layer, k, v);
+    int total = length + (int) k.size(1);
+    return new INDArray[] {rows(keys[layer], total), rows(values[layer], total)};
+  }
+
+  /**
+   * As {@link #append} without building the views: the chunk's rows are copied in plain Java into
+   * the buffers ({@link #keyBuffer}, {@link #valueBuffer}), which grow first when full.
+   */
+  void appendRows(int layer, INDArray k, INDArray v) {
     checkLayer(layer);
     long n = k.size(0);
     int m = (int) k.size(1);
@@ -94,9 +105,33 @@ public final class KvCache {
       keys[layer] = grow(kb, n, cap, dh, k);
       values[layer] = grow(values[layer], n, cap, dh, v);
     }
-    rowsBetween(keys[layer], length, total).assign(k);
-    rowsBetween(values[layer], length, total).assign(v);
-    return new INDArray[] {rows(keys[layer], total), rows(values[layer], total)};
+    copyRows(k, keys[layer], length);
+    copyRows(v, values[layer], length);
+  }
+
+  /** Layer {@code layer}'s whole key buffer [B * numKvHeads, capacity, dh] (null when empty). */
+  INDArray keyBuffer(int layer) {
+    return keys[checkLayer(layer)];
+  }
+
+  /** Layer {@code layer}'s whole value buffer [B * numKvHeads, capacity, dh] (null when empty). */
+  INDArray valueBuffer(int layer) {
+    return values[checkLayer(layer)];
+  }
+
+  /** src [n, m, dh] into rows from .. from + m of every slice of buf [n, capacity, dh]. */
+  private static void copyRows(INDArray src, INDArray buf, int from) {
+    INDArray s = Buffers.isDense(src) ? src : src.dup('c');
+    int n = (int) s.size(0);
+    int chunk = (int) (s.size(1) * s.size(2));
+    long sliceStride = buf.size(1) * buf.size(2);
+    Buffers bs = Buffers.of(s);
+    Buffers bb = Buffers.of(buf);
+    double[] row = new double[chunk];
+    for (int i = 0; i < n; i++) {
+      bs.read((long) i * chunk, row, 0, chunk);
+      bb.write(i * sliceStride + from * buf.size(2), row, 0, chunk);
+    }
   }
 
   /** A buffer of {@code cap} rows per slice holding the L cached rows of {@code old} (if any). */

@@ -5,6 +5,8 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.evomoe.moe.MoeConfig;
+import org.evomoe.moe.MoeLayerSpec;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Configuration of the LLaMA-style decoder.
@@ -110,9 +112,26 @@ public record ModelConfig(
     return AttentionConfig.decoder(dModel, numHeads, numKvHeads, ropeTheta);
   }
 
-  /** The core configuration of one MoE layer. */
+  /** The core configuration of one MoE layer: d = dModel, hidden = ffnHidden, E and routing. */
   public MoeConfig moeConfig() {
     return new MoeConfig(dModel, ffnHidden, moe.numExperts(), moe.routing());
+  }
+
+  /**
+   * The specification of layer {@code layer}'s MoE, from which the layer, its router and its
+   * parameter names follow: prefix {@code model.layers.<layer>.mlp}, {@link #moeConfig()}, the
+   * modalities and DTR options of {@link #moe()}, no Stage II settings (a training recipe's), and
+   * the model's data type.
+   *
+   * @throws IllegalArgumentException unless {@code layer} is one of {@link #moeLayers()}
+   */
+  public MoeLayerSpec moeLayerSpec(int layer, DataType type) {
+    if (!isMoeLayer(layer)) {
+      throw new IllegalArgumentException(
+          "layer " + layer + " is not a MoE layer (MoE layers: " + moeLayers + ")");
+    }
+    return new MoeLayerSpec(DecoderBlock.mlpPrefix(layer), moeConfig(), moe.modalities(), moe.dtr(),
+        null, type);
   }
 
   private static void positive(String what, int v) {

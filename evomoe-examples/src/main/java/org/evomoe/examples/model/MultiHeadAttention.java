@@ -187,27 +187,36 @@ public final class MultiHeadAttention implements Layer {
     int offset = cache.length();
     int bh = batch * kvHeads;
     if (offset > 0) {
-      Shapes.requireShape("cached keys of layer " + layer, cache.keys(layer), bh, offset, headDim);
-      Shapes.requireShape("cached values of layer " + layer, cache.values(layer), bh, offset,
-          headDim);
+      requireCacheBuffer("keys", cache.keyBuffer(layer), layer, bh, offset);
+      requireCacheBuffer("values", cache.valueBuffer(layer), layer, bh, offset);
     }
     int[] pos = defaultPositions(batch, newLen, offset);
     checkPositions(pos, batch * newLen);
     INDArray qhNew = toHeads(q.forward(x), batch, newLen, heads, pos, bh, group * newLen);
     INDArray kNew = toHeads(k.forward(x), batch, newLen, kvHeads, pos, bh, newLen);
     INDArray vNew = toHeads(v.forward(x), batch, newLen, kvHeads, null, bh, newLen);
-    INDArray[] kv = cache.append(layer, kNew, vNew);
-    INDArray kAll = kv[0];
-    INDArray vAll = kv[1];
+    cache.appendRows(layer, kNew, vNew);
     int total = offset + newLen;
-    INDArray scores = bmm(qhNew, kAll, false, true, bh, group * newLen, total);
-    softmaxInPlace(scores, newLen, offset);
-    INDArray oh = bmm(scores, vAll, false, false, bh, group * newLen, headDim);
+    // A handful of query rows per slice: one Java pass over the cache buffers (scores, mask,
+    // softmax, weighted values) costs less than the two batched products' dispatch.
+    INDArray oh = Nd4j.createUninitialized(qhNew.dataType(), bh, (long) group * newLen, headDim);
+    AttentionKernel.cachedForward(qhNew, cache.keyBuffer(layer), cache.valueBuffer(layer), total,
+        newLen, offset, scale, oh);
     probs = null; // a cached forward cannot be differentiated
     qh = null;
     kh = null;
     vh = null;
     return o.forward(fromHeads(oh, batch, newLen, heads, null));
+  }
+
+  /** Throws unless a cache buffer is [bh, capacity >= offset, dh]. */
+  private void requireCacheBuffer(String what, INDArray buf, int layer, int bh, int offset) {
+    if (buf == null || buf.rank() != 3 || buf.size(0) != bh || buf.size(1) < offset
+        || buf.size(2) != headDim) {
+      throw new IllegalArgumentException("cached " + what + " of layer " + layer + " must hold ["
+          + bh + ", " + offset + ", " + headDim + "], got "
+          + (buf == null ? "none" : java.util.Arrays.toString(buf.shape())));
+    }
   }
 
   private void requireLayout(INDArray x, int batch, int seqLen) {

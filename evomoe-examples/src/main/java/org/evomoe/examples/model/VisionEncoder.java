@@ -9,6 +9,7 @@ import org.evomoe.nn.Linear;
 import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Init;
+import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -112,7 +113,7 @@ public final class VisionEncoder implements Layer {
       dz = layers.get(i).backward(dz);
     }
     if (positionEmbedding.trainable()) {
-      positionEmbedding.grad().addi(dz.reshape(images, patches, d).sum(0));
+      Kernels.addColumnSums(dz.reshape(images, (long) patches * d), positionEmbedding.grad());
     }
     return unpatchify(patchEmbedding.backward(dz), images);
   }

@@ -252,8 +252,8 @@ public final class DemoPipeline {
    * seed's initial weights and every other parameter {@code m}'s trained value.
    */
   VisionLanguageModel withInitialRouters(VisionLanguageModel m) {
-    VisionLanguageModel init = newModel(new MoeSettings(m.moeLayers().get(0).config().numExperts(),
-        m.moeLayers().get(0).routing()));
+    VisionLanguageModel init = newModel(
+        org.evomoe.examples.checkpoint.ModelSpec.of(m).decoder().moe()); // the layers' settings
     Map<String, Parameter> trained = new HashMap<>();
     for (Parameter p : m.parameters()) {
       trained.put(p.name(), p);

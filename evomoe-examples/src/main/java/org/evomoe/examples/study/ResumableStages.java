@@ -41,13 +41,18 @@ final class ResumableStages {
   private final int every;
   private final String cell;
   private final StepListener listener;
+  private final StageSteps stageSteps;
+  private final Arm arm;
 
   /**
    * @param root the checkpoint folder of the cell
    * @param every steps between checkpoints, >= 1
    * @param cell the cell name, for the listener
+   * @param steps where the micro-batches are computed
+   * @param arm the cell's arm, null for Stage I
    */
-  ResumableStages(Path root, int every, String cell, StepListener listener) {
+  ResumableStages(Path root, int every, String cell, StepListener listener, StageSteps steps,
+      Arm arm) {
     if (every < 1) {
       throw new IllegalArgumentException("checkpoint interval must be >= 1 step, got " + every);
     }
@@ -55,6 +60,8 @@ final class ResumableStages {
     this.every = every;
     this.cell = cell;
     this.listener = listener;
+    this.stageSteps = steps;
+    this.arm = arm;
   }
 
   /**
@@ -73,8 +80,8 @@ final class ResumableStages {
     for (int i = 0; i < stages.size(); i++) {
       PlannedStage ps = stages.get(i);
       int steps = ps.config().optim().steps();
-      try (StageTrainer t = new StageTrainer(model, ps.config(),
-          pipeline.steps(model, ps.pool(), ps.offset()))) {
+      try (StageTrainer t = new StageTrainer(model, ps.config(), stageSteps.of(model, pipeline,
+          DemoWorkload.of(pipeline, arm, ps.pool(), ps.offset())))) {
         for (Parameter p : model.parameters()) {
           if (p.trainable()) {
             trained.put(p.name(), p.length());

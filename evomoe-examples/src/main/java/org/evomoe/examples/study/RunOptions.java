@@ -7,8 +7,10 @@ package org.evomoe.examples.study;
  * @param checkpointEvery optimiser steps between training checkpoints, >= 1
  * @param resume continue the run in the output folder: finished cells are kept, unfinished ones
  *     continue from their newest checkpoint; without it any earlier cells are discarded
+ * @param steps where the stages' micro-batches are computed: {@link StageSteps#LOCAL}, or sharded
+ *     over Spark executors (the same numbers up to float rounding, docs/distributed.md)
  */
-public record RunOptions(int jobs, int checkpointEvery, boolean resume) {
+public record RunOptions(int jobs, int checkpointEvery, boolean resume, StageSteps steps) {
   /** Default steps between checkpoints. */
   public static final int DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -19,6 +21,19 @@ public record RunOptions(int jobs, int checkpointEvery, boolean resume) {
     if (checkpointEvery < 1) {
       throw new IllegalArgumentException("checkpoint interval must be >= 1 step, got " + checkpointEvery);
     }
+    if (steps == null) {
+      throw new IllegalArgumentException("stage steps must not be null (use StageSteps.LOCAL)");
+    }
+  }
+
+  /** Stages computed in this JVM. */
+  public RunOptions(int jobs, int checkpointEvery, boolean resume) {
+    this(jobs, checkpointEvery, resume, StageSteps.LOCAL);
+  }
+
+  /** The same options with the stages' micro-batches computed by {@code s}. */
+  public RunOptions withSteps(StageSteps s) {
+    return new RunOptions(jobs, checkpointEvery, resume, s);
   }
 
   /** One job, the default checkpoint interval, a fresh run. */

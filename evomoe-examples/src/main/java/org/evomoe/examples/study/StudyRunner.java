@@ -264,7 +264,7 @@ public final class StudyRunner {
       DemoPipeline p = pipeline(seed);
       VisionLanguageModel m = ArmRecipe.stage1Model(p);
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
-          options.checkpointEvery(), "seed-" + seed + "/stage1", listener())
+          options.checkpointEvery(), "seed-" + seed + "/stage1", listener(), options.steps(), null)
           .run(m, p, ArmRecipe.stage1(s));
       ArmRecipe.seedOnly(m);
       Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o));
@@ -295,7 +295,8 @@ public final class StudyRunner {
       DemoPipeline.loadMatching(m, cellDir(seed, "stage1").resolve("weights.safetensors"));
       ArmRecipe.initialise(m, arm);
       ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
-          options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener())
+          options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener(),
+          options.steps(), arm)
           .run(m, p, ArmRecipe.stages(p.settings(), arm));
       if (arm.family() == ArmFamily.DENSE) {
         ArmRecipe.seedOnly(m);

@@ -28,7 +28,6 @@ import org.evomoe.checkpoint.TensorSetMismatchException;
 import org.evomoe.examples.model.DecoderInput;
 import org.evomoe.examples.model.DecoderModel;
 import org.evomoe.examples.model.MoeSettings;
-import org.evomoe.examples.model.RouterFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -264,7 +263,7 @@ class LlamaImportTest {
     int[] tokens = tokens(8);
     double[] dense = m.forward(DecoderInput.text(BATCH, SEQ, tokens)).castTo(DataType.DOUBLE)
         .data().asDouble();
-    m.upcycle(RouterFactory.linear(), new SplittableRandom(3));
+    m.upcycle(new SplittableRandom(3));
     assertEquals(2, m.moeLayers().size());
     assertEquals(4, m.moeLayers().get(0).experts().size());
     double[] moe = m.forward(DecoderInput.text(BATCH, SEQ, tokens)).castTo(DataType.DOUBLE)

@@ -63,10 +63,10 @@ class ModelCheckpointTest {
   private static List<ModelSpec> specs() {
     List<ModelSpec> out = new ArrayList<>();
     for (RouterKind kind : RouterKind.values()) {
-      ModelConfig c = TinyModels.decoder(TinyModels.moe(kind));
-      DtrConfig dtr = kind == RouterKind.DTR ? smallDtr() : null;
+      MoeSettings moe = TinyModels.moe(kind);
+      ModelConfig c = TinyModels.decoder(kind == RouterKind.DTR ? moe.withDtr(smallDtr()) : moe);
       for (MoeMode mode : MoeMode.values()) {
-        out.add(new ModelSpec(c, TinyModels.vision(), dtr, mode));
+        out.add(new ModelSpec(c, TinyModels.vision(), mode));
       }
     }
     return out;
@@ -89,10 +89,6 @@ class ModelCheckpointTest {
       LoadedModel loaded = ModelCheckpoint.load(dir);
       assertEquals(spec, loaded.spec(), spec.toString());
       ModelSpec rebuilt = ModelSpec.of(loaded.model());
-      if (spec.moeMode() == MoeMode.DENSE && spec.dtr() != null) {
-        // A dense decoder has no router: its DTR sizes live only in the specification.
-        rebuilt = new ModelSpec(rebuilt.decoder(), rebuilt.vision(), spec.dtr(), MoeMode.DENSE);
-      }
       assertEquals(spec, rebuilt, "the rebuilt model is in the saved state");
       assertEquals(TinyModels.tokenizer().tokens(), loaded.tokenizer().tokens());
       List<Parameter> a = m.parameters();
@@ -119,7 +115,7 @@ class ModelCheckpointTest {
     // Created as top-2 renormalised, then switched to top-1 with other loss weights, as a
     // caller does through MoeLayer.setRouting between stages: the checkpoint must record top-1.
     ModelSpec created = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.LINEAR)),
-        TinyModels.vision(), null, MoeMode.ROUTED);
+        TinyModels.vision(), MoeMode.ROUTED);
     VisionLanguageModel m = randomModel(created, 3);
     for (MoeLayer moe : m.moeLayers()) {
       moe.setRouting(new RoutingConfig(1, false, 0.002, 0.0, RouterKind.LINEAR));
@@ -148,7 +144,7 @@ class ModelCheckpointTest {
   @Test
   void seedOnlyModeIsRestoredAndDiffersFromRouting() throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(MoeSettings.evoMoe(3)), TinyModels.vision(),
-        null, MoeMode.SEED_ONLY);
+        MoeMode.SEED_ONLY);
     assertEquals(DtrConfig.defaults(), spec.dtr(), "a DTR spec without sizes gets the defaults");
     VisionLanguageModel m = randomModel(spec, 7);
     for (MoeLayer moe : m.moeLayers()) {
@@ -198,8 +194,8 @@ class ModelCheckpointTest {
 
   @Test
   void configJsonUsesTheDocumentedFieldNames() throws IOException {
-    ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.DTR)),
-        TinyModels.vision(), smallDtr(), MoeMode.ROUTED);
+    ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.DTR).withDtr(smallDtr())),
+        TinyModels.vision(), MoeMode.ROUTED);
     VisionLanguageModel m = randomModel(spec, 1);
     ModelCheckpoint.save(tmp, m, spec, TinyModels.tokenizer());
     JsonNode c = JSON.readTree(tmp.resolve("config.json").toFile());
@@ -253,7 +249,7 @@ class ModelCheckpointTest {
   /** A saved checkpoint of a small routed LINEAR model. */
   private Path saved() throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.LINEAR)),
-        TinyModels.vision(), null, MoeMode.ROUTED);
+        TinyModels.vision(), MoeMode.ROUTED);
     Path dir = tmp.resolve("saved");
     ModelCheckpoint.save(dir, randomModel(spec, 4), spec, TinyModels.tokenizer());
     return dir;
@@ -480,7 +476,7 @@ class ModelCheckpointTest {
   @Test
   void saveRefusesSpecsAndStatesItCannotRecord() throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.LINEAR)),
-        TinyModels.vision(), null, MoeMode.ROUTED);
+        TinyModels.vision(), MoeMode.ROUTED);
     VisionLanguageModel m = randomModel(spec, 2);
     WordTokenizer tok = TinyModels.tokenizer();
     IllegalArgumentException wrongMode = assertThrows(IllegalArgumentException.class,
@@ -514,7 +510,7 @@ class ModelCheckpointTest {
   @Test
   void savingAgainReplacesTheFiles() throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(RouterKind.MODALITY_LINEAR)),
-        TinyModels.vision(), null, MoeMode.ROUTED);
+        TinyModels.vision(), MoeMode.ROUTED);
     VisionLanguageModel m = randomModel(spec, 8);
     ModelCheckpoint.save(tmp, m, spec, TinyModels.tokenizer());
     TinyModels.randomise(m, 77);

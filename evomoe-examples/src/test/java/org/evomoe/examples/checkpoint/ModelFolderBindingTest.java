@@ -39,7 +39,7 @@ class ModelFolderBindingTest {
 
   private static Path save(Path dir, RouterKind kind, MoeMode mode, long seed) throws IOException {
     ModelSpec spec = new ModelSpec(TinyModels.decoder(TinyModels.moe(kind)), TinyModels.vision(),
-        null, mode);
+        mode);
     VisionLanguageModel m = ModelCheckpoint.newModel(spec, DataType.FLOAT, new SplittableRandom(seed));
     ModelCheckpoint.save(dir, m, spec, TinyModels.tokenizer());
     return dir;

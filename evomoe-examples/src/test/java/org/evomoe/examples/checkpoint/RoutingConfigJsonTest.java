@@ -29,7 +29,7 @@ class RoutingConfigJsonTest {
     int i = 0;
     for (RoutingConfig r : routings) {
       ModelSpec spec = new ModelSpec(TinyModels.decoder(new MoeSettings(3, r)), TinyModels.vision(),
-          null, MoeMode.ROUTED);
+          MoeMode.ROUTED);
       VisionLanguageModel m = ModelCheckpoint.newModel(spec, DataType.FLOAT, new SplittableRandom(i));
       for (MoeLayer moe : m.moeLayers()) {
         assertEquals(r, moe.routing());

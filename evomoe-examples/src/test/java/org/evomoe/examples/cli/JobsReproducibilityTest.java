@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The path users run: {@code evomoe train} in its own JVM with the environment of a shell (no
- * {@code OMP_NUM_THREADS}, which the test JVM sets to 1 and which would cap ND4J at one thread)
+ * {@code OMP_NUM_THREADS}, which the test JVM pins to 2, so ND4J takes the core count)
  * and the default thread count gives the same numbers with {@code --jobs 1} and {@code --jobs 2}.
  * (With a default of cores / jobs the two differed by up to 2.5e-6 in their losses.)
  */

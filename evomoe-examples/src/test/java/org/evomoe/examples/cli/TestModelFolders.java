@@ -34,7 +34,7 @@ final class TestModelFolders {
     VisionConfig vision = new VisionConfig(56, 56, 14, 8, 1, 2, 8, 1e-5);
     ModelConfig decoder = new ModelConfig(tok.vocabularySize() + 2, 8, 2, 2, 1, 12, 500.0, 1e-5,
         Set.of(0), new MoeSettings(3, new RoutingConfig(1, false, 0.01, 0.0, kind)));
-    ModelSpec spec = new ModelSpec(decoder, vision, null, mode);
+    ModelSpec spec = new ModelSpec(decoder, vision, mode);
     VisionLanguageModel model =
         ModelCheckpoint.newModel(spec, DataType.FLOAT, new SplittableRandom(seed));
     ModelCheckpoint.save(dir, model, spec, tok);

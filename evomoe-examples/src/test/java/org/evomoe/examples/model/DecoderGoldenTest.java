@@ -56,23 +56,7 @@ class DecoderGoldenTest {
   }
 
   static VisionLanguageModel build(GoldenFixture g, Config c, Precision p) {
-    SplittableRandom rng = new SplittableRandom(1);
-    ModelConfig mc = new ModelConfig(c.vocab_size(), c.hidden_size(), c.num_hidden_layers(),
-        c.num_attention_heads(), c.num_key_value_heads(), c.intermediate_size(), c.rope_theta(),
-        c.rms_norm_eps(), new java.util.HashSet<>(c.moe_layers()),
-        new MoeSettings(c.num_local_experts(), new RoutingConfig(c.num_experts_per_tok(),
-            c.norm_topk_prob(), c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR)));
-    DecoderModel decoder = DecoderModel.createDense(mc, p.type(), rng);
-    Dtr d = c.dtr_config();
-    decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, type, r) -> new DynamicTokenRouter(name, dm, e,
-        new DtrConfig(d.rank(), d.embed_dim(), d.hyper_hidden(), HyperActivation.NONE, d.phi_bias(),
-            ThetaContraction.CONTRACTED), type, r), rng);
-    Vision v = c.vision_config();
-    VisionEncoder vision = new VisionEncoder(new VisionConfig(v.image_height(), v.image_width(), v.patch_size(),
-        v.hidden_size(), v.num_hidden_layers(), v.num_attention_heads(), v.intermediate_size(), v.rms_norm_eps()),
-        p.type(), rng);
-    VisionLanguageModel vlm = new VisionLanguageModel(vision,
-        new MultiModalProjector(v.hidden_size(), c.hidden_size(), p.type(), rng), decoder);
+    VisionLanguageModel vlm = model(c, p.type());
     TreeSet<String> expected = new TreeSet<>();
     for (String n : g.names()) {
       if (n.startsWith("param.")) {
@@ -82,10 +66,34 @@ class DecoderGoldenTest {
     TreeSet<String> actual = new TreeSet<>();
     for (Parameter par : vlm.parameters()) {
       actual.add(par.name());
-      par.setTrainable(true);
       g.assign(par, "param." + par.name());
     }
     assertEquals(expected, actual, "the fixture holds exactly the model's parameters");
+    return vlm;
+  }
+
+  /** The model of a fixture's config (random weights, every parameter trainable). */
+  static VisionLanguageModel model(Config c, org.nd4j.linalg.api.buffer.DataType type) {
+    SplittableRandom rng = new SplittableRandom(1);
+    ModelConfig mc = new ModelConfig(c.vocab_size(), c.hidden_size(), c.num_hidden_layers(),
+        c.num_attention_heads(), c.num_key_value_heads(), c.intermediate_size(), c.rope_theta(),
+        c.rms_norm_eps(), new java.util.HashSet<>(c.moe_layers()),
+        new MoeSettings(c.num_local_experts(), new RoutingConfig(c.num_experts_per_tok(),
+            c.norm_topk_prob(), c.router_aux_loss_coef(), c.router_z_loss_coef(), RouterKind.DTR)));
+    DecoderModel decoder = DecoderModel.createDense(mc, type, rng);
+    Dtr d = c.dtr_config();
+    decoder.upcycle(mc.moeLayers(), mc.moeConfig(), (name, dm, e, t, r) -> new DynamicTokenRouter(name, dm, e,
+        new DtrConfig(d.rank(), d.embed_dim(), d.hyper_hidden(), HyperActivation.NONE, d.phi_bias(),
+            ThetaContraction.CONTRACTED), t, r), rng);
+    Vision v = c.vision_config();
+    VisionEncoder vision = new VisionEncoder(new VisionConfig(v.image_height(), v.image_width(), v.patch_size(),
+        v.hidden_size(), v.num_hidden_layers(), v.num_attention_heads(), v.intermediate_size(), v.rms_norm_eps()),
+        type, rng);
+    VisionLanguageModel vlm = new VisionLanguageModel(vision,
+        new MultiModalProjector(v.hidden_size(), c.hidden_size(), type, rng), decoder);
+    for (Parameter par : vlm.parameters()) {
+      par.setTrainable(true);
+    }
     return vlm;
   }
 
@@ -109,7 +117,7 @@ class DecoderGoldenTest {
     GoldenFixture.useThreads(threads);
     GoldenFixture g = GoldenFixture.load(name, p);
     Settings s = GoldenFixture.settings(name, Settings.class);
-    double tol = p == Precision.F64 ? 1e-9 : 5e-6;
+    double tol = tol(p);
     VisionLanguageModel vlm = build(g, s.config(), p);
     DecoderInput in = vlm.input(g.array("pixels"), withImage(s), s.batch(), s.seqLen(), ints(s.tokens()),
         ints(s.lengths()));
@@ -137,7 +145,7 @@ class DecoderGoldenTest {
     GoldenFixture.useThreads(threads);
     GoldenFixture g = GoldenFixture.load("decoder", p);
     Settings s = GoldenFixture.settings("decoder", Settings.class);
-    double tol = p == Precision.F64 ? 1e-9 : 5e-6;
+    double tol = tol(p);
     VisionLanguageModel vlm = build(g, s.config(), p);
     int batch = s.batch();
     int seq = s.seqLen();
@@ -179,4 +187,64 @@ class DecoderGoldenTest {
     return l.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  static double tol(Precision p) {
+    return p == Precision.F64 ? 1e-9 : 5e-6;
+  }
+
+  /**
+   * Deliberately broken variants of the whole model the logits must catch, each by at least
+   * {@link GoldenFixture#CAUGHT_MARGIN} tolerances, built by rearranging the loaded weights so the
+   * model computes exactly what the bug would: RoPE's rotate_half with its halves swapped in every
+   * decoder layer (each head's halves of q_proj and k_proj swapped); the DTR's modalities swapped
+   * (image tokens routed by the text hypernetwork and the other way round); lm_head read from
+   * embed_tokens (tied weights assumed where the checkpoint has its own lm_head).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.evomoe.golden.GoldenFixture#precisions")
+  void brokenModelsAreCaught(Precision p) {
+    GoldenFixture g = GoldenFixture.load("decoder", p);
+    Settings s = GoldenFixture.settings("decoder", Settings.class);
+    Config c = s.config();
+    int dh = c.hidden_size() / c.num_attention_heads();
+    caught(g, s, p, "RoPE halves swapped", vlm -> {
+      for (Parameter par : vlm.parameters()) {
+        if (par.name().startsWith("model.layers.") && par.name().endsWith("q_proj.weight")) {
+          permuteRows(par, AttentionGoldenTest.withinHeads(c.num_attention_heads(), dh, i -> (i + dh / 2) % dh));
+        } else if (par.name().startsWith("model.layers.") && par.name().endsWith("k_proj.weight")) {
+          permuteRows(par, AttentionGoldenTest.withinHeads(c.num_key_value_heads(), dh, i -> (i + dh / 2) % dh));
+        }
+      }
+    });
+    caught(g, s, p, "router modalities swapped", vlm -> {
+      for (Parameter par : vlm.parameters()) {
+        String n = par.name();
+        if (n.contains(".hyper.image.")) {
+          g.assign(par, "param." + n.replace(".hyper.image.", ".hyper.text."));
+        } else if (n.contains(".hyper.text.")) {
+          g.assign(par, "param." + n.replace(".hyper.text.", ".hyper.image."));
+        }
+      }
+    });
+    caught(g, s, p, "lm_head tied to embed_tokens", vlm -> {
+      for (Parameter par : vlm.parameters()) {
+        if (par.name().equals("lm_head.weight")) {
+          g.assign(par, "param.model.embed_tokens.weight");
+        }
+      }
+    });
+  }
+
+  private static void caught(GoldenFixture g, Settings s, Precision p, String mutant,
+      java.util.function.Consumer<VisionLanguageModel> breakIt) {
+    VisionLanguageModel vlm = build(g, s.config(), p);
+    breakIt.accept(vlm);
+    INDArray logits = vlm.forward(vlm.input(g.array("pixels"), withImage(s), s.batch(), s.seqLen(),
+        ints(s.tokens()), ints(s.lengths())));
+    g.assertCaught(mutant, "logits", logits, tol(p));
+  }
+
+  private static void permuteRows(Parameter par, int[] perm) {
+    INDArray w = par.value();
+    w.assign(Nd4j.pullRows(w.dup(), 1, perm));
+  }
 }

@@ -57,6 +57,28 @@ class DecoderModelTest {
   }
 
   @Test
+  void aBatchWithoutImagesBackwardsToAnEmptyImageGradient() {
+    // A data-parallel shard may hold only text sequences.
+    DecoderModel m = model(Configs.tiny(1, Configs.moe()), 3);
+    SplittableRandom rng = new SplittableRandom(8);
+    int[] tokens = new int[10];
+    for (int i = 0; i < 10; i++) {
+      tokens[i] = rng.nextInt(11);
+    }
+    DecoderInput in = new DecoderInput(2, 5, tokens, new int[] {0, 0}, null);
+    SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+    m.zeroGrad();
+    try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored =
+        org.evomoe.tensor.StepWorkspace.open("no-images")) { // as in training
+      ce.forward(m.forward(in), NextTokenTargets.of(in, new int[] {2, 1}));
+      INDArray dImage = m.backward(ce.backward());
+      assertArrayEquals(new long[] {0, 8}, dImage.shape());
+    }
+    org.evomoe.tensor.StepWorkspace.release("no-images");
+    assertTrue(m.embedTokens().grad().amaxNumber().doubleValue() > 0);
+  }
+
+  @Test
   void gradientCheckThroughCrossEntropyWithImageRowsAndMoe() {
     DecoderModel m = model(Configs.tiny(1, Configs.moe()), 3);
     DecoderInput in = input(4);
@@ -144,7 +166,7 @@ class DecoderModelTest {
     assertTrue(m.moeLayers().isEmpty());
     DecoderInput in = input(12);
     INDArray before = m.forward(in).dup();
-    m.upcycle(RouterFactory.linear(), new SplittableRandom(13));
+    m.upcycle(new SplittableRandom(13));
     assertEquals(2, m.moeLayers().size());
     assertTrue(maxAbsDiff(m.forward(in), before) < 1e-12);
     MoeLayer moe = m.block(1).moe();
@@ -152,7 +174,7 @@ class DecoderModelTest {
     assertEquals("model.layers.1.mlp.gate.weight",
         ((LinearRouter) moe.router()).weight().name());
     assertThrows(IllegalStateException.class,
-        () -> m.upcycle(RouterFactory.linear(), new SplittableRandom(1)));
+        () -> m.upcycle(new SplittableRandom(1)));
     m.densify(1, 2);
     assertFalse(m.block(1).isMoe());
     assertEquals("model.layers.1.mlp.gate_proj.weight", m.block(1).denseFfn().gate().name());

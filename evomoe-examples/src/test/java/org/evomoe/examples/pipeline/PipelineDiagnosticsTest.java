@@ -1,6 +1,7 @@
 package org.evomoe.examples.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,10 @@ class PipelineDiagnosticsTest {
     for (String key : List.of("separation", "expertOutputs", "separationAtRouterInit")) {
       assertTrue(d.containsKey(key), key + " missing from " + d.keySet());
     }
+    int moeLayers = m.moeLayers().size();
+    assertTrue(moeLayers > 0);
+    assertEquals(moeLayers, d.get("separation").get("layers").size(), "one separation entry per MoE layer");
+    assertEquals(moeLayers, d.get("expertOutputs").get("layers").size(), "one similarity entry per MoE layer");
     for (JsonNode layer : d.get("separation").get("layers")) {
       double hard = layer.at("/pairs/0/hardTotalVariation").asDouble(-1);
       double soft = layer.at("/pairs/0/softTotalVariation").asDouble(-1);

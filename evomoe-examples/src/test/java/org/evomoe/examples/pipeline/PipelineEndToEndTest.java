@@ -65,6 +65,7 @@ class PipelineEndToEndTest {
       }
     }
     for (JsonNode s : r.get("stages")) {
+      assertEquals(s.get("steps").asInt(), s.get("losses").size(), "one loss per step of " + s.get("stage"));
       for (JsonNode l : s.get("losses")) {
         assertTrue(l.isNumber() && Double.isFinite(l.asDouble()), "non-finite loss in " + s.get("stage"));
       }

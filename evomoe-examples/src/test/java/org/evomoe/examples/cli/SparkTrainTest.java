@@ -1,0 +1,121 @@
+package org.evomoe.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import org.evomoe.checkpoint.LoadOptions;
+import org.evomoe.checkpoint.Safetensors;
+import org.evomoe.checkpoint.SafetensorsFile;
+import org.evomoe.checkpoint.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train --spark local[2,4]} on the embedded data against the same run in one process (same
+ * global batch): every stage's losses and the trained weights agree to float32 rounding, the
+ * evaluation scores are equal. (The demo model is float32: a shard's gradient and the whole batch's
+ * add the same terms in another order, which moves the last bits, and AdamW's normalised steps carry
+ * such differences from step to step.)
+ */
+class SparkTrainTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Spark tests share one context per JVM (org.evomoe.examples.spark.SparkTestContext). */
+  private static final String MASTER = "local[2,4]";
+
+  @Test
+  void trainOnSparkEqualsTheOneProcessRunWithTheSameGlobalBatch(@TempDir Path dir)
+      throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"evomoe\"], \"settings\":"
+        + " {\"alignSteps\": 2, \"stage1Steps\": 4, \"stage2Steps\": 3, \"stage3Steps\": 3,"
+        + " \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12, \"dModel\": 32,"
+        + " \"ffnHidden\": 64, \"dVision\": 16, \"validationSamples\": 0}}");
+    Path one = dir.resolve("one");
+    Path spark = dir.resolve("spark");
+    CliRun a = CliRun.of("train", "--config", cfg.toString(), "--out", one.toString());
+    assertEquals(0, a.code(), a.err());
+    CliRun b = CliRun.of("train", "--config", cfg.toString(), "--out", spark.toString(),
+        "--spark", MASTER, "--shards", "3"); // 8 samples: shards of 2, 3 and 3
+    assertEquals(0, b.code(), b.err());
+    JsonNode ra = JSON.readTree(one.resolve("results.json").toFile());
+    JsonNode rb = JSON.readTree(spark.resolve("results.json").toFile());
+    double maxLoss = 0;
+    int stages = 0;
+    for (int i = 0; i < ra.get("stages").size(); i++) {
+      JsonNode sa = ra.get("stages").get(i);
+      JsonNode sb = rb.get("stages").get(i);
+      assertEquals(sa.get("stage"), sb.get("stage"));
+      JsonNode la = sa.get("losses");
+      JsonNode lb = sb.get("losses");
+      assertEquals(la.size(), lb.size());
+      for (int j = 0; j < la.size(); j++) {
+        maxLoss = Math.max(maxLoss, Math.abs(la.get(j).asDouble() - lb.get(j).asDouble())
+            / Math.abs(la.get(j).asDouble()));
+      }
+      stages++;
+    }
+    assertTrue(stages >= 4, "alignment, Stage I, Stage II and III recorded: " + stages);
+    assertTrue(maxLoss < 1e-4, "relative loss difference " + maxLoss);
+    assertEquals(ra.get("perSeed").get(0).get("arms").get(0).get("scores"),
+        rb.get("perSeed").get(0).get("arms").get(0).get("scores"));
+    double maxWeight = maxDiff(one.resolve("models/evomoe/model.safetensors"),
+        spark.resolve("models/evomoe/model.safetensors"));
+    assertTrue(maxWeight < 1e-3, "weights differ by " + maxWeight);
+    System.out.printf("train --spark vs one process: relative loss difference %.3g, weights %.3g%n",
+        maxLoss, maxWeight);
+  }
+
+  @Test
+  void withoutSparkOnTheClassPathSparkIsRefusedWithOneLineSayingHowToGetIt(@TempDir Path dir)
+      throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": []}");
+    String cp = java.util.Arrays.stream(System.getProperty("java.class.path")
+            .split(java.io.File.pathSeparator))
+        .filter(e -> !e.contains("/org/apache/spark/") && !e.contains("/org/scala-lang/"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    String jvm = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pb = new ProcessBuilder(jvm, "-cp", cp, Main.class.getName(), "train",
+        "--config", cfg.toString(), "--out", dir.resolve("out").toString(), "--spark", "local[2]");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue(), out);
+    String[] lines = out.strip().split("\n");
+    assertEquals(1, lines.length, out);
+    assertTrue(lines[0].startsWith("error: --spark needs Apache Spark 3.5 (Scala 2.13) on the class"
+        + " path") && lines[0].contains("-Pspark"), out);
+    assertTrue(!Files.exists(dir.resolve("out")), "nothing was written");
+  }
+
+  @Test
+  void shardsNeedSparkAndASampleEach(@TempDir Path dir) throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": [], \"settings\": {\"batchSize\": 4}}");
+    CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("a").toString(),
+        "--shards", "2").refused(2, "--shards needs --spark");
+    CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("b").toString(),
+        "--spark", MASTER, "--shards", "5").refused(2, "--shards 5 exceeds the batch of 4");
+  }
+
+  static double maxDiff(Path a, Path b) throws Exception {
+    SafetensorsFile fa = Safetensors.read(a, LoadOptions.defaults());
+    SafetensorsFile fb = Safetensors.read(b, LoadOptions.defaults());
+    double max = 0;
+    for (Map.Entry<String, Tensor> e : fa.tensors().entrySet()) {
+      double[] x = e.getValue().toINDArray().ravel().toDoubleVector();
+      double[] y = fb.tensors().get(e.getKey()).toINDArray().ravel().toDoubleVector();
+      for (int i = 0; i < x.length; i++) {
+        max = Math.max(max, Math.abs(x[i] - y[i]));
+      }
+    }
+    return max;
+  }
+}

@@ -8,7 +8,8 @@ import org.evomoe.router.RouterKind;
  * only runs the layers either seed-only or routed with the layer's own routing.
  *
  * <p>Presets for the two papers' conventions: {@link #moeLlava()} (top-2, renormalised, alpha =
- * 0.01, linear router) and {@link #evoMoe()} (top-1, alpha = 0.001, DTR).
+ * 0.01, linear router) and {@link #evoMoe()} (top-1, alpha = 0.001, DTR, and this project's DTR
+ * z-loss {@link #DTR_Z_LOSS}).
  *
  * @param topK experts per token, &gt;= 1 (and &lt;= the layer's expert count, checked by {@link
  *     MoeConfig})
@@ -39,14 +40,37 @@ public record RoutingConfig(
     }
   }
 
+  /**
+   * Router z-loss weight for a Dynamic Token-aware Router: this project's choice, not the paper's
+   * (which names no z-loss). The DTR's logits are a product of several learned factors (the
+   * generated weights enter twice through SwiGLU, then Theta_up and phi); trained with AdamW at
+   * this project's learning rates (3e-3, far above the paper's 2e-5) and no z-loss, they grow to
+   * about 1e4-1e5 within one Stage III, the softmax saturates (routing entropy about 0.003 nats)
+   * and the router receives no gradient from the language-model loss. 1e-2 keeps the largest logit
+   * near 25 with the validation loss level with the saturated router's; measured in
+   * docs/regime-sweep.md ("The DTR's logits").
+   */
+  public static final double DTR_Z_LOSS = 1e-2;
+
   /** MoE-LLaVA's routing: top-2, renormalised gates, alpha = 0.01, no z-loss, linear router. */
   public static RoutingConfig moeLlava() {
     return new RoutingConfig(2, true, 0.01, 0.0, RouterKind.LINEAR);
   }
 
-  /** EvoMoE's Stage III routing: top-1 (raw gate), alpha = 0.001, no z-loss, the DTR. */
+  /**
+   * EvoMoE's Stage III routing: top-1 (raw gate), alpha = 0.001, the DTR, with the DTR z-loss
+   * {@link #DTR_Z_LOSS} (this project's addition, see there).
+   */
   public static RoutingConfig evoMoe() {
-    return new RoutingConfig(1, false, 0.001, 0.0, RouterKind.DTR);
+    return new RoutingConfig(1, false, 0.001, DTR_Z_LOSS, RouterKind.DTR);
+  }
+
+  /**
+   * The z-loss weight this project gives a router kind: {@link #DTR_Z_LOSS} for the DTR, 0 for the
+   * linear routers (whose logits stay within a few units without one).
+   */
+  public static double zLossFor(RouterKind kind) {
+    return kind == RouterKind.DTR ? DTR_Z_LOSS : 0.0;
   }
 
   /** Top-k without renormalisation, load-balancing weight alpha, no z-loss. */

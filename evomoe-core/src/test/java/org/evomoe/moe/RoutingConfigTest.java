@@ -38,6 +38,11 @@ class RoutingConfigTest {
     assertFalse(evo.renormalizesGates());
     assertEquals(0.001, evo.auxLossWeight());
     assertEquals(RouterKind.DTR, evo.routerKind());
+    // This project's DTR z-loss (docs/regime-sweep.md), for the DTR only.
+    assertEquals(0.01, evo.zLossWeight());
+    assertEquals(0.01, RoutingConfig.zLossFor(RouterKind.DTR));
+    assertEquals(0.0, RoutingConfig.zLossFor(RouterKind.LINEAR));
+    assertEquals(0.0, RoutingConfig.zLossFor(RouterKind.MODALITY_LINEAR));
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,18 @@ import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.examples.pipeline.EvalResult;
+import org.evomoe.examples.study.Arm;
 import org.evomoe.examples.study.ArmRecipe;
+import org.evomoe.examples.model.MoeSettings;
+import org.evomoe.diagnostics.ModalitySeparation;
+import org.evomoe.diagnostics.RouterLogitStats;
+import org.evomoe.diagnostics.RoutingEntropy;
+import org.evomoe.moe.RoutingConfig;
+import org.evomoe.moe.Upcycling;
+import org.evomoe.router.Modality;
+import org.evomoe.router.RouterKind;
+import org.evomoe.tuning.ParameterRole;
+import org.evomoe.tuning.StageRouting;
 import org.evomoe.tuning.StageConfig;
 import org.evomoe.examples.pipeline.InstructionBatch;
 import org.evomoe.examples.pipeline.ValidationLoss;
@@ -51,8 +63,13 @@ import picocli.CommandLine.Option;
  *
  * <pre>{@code
  * {"quick": false, "settings": {"stage1Steps": 700},       // demo settings, as for `train`
- *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}]}
+ *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}],
+ *  "router": [{"arm": "evomoe", "lr": 0.003, "zLoss": 0.01, "steps": 0}]}
  * }</pre>
+ *
+ * <p>{@code router} variants train the evomoe arm's router (after one shared Stage II) or the
+ * upcycled-dtr arm from the same Stage I weights with another z-loss weight or learning rate, and
+ * report the router logit range, routing entropy, image/text separation and scores.
  *
  * Results of the runs are recorded in docs/regime-sweep.md.
  */
@@ -83,11 +100,32 @@ public final class RegimeSweep implements Callable<Integer> {
     }
   }
 
+  /**
+   * One router-training variant after Stage I: {@code arm} is {@code evomoe} (Stage II evolution
+   * at the settings' learning rate, once for all such variants, then Stage III, router only, at
+   * {@code lr}) or {@code upcycled-dtr} (copies of the seed, experts and DTR train together at
+   * {@code lr}); {@code zLoss} replaces the z-loss weight of the arm's routing (null: the arm's
+   * default); {@code steps} 0 means the settings' steps.
+   */
+  record RouterVariant(String arm, double lr, Double zLoss, int steps) {
+    RouterVariant {
+      Arm a = Arm.of(arm);
+      if (a != Arm.EVOMOE && a != Arm.UPCYCLED_DTR) {
+        throw new IllegalArgumentException("router variants support evomoe and upcycled-dtr, got " + arm);
+      }
+      if (!(lr > 0) || steps < 0 || (zLoss != null && !(zLoss >= 0))) {
+        throw new IllegalArgumentException("router variant needs lr > 0, steps >= 0, zLoss >= 0");
+      }
+    }
+  }
+
   /** The sweep file. */
-  record SweepConfig(boolean quick, ObjectNode settings, List<Variant> stage2) {
+  record SweepConfig(boolean quick, ObjectNode settings, List<Variant> stage2,
+      List<RouterVariant> router) {
     SweepConfig {
       settings = settings == null ? JSON.createObjectNode() : settings;
       stage2 = stage2 == null ? List.of() : List.copyOf(stage2);
+      router = router == null ? List.of() : List.copyOf(router);
     }
   }
 
@@ -143,19 +181,114 @@ public final class RegimeSweep implements Callable<Integer> {
       System.out.println(line("stage2 lr " + v.lr() + " x " + v.steps(), n));
       AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
     }
+    routerVariants(result, c.router(), p, weights);
     AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
     return 0;
+  }
+
+  /**
+   * The router variants from the Stage I weights: per variant the routing it trained with, its
+   * stage's validation curve, and after training the router logit range, the mean routing entropy,
+   * the image/text separation (hard top-1 and soft) per MoE layer and the scores.
+   */
+  private void routerVariants(ObjectNode result, List<RouterVariant> variants, DemoPipeline p,
+      Map<String, double[]> stage1) throws java.io.IOException {
+    DemoSettings s = p.settings();
+    ArrayNode out = result.putArray("router");
+    Map<String, double[]> stage2 = null;
+    for (RouterVariant v : variants) {
+      Arm arm = Arm.of(v.arm());
+      RoutingConfig base = arm == Arm.EVOMOE
+          ? RoutingConfig.evoMoe()
+          : RoutingConfig.moeLlava().withRouterKind(RouterKind.DTR);
+      RoutingConfig routing = v.zLoss() == null ? base : base.withZLossWeight(v.zLoss());
+      VisionLanguageModel m = p.newModel(new MoeSettings(s.experts(), routing));
+      ObjectNode n = out.addObject();
+      n.put("arm", v.arm());
+      n.put("lr", v.lr());
+      n.set("routing", JSON.valueToTree(routing));
+      if (arm == Arm.EVOMOE) {
+        if (stage2 == null) {
+          loadMatching(m, stage1);
+          train(n.putObject("stage2"), m, p, Stages.evolution(ArmRecipe.optim(s.stage2Steps(), s.lrAfter()),
+              EvolutionConfig.paperDefaults(s.experts(), s.seed())), DemoPipeline.Pool.ARMS, 0);
+          stage2 = snapshot(m);
+        } else {
+          load(m, stage2);
+        }
+        int steps = v.steps() == 0 ? s.stage3Steps() : v.steps();
+        train(n, m, p, Stages.dtr(ArmRecipe.optim(steps, v.lr())).requiring(routing),
+            DemoPipeline.Pool.ARMS, s.stage2Steps());
+      } else {
+        loadMatching(m, stage1);
+        for (MoeLayer layer : m.moeLayers()) {
+          Upcycling.copyExpertIntoOthers(layer, 0);
+        }
+        int steps = v.steps() == 0 ? s.stage2Steps() + s.stage3Steps() : v.steps();
+        train(n, m, p, new StageConfig("upcycled-moe",
+            EnumSet.of(ParameterRole.EXPERT_SEED, ParameterRole.EXPERT_OTHER, ParameterRole.ROUTER),
+            StageRouting.ROUTED, null, ArmRecipe.optim(steps, v.lr())).requiring(routing),
+            DemoPipeline.Pool.ARMS, 0);
+      }
+      List<MoeLayer> layers = m.moeLayers();
+      Runnable pass = p.diagnosticPass(m);
+      RouterLogitStats logits = RouterLogitStats.measure(layers, pass);
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      for (RouterLogitStats.LogitCell cell : logits.cells()) {
+        min = Math.min(min, cell.min());
+        max = Math.max(max, cell.max());
+      }
+      n.put("logitMin", min);
+      n.put("logitMax", max);
+      ArrayNode entropy = n.putArray("meanTokenEntropy");
+      for (RoutingEntropy.LayerEntropy le : RoutingEntropy.measure(layers, pass).layers()) {
+        entropy.add(le.meanTokenEntropy());
+      }
+      ArrayNode hard = n.putArray("hardTotalVariation");
+      ArrayNode soft = n.putArray("softTotalVariation");
+      ModalitySeparation sep = ModalitySeparation.measure(layers, pass);
+      for (int l = 0; l < layers.size(); l++) {
+        ModalitySeparation.PairSeparation ps = sep.pair(l, Modality.IMAGE, Modality.TEXT);
+        hard.add(ps.hardTotalVariation());
+        soft.add(ps.softTotalVariation());
+      }
+      EvalResult e = p.evaluate(m);
+      n.put("average", e.average());
+      n.put("heldOutAverage", e.heldOutAverage());
+      System.out.println(String.format(Locale.ROOT,
+          "router %s lr %s z %s: val %s logits [%.3g, %.3g] entropy %s hardTV %s softTV %s avg %.3f held-out %.3f (%.0f s)",
+          v.arm(), v.lr(), routing.zLossWeight(), n.at("/validation/losses"), min, max, entropy,
+          hard, soft, e.average(), e.heldOutAverage(), n.get("seconds").asDouble()));
+      AtomicFiles.writeBytes(this.out, JSON.writeValueAsBytes(result));
+    }
+  }
+
+  private static void loadMatching(VisionLanguageModel m, Map<String, double[]> w) {
+    for (Parameter q : m.parameters()) {
+      double[] v = w.get(q.name());
+      if (v != null && v.length == q.value().length()) {
+        q.value().assign(org.nd4j.linalg.factory.Nd4j.create(v, q.value().shape())
+            .castTo(q.value().dataType()));
+      }
+    }
   }
 
   /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */
   private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
       DemoPipeline.Pool pool) {
+    train(n, m, p, stage, pool, 0);
+  }
+
+  /** As above, stage step i on the batch of pool step {@code offset + i}. */
+  private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
+      DemoPipeline.Pool pool, int offset) {
     ValidationLoss val = p.validation();
     int every = p.settings().validationEvery();
     List<Integer> steps = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
     StageResult r;
-    try (StageTrainer t = new StageTrainer(m, stage, p.steps(m, pool, 0))) {
+    try (StageTrainer t = new StageTrainer(m, stage, p.steps(m, pool, offset))) {
       steps.add(0);
       losses.add(val.measure(m));
       r = t.runToEnd((i, total, loss, lr) -> {

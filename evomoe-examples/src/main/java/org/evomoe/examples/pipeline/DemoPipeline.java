@@ -235,8 +235,8 @@ public final class DemoPipeline {
     return d;
   }
 
-  /** One forward pass of {@code m} over the diagnostic samples. */
-  private Runnable diagnosticPass(VisionLanguageModel m) {
+  /** One forward pass of {@code m} over the diagnostic samples (for routing observers). */
+  public Runnable diagnosticPass(VisionLanguageModel m) {
     return () -> {
       for (int from = 0; from < diagSamples.size(); from += EVAL_BATCH) {
         InstructionBatch b = batcher.batch(diagSamples.subList(from, Math.min(diagSamples.size(), from + EVAL_BATCH)));

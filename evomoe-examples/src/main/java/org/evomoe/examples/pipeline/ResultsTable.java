@@ -99,6 +99,10 @@ public final class ResultsTable {
           a -> a.at("/diagnostics/separationAtRouterInit/layers/" + i + "/pairs/0/hardTotalVariation"), 40, width(arms, 14));
       row(sb, "MoE layer " + layer + " expert output cosine", arms,
           a -> a.at("/diagnostics/expertOutputs/layers/" + i + "/meanOffDiagonal"), 40, width(arms, 14));
+      row(sb, "MoE layer " + layer + " router logit min", arms,
+          a -> logitExtreme(a, i, "min"), 40, width(arms, 14));
+      row(sb, "MoE layer " + layer + " router logit max", arms,
+          a -> logitExtreme(a, i, "max"), 40, width(arms, 14));
     }
     row(sb, "shuffle test: routed average", arms, a -> a.at("/diagnostics/shuffle/baseline"), 40, width(arms, 14));
     row(sb, "shuffle test: shuffled average", arms, a -> a.at("/diagnostics/shuffle/shuffledMean"), 40, width(arms, 14));
@@ -108,6 +112,25 @@ public final class ResultsTable {
       row(sb, "standalone expert " + e + " average", arms, a -> a.at("/diagnostics/standalone/scores/" + i), 40, width(arms, 14));
     }
     return sb.toString();
+  }
+
+  /**
+   * The smallest ({@code "min"}) or largest ({@code "max"}) router logit of MoE layer {@code layer}
+   * over every modality and expert (routerLogits cells); missing when the arm has none. A range of
+   * thousands means a saturated softmax: the router gets no gradient from the language model.
+   */
+  static JsonNode logitExtreme(JsonNode arm, int layer, String which) {
+    double v = which.equals("min") ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+    boolean any = false;
+    for (JsonNode c : arm.at("/diagnostics/routerLogits/cells")) {
+      if (c.path("layer").asInt(-1) == layer && c.path(which).isNumber()) {
+        double x = c.get(which).asDouble();
+        v = which.equals("min") ? Math.min(v, x) : Math.max(v, x);
+        any = true;
+      }
+    }
+    return any ? com.fasterxml.jackson.databind.node.DoubleNode.valueOf(v)
+        : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
   /** A column width that fits every arm name with two spaces before it. */

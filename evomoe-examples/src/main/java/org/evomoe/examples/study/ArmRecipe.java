@@ -29,14 +29,17 @@ public final class ArmRecipe {
   /**
    * The routing an arm's MoE layers are built with (stages never change it): upcycled family
    * {@link RoutingConfig#moeLlava()} (top-2 renormalised, alpha 0.01), evolved family {@link
-   * RoutingConfig#evoMoe()} (top-1, alpha 0.001), each with the arm's router kind; null for the
-   * dense arm.
+   * RoutingConfig#evoMoe()} (top-1, alpha 0.001), each with the arm's router kind and that kind's
+   * z-loss ({@link RoutingConfig#zLossFor}: the DTR's in every DTR arm, none for the linear
+   * routers); null for the dense arm.
    */
   static RoutingConfig routing(Arm arm) {
     return switch (arm.family()) {
       case DENSE -> null;
-      case UPCYCLED -> RoutingConfig.moeLlava().withRouterKind(arm.router());
-      case EVOLVED -> RoutingConfig.evoMoe().withRouterKind(arm.router());
+      case UPCYCLED -> RoutingConfig.moeLlava().withRouterKind(arm.router())
+          .withZLossWeight(RoutingConfig.zLossFor(arm.router()));
+      case EVOLVED -> RoutingConfig.evoMoe().withRouterKind(arm.router())
+          .withZLossWeight(RoutingConfig.zLossFor(arm.router()));
     };
   }
 

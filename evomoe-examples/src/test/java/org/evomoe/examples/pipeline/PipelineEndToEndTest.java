@@ -94,7 +94,7 @@ class PipelineEndToEndTest {
     assertEquals(List.of(1L), typed.seeds());
     assertEquals("moe-llava", typed.baseline());
     assertEquals(new ArmRouting("routed", "linear", 2, true, 0.01, 0.0), typed.arms().get(1).routing());
-    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.0), typed.arms().get(2).routing());
+    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.01), typed.arms().get(2).routing());
     assertEquals(typed.perSeed().get(0).arms().get(2).scores().average(), typed.arms().get(2).average(), 0.0);
     // The report and the tokenizer hold what the run produced.
     String html = Files.readString(out.resolve("report.html"));

@@ -112,8 +112,8 @@ class StudyRunnerTest {
     }
     ArmRouting llava = one.arms().get(1).routing();
     assertEquals(new ArmRouting("routed", "linear", 2, true, 0.01, 0.0), llava);
-    assertEquals(new ArmRouting("routed", "dtr", 2, true, 0.01, 0.0), one.arms().get(2).routing());
-    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.0), one.arms().get(3).routing());
+    assertEquals(new ArmRouting("routed", "dtr", 2, true, 0.01, 0.01), one.arms().get(2).routing());
+    assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.01), one.arms().get(3).routing());
     assertEquals("seed_only", one.arms().get(0).routing().mode());
     // results.json carries what the arm summaries say (read back through the typed records).
     StudyResults back = JSON.readValue(JSON.writeValueAsBytes(one), StudyResults.class);

@@ -15,7 +15,8 @@ final class RunFlags {
   Integer threads;
 
   @Option(names = "--resume", description = "Continue the run in --out: finished cells are kept, the"
-      + " others continue from their newest training checkpoint.")
+      + " others continue from their newest training checkpoint; --seeds may grow (only the new seeds"
+      + " train).")
   boolean resume;
 
   @Option(names = "--overwrite", description = "Use an --out folder that already holds files:"

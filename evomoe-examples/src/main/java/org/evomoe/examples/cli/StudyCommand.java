@@ -46,6 +46,8 @@ public final class StudyCommand implements Callable<Integer> {
 
   @Mixin RunFlags run;
 
+  @Mixin SparkFlags sparkFlags;
+
   @Override
   public Integer call() throws Exception {
     DemoSettings s = Settings.common(DemoSettings.study(quick), pipeline.seed, seeds, out, pipeline.data, pipeline.steps);
@@ -57,8 +59,10 @@ public final class StudyCommand implements Callable<Integer> {
         chosen.add(Arm.of(a.trim()));
       }
     }
+    sparkFlags.check(s);
     RunOptions o = run.apply();
-    PipelineRun.execute(new StudyPlan("study", s, chosen), o, run.outputMode(), "study" + (quick ? " --quick" : ""));
+    sparkFlags.execute(new StudyPlan("study", s, chosen), o, run.outputMode(),
+        "study" + (quick ? " --quick" : ""));
     return 0;
   }
 }

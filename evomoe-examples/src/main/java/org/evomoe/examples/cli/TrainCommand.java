@@ -44,14 +44,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Mixin RunFlags run;
 
-  @Option(names = "--spark", paramLabel = "MASTER",
-      description = "Data-parallel training on Spark, e.g. local[2]: each step's batch is split"
-          + " over the executors (needs Spark on the class path: docs/distributed.md).")
-  String spark;
-
-  @Option(names = "--shards", paramLabel = "N",
-      description = "Shards per step with --spark (default: Spark's default parallelism).")
-  Integer shards;
+  @Mixin SparkFlags sparkFlags;
 
   @Override
   public Integer call() throws Exception {
@@ -72,24 +65,10 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       s = s.withOut(out);
     }
-    if (shards != null && spark == null) {
-      throw new IllegalArgumentException("--shards needs --spark");
-    }
-    if (shards != null && shards > s.batchSize()) {
-      throw new IllegalArgumentException("--shards " + shards + " exceeds the batch of "
-          + s.batchSize() + " samples (settings.batchSize): every shard needs a sample");
-    }
-    if (spark != null) {
-      org.evomoe.examples.spark.SparkRuntime.require();
-    }
+    sparkFlags.check(s);
     RunOptions o = run.apply();
-    StudyPlan plan = new StudyPlan("train", s, arms);
-    String command = "train --config " + config;
-    if (spark != null) {
-      SparkRun.execute(spark, shards, plan, o, run.outputMode(), command);
-    } else {
-      PipelineRun.execute(plan, o, run.outputMode(), command);
-    }
+    sparkFlags.execute(new StudyPlan("train", s, arms), o, run.outputMode(),
+        "train --config " + config);
     return 0;
   }
 

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link RunOptions#resume} finished cells are read back and unfinished ones continue from
  * their newest checkpoint, so a killed run ends with the numbers of an uninterrupted one; without
- * it {@code out/cells} is cleared first. {@link RunOptions#jobs} cells run at once; every cell's
+ * it {@code out/cells} is cleared first. A resumed run may ask for more seeds than it was started
+ * with (every other setting equal): the cells of the first seeds are kept and only the new seeds
+ * are trained. {@link RunOptions#jobs} cells run at once; every cell's
  * arithmetic is the same whatever runs beside it, so the results do not depend on the job count.
  */
 public final class StudyRunner {
@@ -165,15 +167,31 @@ public final class StudyRunner {
         throw new IllegalArgumentException("cannot resume: " + planFile + " is unreadable ("
             + e.getMessage() + ")");
       }
-      if (!before.equals(saved)) {
+      if (extendsSeeds(before, saved)) {
+        LOG.info("extending the run in {} from {} to {} seeds: the finished cells of the first {}"
+            + " are kept", out, before.settings().seeds(), saved.settings().seeds(),
+            before.settings().seeds());
+      } else if (!before.equals(saved)) {
         throw new IllegalArgumentException("cannot resume the run in " + out + ": it was started"
             + " with other settings or arms (" + difference(before, saved) + "); use another --out"
-            + " or the same settings");
+            + " or the same settings (only --seeds may grow)");
       }
     }
     Files.createDirectories(cells);
     removeStaleTemporaries(cells);
     AtomicFiles.write(planFile, o -> JSON.writerWithDefaultPrettyPrinter().writeValue(o, saved));
+  }
+
+  /**
+   * True when {@code now} is {@code before} with more seeds. A cell's numbers depend on its own
+   * seed and the settings only, never on how many seeds the run has, so the finished cells of the
+   * first seeds stay valid and the extended run ends with the numbers of a run started with the
+   * larger count.
+   */
+  static boolean extendsSeeds(StudyPlan before, StudyPlan now) {
+    return now.settings().seeds() > before.settings().seeds()
+        && before.kind().equals(now.kind()) && before.arms().equals(now.arms())
+        && before.settings().withSeeds(now.settings().seeds()).equals(now.settings());
   }
 
   /** Temporary files of atomic writes a kill interrupted ({@code .<name>.<random>.tmp}). */

@@ -72,6 +72,17 @@ class SparkTrainTest {
   }
 
   @Test
+  void studyRunsItsCellsStepsOnSpark(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("study");
+    CliRun r = CliRun.of("study", "--quick", "--seeds", "1", "--arms", "evomoe", "--steps",
+        "1,2,1,1", "--out", out.toString(), "--spark", MASTER, "--shards", "2");
+    assertEquals(0, r.code(), r.err());
+    JsonNode res = JSON.readTree(out.resolve("results.json").toFile());
+    assertEquals("evomoe", res.get("arms").get(0).get("arm").asText());
+    assertEquals(4, res.get("stages").size(), res.get("stages").toString()); // align, I, II, III
+  }
+
+  @Test
   void withoutSparkOnTheClassPathSparkIsRefusedWithOneLineSayingHowToGetIt(@TempDir Path dir)
       throws Exception {
     Path cfg = dir.resolve("config.json");

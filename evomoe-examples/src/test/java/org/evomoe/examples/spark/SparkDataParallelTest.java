@@ -164,6 +164,29 @@ class SparkDataParallelTest {
     assertTrue(spark.get(2).frozenParameters() > 0);
   }
 
+  @Test
+  void aStageBroadcastsAllValuesOnceThenOnlyWhatTrains() {
+    ShardToy.Workload w = workload(1, 6, null, null);
+    ShardToy m = (ShardToy) w.newModel();
+    OptimSettings o = new OptimSettings(3, 2, 0.02, 0.0, 0.0, 0.0, 1.0);
+    try (SparkDataParallel dp = new SparkDataParallel(SparkTestContext.get(), m, w, 2);
+        StageTrainer t = new StageTrainer(m, Stages.dtr(o), dp)) {
+      t.runToEnd(null);
+      long all = 0;
+      long routers = 0;
+      for (Parameter p : m.parameters()) {
+        all += p.length();
+        routers += p.name().contains(".gate.") ? p.length() : 0;
+      }
+      StepCost c = dp.cost();
+      assertEquals(6, c.microBatches());
+      // Doubles: the base (every value) once, then the routers' values per micro-batch.
+      assertEquals((8.0 * all + 6 * 8.0 * routers) / 6, c.broadcastBytesPerMicroBatch(), 1e-9);
+      assertEquals(2 * (8.0 * routers + 16), c.resultBytesPerMicroBatch(), 1e-9);
+      assertTrue(routers < all / 10);
+    }
+  }
+
   /** Failures injected by the test: counted here (local mode runs tasks in this JVM). */
   static final AtomicInteger FAILURES = new AtomicInteger();
 

@@ -177,10 +177,31 @@ class StudyRunnerTest {
       assertFalse(files.anyMatch(p -> p.getFileName().toString().equals("checkpoints")),
           "finished cells drop their checkpoints");
     }
-    // Resuming with other settings is refused, naming the difference.
+    // Resuming with other settings is refused, naming the difference (fewer seeds, other arms).
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> run(out, 3, arms, new RunOptions(1, 2, true), null));
+        () -> run(out, 1, arms, new RunOptions(1, 2, true), null));
     assertTrue(e.getMessage().contains("seeds"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> run(out, 2, List.of(Arm.MOE_LLAVA), new RunOptions(1, 2, true), null));
+    assertTrue(e.getMessage().contains("arms"), e.getMessage());
+  }
+
+  @Test
+  void aResumedRunWithMoreSeedsTrainsOnlyTheNewSeedsAndEqualsARunStartedWithThem(@TempDir Path dir)
+      throws Exception {
+    List<Arm> arms = List.of(Arm.MOE_LLAVA, Arm.EVOMOE);
+    StudyResults reference = run(dir.resolve("ref"), 3, arms, new RunOptions(2, 50, false), null);
+    Path out = dir.resolve("grown");
+    run(out, 2, arms, new RunOptions(2, 50, false), null);
+    Map<String, AtomicInteger> trainedSteps = new ConcurrentHashMap<>();
+    StudyResults grown = run(out, 3, arms, new RunOptions(2, 50, true),
+        (cell, stage, step, loss) -> trainedSteps.computeIfAbsent(cell, k -> new AtomicInteger())
+            .incrementAndGet());
+    assertEquals(numbers(reference), numbers(grown));
+    assertFalse(trainedSteps.isEmpty(), "the third seed trains");
+    for (String cell : trainedSteps.keySet()) {
+      assertTrue(cell.startsWith("seed-3/"), "only the new seed's cells train, not " + cell);
+    }
   }
 
   private static final class Killed extends RuntimeException {

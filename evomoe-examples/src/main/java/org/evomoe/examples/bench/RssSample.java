@@ -14,7 +14,9 @@ import java.nio.file.Path;
  * @param rssMiB resident set size now (VmRSS), MiB
  * @param peakRssMiB highest resident set size of the process so far (VmHWM), MiB
  * @param heapCommittedMiB memory the Java heap holds from the system now, MiB (part of the RSS)
- * @param offHeapMiB native memory that JavaCPP tracks now (ND4J's arrays and workspaces), MiB
+ * @param offHeapMiB native memory allocated through JavaCPP's counted allocator now, MiB (ND4J's
+ *     small shape buffers; its data buffers and workspaces are allocated by the native library and
+ *     not counted: their share of the RSS is {@code rssMiB - heapCommittedMiB} minus the JVM's own)
  * @param elapsedS seconds since the first step started
  */
 public record RssSample(String bench, long step, double rssMiB, double peakRssMiB,

@@ -66,6 +66,29 @@ class BenchCommandsTest {
   }
 
   @Test
+  void rssEveryPrintsTypedSamplesAtTheRequestedSteps() throws Exception {
+    ObjectMapper om = new ObjectMapper();
+    String out = run(0, "bench", "train", "--json", "--batch", "2", "--seq", "20", "--threads",
+        "1", "--warmup", "1", "--steps", "4", "--rss-every", "2");
+    String[] lines = out.strip().split("\n");
+    assertEquals(4, lines.length, out); // after steps 1, 2 and 4 (warm-up counted), then the result
+    long[] steps = {1, 2, 4};
+    for (int i = 0; i < 3; i++) {
+      RssSample s = om.readValue(lines[i], RssSample.class);
+      assertEquals("train-rss", s.bench());
+      assertEquals(steps[i], s.step());
+      assertTrue(s.rssMiB() > 0 && s.peakRssMiB() >= s.rssMiB() && s.heapCommittedMiB() > 0, out);
+    }
+    assertEquals(4, om.readValue(lines[3], TrainBenchResult.class).steps());
+    String gen = run(0, "bench", "generate", "--threads", "1", "--batch", "1", "--prompt", "4",
+        "--new-tokens", "5", "--d-model", "32", "--layers", "2", "--vocab", "50", "--rss-every", "2");
+    String[] g = gen.strip().split("\n");
+    assertEquals(3, g.length, gen); // tokens 1, 2 and 4 of a 5-token generation
+    assertEquals(4, om.readValue(g[2], RssSample.class).step());
+    assertEquals("generate-rss", om.readValue(g[0], RssSample.class).bench());
+  }
+
+  @Test
   void trainRefusesASequenceThatHoldsOnlyTheImage() {
     assertNotEquals(0, Main.commandLine().execute("bench", "train", "--seq", "16", "--steps", "1"));
   }

@@ -533,7 +533,7 @@ def demo_config(vocab):
         "vocab_size": vocab, "hidden_size": 64, "intermediate_size": 176, "num_hidden_layers": 4,
         "num_attention_heads": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
         "moe_layers": [0, 2], "moe_mode": "routed", "num_local_experts": 4, "num_experts_per_tok": 1,
-        "norm_topk_prob": False, "router_aux_loss_coef": 0.001, "router_z_loss_coef": 0.0,
+        "norm_topk_prob": False, "router_aux_loss_coef": 0.001, "router_z_loss_coef": 0.01,
         "router_kind": "dtr",
         "dtr_config": {"rank": 8, "embed_dim": 32, "hyper_hidden": 64, "hyper_activation": "none",
                        "phi_bias": False},

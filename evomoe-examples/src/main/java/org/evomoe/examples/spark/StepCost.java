@@ -41,7 +41,10 @@ public final class StepCost {
     return microBatches == 0 ? 0 : (double) resultBytes / microBatches;
   }
 
-  /** Mean seconds per micro-batch of: capture, pass 1, pass 2 with the sum, gradient write-back. */
+  /**
+   * Mean seconds per micro-batch of: capturing the state; broadcasting it and pass 1 (when some
+   * MoE layer routes); pass 2 with the sum; the gradient write-back.
+   */
   public synchronized double[] secondsPerMicroBatch() {
     double n = Math.max(1, microBatches);
     return new double[] {captureNanos / 1e9 / n, totalsNanos / 1e9 / n, gradientNanos / 1e9 / n,
@@ -51,8 +54,9 @@ public final class StepCost {
   @Override
   public synchronized String toString() {
     double[] s = secondsPerMicroBatch();
-    return String.format(Locale.ROOT, "%d micro-batches; per micro-batch: capture %.4f s, totals"
-        + " pass %.4f s, gradient pass %.4f s, write-back %.4f s; broadcast %.0f bytes, results"
+    return String.format(Locale.ROOT, "%d micro-batches; per micro-batch: capture %.4f s, broadcast"
+        + " and totals pass %.4f s, gradient pass %.4f s, write-back %.4f s; broadcast %.0f bytes,"
+        + " results"
         + " %.0f bytes", microBatches, s[0], s[1], s[2], s[3], broadcastBytesPerMicroBatch(),
         resultBytesPerMicroBatch());
   }

@@ -12,7 +12,8 @@ final class CheckpointOptions {
       description = "Model checkpoint folder (config.json, model.safetensors, tokenizer.json).")
   Path checkpoint;
 
-  @Option(names = "--threads", description = "CPU threads (default: number of cores).")
+  @Option(names = "--threads", description = "CPU threads (default: 1, the faster count for"
+      + " decoding and scoring models of the example's size; see docs/performance.md).")
   Integer threads;
 
   LoadedModel load() throws java.io.IOException {
@@ -20,7 +21,9 @@ final class CheckpointOptions {
     if (threads != null && (threads < 1 || threads > 1024)) {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
-    org.evomoe.tensor.Threads.set(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+    // One thread by default: on 2 idle cores the example models decode 2.3-2.7x faster on one
+    // thread than on two (dispatch-bound: one token per sequence per step), docs/performance.md.
+    org.evomoe.tensor.Threads.set(threads == null ? 1 : threads);
     RunConsistency.checkModelFolder(checkpoint, System.err);
     return ModelCheckpoint.load(checkpoint);
   }

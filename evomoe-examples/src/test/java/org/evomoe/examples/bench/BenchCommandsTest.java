@@ -5,39 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.evomoe.examples.checkpoint.ModelSpecJson;
+import org.evomoe.examples.cli.CliRunner;
 import org.evomoe.examples.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code bench train} and {@code bench generate} run with tiny settings and print their fields. */
 class BenchCommandsTest {
   @TempDir Path dir;
 
   private static String run(int expectedExit, String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code;
-    try {
-      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      CommandLine cl = Main.commandLine();
-      cl.setOut(new PrintWriter(System.out, true));
-      cl.setErr(new PrintWriter(err, true));
-      code = cl.execute(args);
-    } finally {
-      System.setOut(old);
-    }
-    assertEquals(expectedExit, code, "exit code; stderr: " + err);
-    return buf.toString(StandardCharsets.UTF_8);
+    return CliRunner.run(expectedExit, args).stdout();
   }
 
   @Test

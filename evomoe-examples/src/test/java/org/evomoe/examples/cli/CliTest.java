@@ -6,34 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class CliTest {
-  /** Runs the command line, returning stdout; asserts the exit code. */
+  /** Runs the command line, returning stdout followed by stderr; asserts the exit code. */
   static String run(int expectedExit, String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    StringWriter err = new StringWriter();
-    int code;
-    try {
-      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      CommandLine cl = Main.commandLine();
-      cl.setOut(new PrintWriter(System.out, true));
-      cl.setErr(new PrintWriter(err, true));
-      code = cl.execute(args);
-    } finally {
-      System.setOut(old);
-    }
-    assertEquals(expectedExit, code, "exit code; stderr: " + err);
-    return buf.toString(StandardCharsets.UTF_8) + err;
+    CliRunner.Output o = CliRunner.run(expectedExit, args);
+    return o.stdout() + o.stderr();
   }
 
   @Test

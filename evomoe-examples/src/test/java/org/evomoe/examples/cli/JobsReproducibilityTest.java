@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.evomoe.examples.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +25,7 @@ class JobsReproducibilityTest {
 
   @Test
   void jobsDoNotChangeAnyNumberOnTheCommandLinesDefaultThreads(@TempDir Path dir) throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"moe-llava\", \"evomoe\"], \"settings\":"
-        + " {\"alignSteps\": 2, \"stage1Steps\": 8, \"stage2Steps\": 6, \"stage3Steps\": 6,"
-        + " \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12, \"dModel\": 32,"
-        + " \"ffnHidden\": 64, \"dVision\": 16}}");
+    Path cfg = TinyTrain.writeConfig(dir);
     JsonNode one = run(dir, cfg, "one", 1);
     JsonNode two = run(dir, cfg, "two", 2);
     assertEquals(one, two);
@@ -36,12 +33,8 @@ class JobsReproducibilityTest {
 
   private static JsonNode run(Path dir, Path cfg, String name, int jobs) throws Exception {
     Path out = dir.resolve(name);
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String cache = System.getProperty("org.bytedeco.javacpp.cachedir",
-        Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString());
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.bytedeco.javacpp.cachedir=" + cache, "-Xmx1g", Main.class.getName(), "train",
-        "--config", cfg.toString(), "--out", out.toString(), "--jobs", String.valueOf(jobs));
+    ProcessBuilder pb = ChildJvm.of(Main.class.getName(), "train", "--config", cfg.toString(),
+        "--out", out.toString(), "--jobs", String.valueOf(jobs));
     pb.environment().remove("OMP_NUM_THREADS");
     pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
     Process p = pb.start();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.evomoe.examples.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,23 +26,14 @@ class KillResumeTest {
 
   @Test
   void aTrainRunKilledWithSigkillResumesToTheResultsOfAnUninterruptedRun(@TempDir Path dir) throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"moe-llava\", \"evomoe\"], \"settings\":"
-        + " {\"alignSteps\": 2, \"stage1Steps\": 8, \"stage2Steps\": 6, \"stage3Steps\": 6,"
-        + " \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12, \"dModel\": 32,"
-        + " \"ffnHidden\": 64, \"dVision\": 16}}");
+    Path cfg = TinyTrain.writeConfig(dir);
     Path reference = dir.resolve("reference");
     assertEquals(0, Main.commandLine().execute("train", "--config", cfg.toString(), "--out",
         reference.toString(), "--threads", "1", "--checkpoint-every", "3"));
 
     Path killed = dir.resolve("killed");
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String cache = System.getProperty("org.bytedeco.javacpp.cachedir",
-        Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString());
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.bytedeco.javacpp.cachedir=" + cache, "-Xmx1g", Main.class.getName(), "train",
-        "--config", cfg.toString(), "--out", killed.toString(), "--threads", "1",
-        "--checkpoint-every", "3");
+    ProcessBuilder pb = ChildJvm.of(Main.class.getName(), "train", "--config", cfg.toString(),
+        "--out", killed.toString(), "--threads", "1", "--checkpoint-every", "3");
     pb.redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile());
     Process p = pb.start();
     try {

@@ -18,6 +18,7 @@ import org.evomoe.optim.AdamWConfig;
 import org.evomoe.optim.GradientClipping;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Threads;
+import org.evomoe.examples.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,11 +54,7 @@ class ThreadCeilingTest {
   }
 
   private static Map<String, String> child(Path dir, int ceiling) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String cache = System.getProperty("org.bytedeco.javacpp.cachedir",
-        Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString());
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "-Dorg.bytedeco.javacpp.cachedir=" + cache, "-Xmx1g", ThreadCeilingTest.class.getName());
+    ProcessBuilder pb = ChildJvm.of(ThreadCeilingTest.class.getName());
     pb.environment().put("OMP_NUM_THREADS", String.valueOf(ceiling));
     Path log = dir.resolve("ceiling" + ceiling + ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());

@@ -21,7 +21,7 @@ final class CheckpointOptions {
     if (threads != null && (threads < 1 || threads > 1024)) {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
-    // One thread by default: on 2 idle cores the example models decode 2.3-2.7x faster on one
+    // One thread by default: on 2 idle cores the example models decode 1.9-2.7x faster on one
     // thread than on two (dispatch-bound: one token per sequence per step), docs/performance.md.
     org.evomoe.tensor.Threads.set(threads == null ? 1 : threads);
     RunConsistency.checkModelFolder(checkpoint, System.err);

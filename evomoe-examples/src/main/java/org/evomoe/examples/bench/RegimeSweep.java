@@ -39,6 +39,7 @@ import org.evomoe.tuning.ParameterRole;
 import org.evomoe.tuning.StageRouting;
 import org.evomoe.tuning.StageConfig;
 import org.evomoe.examples.pipeline.InstructionBatch;
+import org.evomoe.examples.pipeline.TaskMix;
 import org.evomoe.examples.pipeline.ValidationLoss;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.nn.SoftmaxCrossEntropy;
@@ -56,14 +57,19 @@ import picocli.CommandLine.Option;
 /**
  * {@code evomoe bench regime --config FILE}: one alignment + Stage I run of the demo pipeline
  * (with its validation curve), then several Stage II (expert evolution) variants from the same
- * Stage I weights. Per variant: the validation curve of the seed, the paired change of the
- * validation loss with its standard error, and how far the evolved experts moved from the seed,
- * in weights (cosine, relative distance) and in function (each expert alone: validation loss and
- * total-variation distance of its next-token distributions from the seed's on the same tokens).
+ * Stage I weights. Stage I trains and is validated on the settings' {@code stage1Tasks}; a
+ * variant on its own task mix ({@code tasks}, default the settings' {@code armTasks}). Per
+ * variant: the validation curve of the seed on its mix, the paired change of the validation loss
+ * with its standard error on its mix, on Stage I's mix and per task (all validation samples), and
+ * how far the evolved experts moved from the seed, in weights (cosine, relative distance) and in
+ * function (each expert alone: validation loss and total-variation distance of its next-token
+ * distributions from the seed's on the same tokens, on the variant's mix).
  *
  * <pre>{@code
  * {"quick": false, "settings": {"stage1Steps": 700},       // demo settings, as for `train`
- *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250}],
+ *  "stage2": [{"lr": 0.001, "steps": 250}, {"lr": 0.003, "steps": 250},
+ *             {"lr": 0.003, "steps": 250, "tasks": ["caption", "position"]},
+ *             {"lr": 0.003, "steps": 250, "stage": "dense-continued"}],
  *  "router": [{"arm": "evomoe", "lr": 0.003, "zLoss": 0.01, "steps": 0}]}
  * }</pre>
  *
@@ -91,13 +97,27 @@ public final class RegimeSweep implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: number of cores).")
   Integer threads;
 
-  /** One Stage II variant. */
-  record Variant(double lr, int steps) {
+  /**
+   * One variant after Stage I, from the Stage I weights: {@code stage} {@code evolution} (Stage II:
+   * the seed trains, the experts evolve; the default) or {@code dense-continued} (every parameter
+   * of the dense model trains: the study's dense control), at peak {@code lr} for {@code steps} on
+   * the batches of the task mix {@code tasks} (null: the settings' {@code armTasks}).
+   */
+  record Variant(double lr, int steps, TaskMix tasks, String stage) {
     Variant {
-      if (!(lr > 0) || steps < 1) {
-        throw new IllegalArgumentException("stage2 variant needs lr > 0 and steps >= 1");
+      if (!(lr > 0) || Double.isInfinite(lr) || steps < 1) {
+        throw new IllegalArgumentException("stage2 variant needs a finite lr > 0 and steps >= 1, got lr "
+            + lr + ", steps " + steps);
+      }
+      stage = stage == null ? EVOLUTION : stage;
+      if (!stage.equals(EVOLUTION) && !stage.equals(DENSE)) {
+        throw new IllegalArgumentException("stage2 variant stage must be '" + EVOLUTION + "' or '"
+            + DENSE + "', got '" + stage + "'");
       }
     }
+
+    static final String EVOLUTION = "evolution";
+    static final String DENSE = "dense-continued";
   }
 
   /**
@@ -147,6 +167,15 @@ public final class RegimeSweep implements Callable<Integer> {
     if (val == null) {
       throw new IllegalArgumentException("the sweep needs validationSamples > 0");
     }
+    // Pipelines of the variants' task mixes: the same data, tokenizer and batch salts, only the
+    // arms' pool differs, so a variant on the settings' armTasks trains on the study's batches.
+    Map<TaskMix, DemoPipeline> byMix = new HashMap<>();
+    byMix.put(s.armTasks(), p);
+    for (Variant v : c.stage2()) {
+      if (v.tasks() != null && !byMix.containsKey(v.tasks())) {
+        byMix.put(v.tasks(), new DemoPipeline(s.withTasks(s.stage1Tasks(), v.tasks())));
+      }
+    }
     ObjectNode result = JSON.createObjectNode();
     result.set("config", JSON.valueToTree(c));
     result.set("settings", JSON.valueToTree(s));
@@ -162,23 +191,44 @@ public final class RegimeSweep implements Callable<Integer> {
     result.put("stage1Average", e.average());
     result.put("stage1HeldOutAverage", e.heldOutAverage());
     Map<String, double[]> weights = snapshot(m);
-    double[][] before = val.perSample(m);
+    Map<ValidationLoss, double[][]> before = new HashMap<>();
     System.out.println(line("stage1", result));
 
     ArrayNode variants = result.putArray("stage2");
     for (Variant v : c.stage2()) {
+      TaskMix mix = v.tasks() == null ? s.armTasks() : v.tasks();
+      DemoPipeline q = byMix.get(mix);
+      ValidationLoss own = q.validation(DemoPipeline.Pool.ARMS);
+      ValidationLoss stage1Mix = p.validation(DemoPipeline.Pool.STAGE1);
       load(m, weights);
+      for (ValidationLoss vl : List.of(own, stage1Mix, val)) {
+        before.computeIfAbsent(vl, k -> k.perSample(m)); // Stage I weights
+      }
       ObjectNode n = variants.addObject();
       n.put("lr", v.lr());
       n.put("steps", v.steps());
-      train(n, m, p, Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
-          EvolutionConfig.paperDefaults(s.experts(), s.seed())), DemoPipeline.Pool.ARMS);
-      double[][] after = val.perSample(m);
-      double[] change = pairedChange(before, after);
+      n.put("variant", v.stage());
+      n.set("tasks", JSON.valueToTree(mix));
+      StageConfig stage = v.stage().equals(Variant.DENSE)
+          ? Stages.denseContinued(ArmRecipe.optim(v.steps(), v.lr()))
+          : Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
+              EvolutionConfig.paperDefaults(s.experts(), s.seed()));
+      train(n, m, q, stage, DemoPipeline.Pool.ARMS);
+      double[][] after = own.perSample(m);
+      double[] change = pairedChange(before.get(own), after);
+      n.put("validationSamples", own.size());
       n.put("validationChange", change[0]);
       n.put("validationChangeStdError", change[1]);
-      divergence(n, m, p, val);
-      System.out.println(line("stage2 lr " + v.lr() + " x " + v.steps(), n));
+      double[] change1 = pairedChange(before.get(stage1Mix), stage1Mix.perSample(m));
+      n.put("stage1MixValidationSamples", stage1Mix.size());
+      n.put("stage1MixValidationChange", change1[0]);
+      n.put("stage1MixValidationChangeStdError", change1[1]);
+      byTask(n.putObject("validationChangeByTask"), val, before.get(val), val.perSample(m));
+      if (v.stage().equals(Variant.EVOLUTION)) {
+        divergence(n, m, q, own);
+      }
+      System.out.println(line("stage2 " + v.stage() + " lr " + v.lr() + " x " + v.steps()
+          + " on " + mix, n));
       AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
     }
     routerVariants(result, c.router(), p, weights);
@@ -274,6 +324,54 @@ public final class RegimeSweep implements Callable<Integer> {
     }
   }
 
+  /**
+   * Per task of the validation samples: the token-weighted validation loss before and after and
+   * the paired change with its standard error ({@link #pairedChange}).
+   */
+  private static void byTask(ObjectNode n, ValidationLoss val, double[][] before, double[][] after) {
+    List<InstructionSample> samples = val.samples();
+    for (org.evomoe.examples.data.instruct.InstructionTask t
+        : org.evomoe.examples.data.instruct.InstructionTask.values()) {
+      List<Integer> idx = new ArrayList<>();
+      for (int i = 0; i < samples.size(); i++) {
+        if (samples.get(i).task() == t) {
+          idx.add(i);
+        }
+      }
+      if (idx.size() < 2) {
+        continue;
+      }
+      double[][] b = rows(before, idx);
+      double[][] a = rows(after, idx);
+      double[] change = pairedChange(b, a);
+      ObjectNode o = n.putObject(t.taskName());
+      o.put("samples", idx.size());
+      o.put("before", tokenMean(b));
+      o.put("after", tokenMean(a));
+      o.put("change", change[0]);
+      o.put("changeStdError", change[1]);
+    }
+  }
+
+  private static double[][] rows(double[][] perSample, List<Integer> idx) {
+    double[][] r = new double[2][idx.size()];
+    for (int k = 0; k < idx.size(); k++) {
+      r[0][k] = perSample[0][idx.get(k)];
+      r[1][k] = perSample[1][idx.get(k)];
+    }
+    return r;
+  }
+
+  private static double tokenMean(double[][] perSample) {
+    double loss = 0;
+    double tokens = 0;
+    for (int i = 0; i < perSample[0].length; i++) {
+      loss += perSample[0][i];
+      tokens += perSample[1][i];
+    }
+    return loss / tokens;
+  }
+
   /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */
   private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
       DemoPipeline.Pool pool) {
@@ -283,7 +381,7 @@ public final class RegimeSweep implements Callable<Integer> {
   /** As above, stage step i on the batch of pool step {@code offset + i}. */
   private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
       DemoPipeline.Pool pool, int offset) {
-    ValidationLoss val = p.validation();
+    ValidationLoss val = p.validation(pool); // the pool's task mix
     int every = p.settings().validationEvery();
     List<Integer> steps = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -304,6 +402,7 @@ public final class RegimeSweep implements Callable<Integer> {
     n.put("trainLossFirst20", mean(r.losses(), 0, 20));
     n.put("trainLossLast20", mean(r.losses(), r.losses().length - 20, r.losses().length));
     ObjectNode vn = n.putObject("validation");
+    vn.put("samples", val.size());
     vn.set("steps", JSON.valueToTree(steps));
     vn.set("losses", JSON.valueToTree(losses));
   }
@@ -460,6 +559,7 @@ public final class RegimeSweep implements Callable<Integer> {
 
   private static double mean(double[] x, int from, int to) {
     from = Math.max(0, from);
+    to = Math.min(x.length, to); // stages shorter than the window
     double s = 0;
     for (int i = from; i < to; i++) {
       s += x[i];
@@ -483,6 +583,9 @@ public final class RegimeSweep implements Callable<Integer> {
               n.get("trainLossFirst20").asDouble(), n.get("trainLossLast20").asDouble()))
           .append("cos ").append(n.at("/weights/0/cosineToSeed"))
           .append(" relDist ").append(n.at("/weights/0/relativeDistanceToSeed"))
+          .append(String.format(Locale.ROOT, "; stage1 mix change %.4f +- %.4f;",
+              n.get("stage1MixValidationChange").asDouble(),
+              n.get("stage1MixValidationChangeStdError").asDouble()))
           .append(" tv ").append(n.at("/function/totalVariationToSeed"))
           .append(" standalone ").append(n.at("/function/standaloneValidationLoss"));
     }

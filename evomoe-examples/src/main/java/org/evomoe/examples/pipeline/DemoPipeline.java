@@ -64,11 +64,11 @@ public final class DemoPipeline {
   public enum Pool {
     /** Captions only (projector alignment). */
     CAPTIONS(1),
-    /** The training split (Stage I). */
+    /** The training samples of Stage I's task mix ({@link DemoSettings#stage1Tasks()}). */
     STAGE1(2),
     /**
-     * The training split after Stage I: one order per seed shared by every arm (paired design),
-     * indexed by the post-Stage-I step.
+     * The training samples of the arms' task mix ({@link DemoSettings#armTasks()}) after Stage I:
+     * one order per seed shared by every arm (paired design), indexed by the post-Stage-I step.
      */
     ARMS(3);
 
@@ -88,7 +88,11 @@ public final class DemoPipeline {
   private final Evaluator evaluator;
   private final List<InstructionSample> captions;
   private final List<InstructionSample> trainPool;
+  private final List<InstructionSample> stage1Pool; // trainPool itself when Stage I has every task
+  private final List<InstructionSample> armPool; // trainPool itself when the arms have every task
   private final ValidationLoss validation; // null when settings.validationSamples() is 0
+  private final ValidationLoss stage1Validation; // validation itself when Stage I has every task
+  private final ValidationLoss armValidation; // validation itself when the arms have every task
   private final List<InstructionSample> evalSamples;
   private final List<InstructionSample> evalHeldOut;
   private final List<InstructionSample> diagSamples;
@@ -118,8 +122,12 @@ public final class DemoPipeline {
           + " leaves " + nTrain + " of " + data.train().size() + " training samples");
     }
     this.trainPool = data.train().subList(0, nTrain);
+    this.stage1Pool = mixPool(settings.stage1Tasks(), "stage1Tasks", trainPool);
+    this.armPool = mixPool(settings.armTasks(), "armTasks", trainPool);
     this.validation = settings.validationSamples() == 0 ? null
         : new ValidationLoss(batcher, data.train().subList(nTrain, data.train().size()), EVAL_BATCH);
+    this.stage1Validation = mixValidation(settings.stage1Tasks(), "stage1Tasks");
+    this.armValidation = mixValidation(settings.armTasks(), "armTasks");
     this.captions = Evaluator.ofTasks(trainPool, InstructionTask.CAPTION);
     List<Integer> evalIndices = subset(data.test().size(), settings.evalSamples(), settings.seed());
     this.evalSamples = pick(data.test(), evalIndices);
@@ -130,6 +138,27 @@ public final class DemoPipeline {
 
   public DemoSettings settings() {
     return s;
+  }
+
+  private static List<InstructionSample> mixPool(TaskMix mix, String name,
+      List<InstructionSample> pool) {
+    List<InstructionSample> l = mix.select(pool);
+    if (l.isEmpty()) {
+      throw new IllegalArgumentException(name + " " + mix.names() + " selects no training sample");
+    }
+    return l;
+  }
+
+  private ValidationLoss mixValidation(TaskMix mix, String name) {
+    if (validation == null || mix.isAll()) {
+      return validation;
+    }
+    List<InstructionSample> l = mix.select(validation.samples());
+    if (l.isEmpty()) {
+      throw new IllegalArgumentException(name + " " + mix.names() + " selects none of the "
+          + validation.size() + " validation samples; raise validationSamples");
+    }
+    return new ValidationLoss(batcher, l, EVAL_BATCH);
   }
 
   public WordTokenizer tokenizer() {
@@ -149,9 +178,30 @@ public final class DemoPipeline {
     return trainPool;
   }
 
-  /** The validation loss of the held-out training samples, or null when validation is off. */
+  /**
+   * The validation loss of all held-out training samples (every task), or null when validation
+   * is off.
+   */
   public ValidationLoss validation() {
     return validation;
+  }
+
+  /**
+   * The validation loss of the held-out training samples of {@code pool}'s task mix: Stage I's mix
+   * for {@link Pool#CAPTIONS} and {@link Pool#STAGE1} (alignment is measured as the Stage I it
+   * prepares), the arms' mix for {@link Pool#ARMS}; null when validation is off.
+   */
+  public ValidationLoss validation(Pool pool) {
+    return pool == Pool.ARMS ? armValidation : stage1Validation;
+  }
+
+  /** The training samples {@code pool} draws its batches from. */
+  public List<InstructionSample> poolSamples(Pool pool) {
+    return switch (pool) {
+      case CAPTIONS -> captions;
+      case STAGE1 -> stage1Pool;
+      case ARMS -> armPool;
+    };
   }
 
   /** The test samples every model of this seed is scored on. */
@@ -175,12 +225,12 @@ public final class DemoPipeline {
   }
 
   /**
-   * The samples of step {@code step} of {@code pool}: a function of (seed, pool, step) only, so
-   * every arm of a seed sees the same batches in the same order and a resumed run the same batches
+   * The samples of step {@code step} of {@code pool}: a function of (seed, pool, the pool's task
+   * mix, step) only, so every arm of a seed sees the same batches in the same order and a resumed run the same batches
    * as an uninterrupted one.
    */
   public List<InstructionSample> batch(Pool pool, int step) {
-    List<InstructionSample> from = pool == Pool.CAPTIONS ? captions : trainPool;
+    List<InstructionSample> from = poolSamples(pool);
     SplittableRandom rng = new SplittableRandom(s.seed() * 1_000_003L + pool.salt * 100_003L + step);
     List<InstructionSample> b = new ArrayList<>(s.batchSize());
     for (int i = 0; i < s.batchSize(); i++) {

@@ -33,6 +33,10 @@ import java.nio.file.Path;
  *     measured before the first and after the last step)
  * @param seeds number of seeds of a paired comparison: seeds {@code seed, seed + 1, ...,
  *     seed + seeds - 1}, each with its own data, Stage I and batch order
+ * @param stage1Tasks the tasks Stage I trains on and is validated on (alignment always trains on
+ *     the captions of the training split); default every task
+ * @param armTasks the tasks every arm trains on and is validated on after Stage I (Stage II and
+ *     III, dense-continued, the upcycled arms: the same batches for all arms); default every task
  */
 public record DemoSettings(
     boolean quick,
@@ -58,8 +62,14 @@ public record DemoSettings(
     int diagnosticSamples,
     int validationSamples,
     int validationEvery,
-    int seeds) {
+    int seeds,
+    TaskMix stage1Tasks,
+    TaskMix armTasks) {
   public DemoSettings {
+    // Absent (null) mixes are every task: settings written before the mixes existed read as the
+    // behaviour they were run with.
+    stage1Tasks = stage1Tasks == null ? TaskMix.all() : stage1Tasks;
+    armTasks = armTasks == null ? TaskMix.all() : armTasks;
     if (!(lr > 0) || Double.isInfinite(lr)) {
       throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
     }
@@ -128,40 +138,55 @@ public record DemoSettings(
   public static DemoSettings defaults(boolean quick) {
     return quick
         ? new DemoSettings(true, 1, Path.of("runs/demo-quick"), null, 32, 30, 600, 150, 150,
-            3e-3, 3e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 256, 50, 1)
+            3e-3, 3e-3, 48, 4, 4, 2, 128, 4, 32, 14, 400, 160, 256, 50, 1,
+            TaskMix.all(), TaskMix.all())
         : new DemoSettings(false, 1, Path.of("runs/demo"), null, 32, 100, 700, 250, 250,
-            3e-3, 3e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 512, 100, 2);
+            3e-3, 3e-3, 64, 4, 4, 2, 176, 4, 48, 14, 0, 300, 512, 100, 2,
+            TaskMix.all(), TaskMix.all());
   }
 
   public DemoSettings withOut(Path dir) {
     return new DemoSettings(quick, seed, dir, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds,
+        stage1Tasks, armTasks);
   }
 
   public DemoSettings withSeed(long s) {
     return new DemoSettings(quick, s, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds,
+        stage1Tasks, armTasks);
   }
 
   public DemoSettings withDataDir(Path dir) {
     return new DemoSettings(quick, seed, out, dir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds,
+        stage1Tasks, armTasks);
   }
 
   public DemoSettings withSteps(int align, int s1, int s2, int s3) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, align, s1, s2, s3, lr, lrAfter,
         dModel, layers, heads, kvHeads, ffnHidden, experts, dVision, patch, evalSamples,
-        diagnosticSamples, validationSamples, validationEvery, seeds);
+        diagnosticSamples, validationSamples, validationEvery, seeds,
+        stage1Tasks, armTasks);
   }
 
   /** The same settings with {@code n} seeds. */
   public DemoSettings withSeeds(int n) {
     return new DemoSettings(quick, seed, out, dataDir, batchSize, alignSteps, stage1Steps,
         stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
-        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, n);
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, n,
+        stage1Tasks, armTasks);
+  }
+
+  /** The same settings with Stage I training on {@code stage1} and every arm after it on {@code arms}. */
+  public DemoSettings withTasks(TaskMix stage1, TaskMix arms) {
+    return new DemoSettings(quick, seed, out, dataDir, batchSize, alignSteps, stage1Steps,
+        stage2Steps, stage3Steps, lr, lrAfter, dModel, layers, heads, kvHeads, ffnHidden, experts,
+        dVision, patch, evalSamples, diagnosticSamples, validationSamples, validationEvery, seeds,
+        stage1, arms);
   }
 
   /**

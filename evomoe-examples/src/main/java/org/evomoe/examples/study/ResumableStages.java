@@ -74,11 +74,11 @@ final class ResumableStages {
     removeStaleTemporaries();
     List<StageResult> results = new ArrayList<>();
     List<ValidationCurve> curves = new ArrayList<>();
-    ValidationLoss validation = pipeline.validation();
     int validationEvery = pipeline.settings().validationEvery();
     Map<String, Long> trained = new LinkedHashMap<>();
     for (int i = 0; i < stages.size(); i++) {
       PlannedStage ps = stages.get(i);
+      ValidationLoss validation = pipeline.validation(ps.pool()); // the stage's task mix
       int steps = ps.config().optim().steps();
       try (StageTrainer t = new StageTrainer(model, ps.config(), stageSteps.of(model, pipeline,
           DemoWorkload.of(pipeline, arm, ps.pool(), ps.offset())))) {

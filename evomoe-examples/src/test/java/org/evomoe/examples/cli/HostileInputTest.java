@@ -150,6 +150,13 @@ class HostileInputTest {
     k.add(new Settings("int overflow", "settings.stage1Steps", "{\"settings\": {\"stage1Steps\": 2147483648}}"));
     k.add(new Settings("patch 0", "patch", "{\"settings\": {\"patch\": 0}}"));
     k.add(new Settings("nested too deep", "settings", "{\"settings\": {\"seed\": {\"a\": [[[[1]]]]}}}"));
+    k.add(new Settings("unknown task in a mix", "unknown task 'counts' in a task mix (known: position, counting",
+        "{\"settings\": {\"stage1Tasks\": [\"caption\", \"counts\"]}}"));
+    k.add(new Settings("task twice in a mix", "task 'pope' is listed twice", "{\"settings\": {\"armTasks\": [\"pope\", \"pope\"]}}"));
+    k.add(new Settings("empty task mix", "a task mix needs at least one task", "{\"settings\": {\"armTasks\": []}}"));
+    k.add(new Settings("task mix a string", "settings.stage1Tasks", "{\"settings\": {\"stage1Tasks\": \"caption\"}}"));
+    k.add(new Settings("task mix null", "stage1Tasks", "{\"settings\": {\"stage1Tasks\": null}}"));
+    k.add(new Settings("task mix of numbers", "stage1Tasks", "{\"settings\": {\"stage1Tasks\": [1]}}"));
     String[] intFields = {"batchSize", "alignSteps", "stage1Steps", "stage2Steps", "stage3Steps", "dModel",
         "layers", "heads", "kvHeads", "ffnHidden", "experts", "dVision", "patch", "evalSamples",
         "diagnosticSamples"};

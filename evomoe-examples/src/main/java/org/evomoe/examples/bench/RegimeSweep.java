@@ -202,7 +202,7 @@ public final class RegimeSweep implements Callable<Integer> {
       ValidationLoss stage1Mix = p.validation(DemoPipeline.Pool.STAGE1);
       load(m, weights);
       for (ValidationLoss vl : List.of(own, stage1Mix, val)) {
-        before.computeIfAbsent(vl, k -> k.perSample(m)); // Stage I weights
+        before.computeIfAbsent(vl, k -> seedOnly(m, k)); // Stage I weights
       }
       ObjectNode n = variants.addObject();
       n.put("lr", v.lr());
@@ -214,16 +214,18 @@ public final class RegimeSweep implements Callable<Integer> {
           : Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
               EvolutionConfig.paperDefaults(s.experts(), s.seed()));
       train(n, m, q, stage, DemoPipeline.Pool.ARMS);
-      double[][] after = own.perSample(m);
+      double[][] after = seedOnly(m, own);
       double[] change = pairedChange(before.get(own), after);
       n.put("validationSamples", own.size());
+      n.put("validationBefore", tokenMean(before.get(own)));
+      n.put("validationAfter", tokenMean(after));
       n.put("validationChange", change[0]);
       n.put("validationChangeStdError", change[1]);
-      double[] change1 = pairedChange(before.get(stage1Mix), stage1Mix.perSample(m));
+      double[] change1 = pairedChange(before.get(stage1Mix), seedOnly(m, stage1Mix));
       n.put("stage1MixValidationSamples", stage1Mix.size());
       n.put("stage1MixValidationChange", change1[0]);
       n.put("stage1MixValidationChangeStdError", change1[1]);
-      byTask(n.putObject("validationChangeByTask"), val, before.get(val), val.perSample(m));
+      byTask(n.putObject("validationChangeByTask"), val, before.get(val), seedOnly(m, val));
       if (v.stage().equals(Variant.EVOLUTION)) {
         divergence(n, m, q, own);
       }
@@ -320,6 +322,27 @@ public final class RegimeSweep implements Callable<Integer> {
       if (v != null && v.length == q.value().length()) {
         q.value().assign(org.nd4j.linalg.factory.Nd4j.create(v, q.value().shape())
             .castTo(q.value().dataType()));
+      }
+    }
+  }
+
+  /**
+   * {@link ValidationLoss#perSample} with every MoE layer running its seed (expert 0) alone, as
+   * Stage I, Stage II and dense-continued train and as their validation curves measure: outside
+   * a stage a MoE layer routes over all its experts with its (untrained) router.
+   */
+  private static double[][] seedOnly(VisionLanguageModel m, ValidationLoss val) {
+    List<MoeLayer> layers = m.moeLayers();
+    int[] forced = new int[layers.size()];
+    for (int l = 0; l < layers.size(); l++) {
+      forced[l] = layers.get(l).forcedExpert();
+      layers.get(l).forceExpert(0);
+    }
+    try {
+      return val.perSample(m);
+    } finally {
+      for (int l = 0; l < layers.size(); l++) {
+        layers.get(l).forceExpert(forced[l]);
       }
     }
   }
@@ -578,7 +601,8 @@ public final class RegimeSweep implements Callable<Integer> {
           n.get("stage1Average").asDouble(), n.get("stage1HeldOutAverage").asDouble()));
     } else {
       sb.append("val ").append(n.at("/validation/losses"))
-          .append(String.format(Locale.ROOT, " change %.4f +- %.4f; train %.4f -> %.4f; ",
+          .append(String.format(Locale.ROOT, " %.4f -> %.4f change %.4f +- %.4f; train %.4f -> %.4f; ",
+              n.get("validationBefore").asDouble(), n.get("validationAfter").asDouble(),
               n.get("validationChange").asDouble(), n.get("validationChangeStdError").asDouble(),
               n.get("trainLossFirst20").asDouble(), n.get("trainLossLast20").asDouble()))
           .append("cos ").append(n.at("/weights/0/cosineToSeed"))

@@ -187,7 +187,7 @@ public final class RegimeSweep implements Callable<Integer> {
     }
     train(stage1.addObject(), m, p, Stages.warmup(ArmRecipe.optim(s.stage1Steps(), s.lr())),
         DemoPipeline.Pool.STAGE1);
-    EvalResult e = p.evaluate(m);
+    EvalResult e = seedOnly(m, () -> p.evaluate(m)); // as Stage I trained, as the study scores it
     result.put("stage1Average", e.average());
     result.put("stage1HeldOutAverage", e.heldOutAverage());
     Map<String, double[]> weights = snapshot(m);
@@ -332,6 +332,11 @@ public final class RegimeSweep implements Callable<Integer> {
    * a stage a MoE layer routes over all its experts with its (untrained) router.
    */
   private static double[][] seedOnly(VisionLanguageModel m, ValidationLoss val) {
+    return seedOnly(m, () -> val.perSample(m));
+  }
+
+  /** {@code f} with every MoE layer of {@code m} running its seed alone. */
+  private static <T> T seedOnly(VisionLanguageModel m, java.util.function.Supplier<T> f) {
     List<MoeLayer> layers = m.moeLayers();
     int[] forced = new int[layers.size()];
     for (int l = 0; l < layers.size(); l++) {
@@ -339,7 +344,7 @@ public final class RegimeSweep implements Callable<Integer> {
       layers.get(l).forceExpert(0);
     }
     try {
-      return val.perSample(m);
+      return f.get();
     } finally {
       for (int l = 0; l < layers.size(); l++) {
         layers.get(l).forceExpert(forced[l]);

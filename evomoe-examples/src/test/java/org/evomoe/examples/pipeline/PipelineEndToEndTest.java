@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomoe.examples.cli.Main;
+import org.evomoe.examples.cli.PromptScores;
 import org.evomoe.examples.study.ArmRouting;
 import org.evomoe.examples.study.ArmSummary;
 import org.evomoe.examples.study.StudyResults;
@@ -146,19 +147,20 @@ class PipelineEndToEndTest {
     String ckpt = models.resolve("evomoe").toString();
     String score = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
         "--image-index", "2", "--json", "--threads", "1");
-    JsonNode j = new ObjectMapper().readTree(score.substring(score.indexOf('{')));
-    assertEquals(16, j.get("imageTokens").asInt());
-    assertEquals(8, j.get("tokens").size(), "one log-probability per prompt word");
+    PromptScores j = new ObjectMapper().readValue(score.substring(score.indexOf('{')),
+        PromptScores.class);
+    assertEquals(16, j.imageTokens());
+    assertEquals(8, j.tokens().size(), "one log-probability per prompt word");
     double total = 0;
-    for (JsonNode t : j.get("tokens")) {
-      assertTrue(t.get("logprob").asDouble() <= 0);
-      total += t.get("logprob").asDouble();
+    for (PromptScores.ScoredToken t : j.tokens()) {
+      assertTrue(t.logprob() <= 0);
+      total += t.logprob();
     }
-    assertEquals(total, j.get("totalLogprob").asDouble(), 1e-9);
+    assertEquals(total, j.totalLogprob(), 1e-9);
     double previous = 0;
-    for (JsonNode t : j.get("next")) {
-      assertTrue(t.get("logprob").asDouble() <= previous + 1e-12, "next-token entries sorted");
-      previous = t.get("logprob").asDouble();
+    for (PromptScores.NextToken t : j.next()) {
+      assertTrue(t.logprob() <= previous + 1e-12, "next-token entries sorted");
+      previous = t.logprob();
     }
     String eval = capture("eval", "--checkpoint", ckpt, "--json", "--threads", "1");
     JsonNode e = new ObjectMapper().readTree(eval.substring(eval.indexOf('{')));
@@ -191,8 +193,9 @@ class PipelineEndToEndTest {
     javax.imageio.ImageIO.write(img, "png", png.toFile());
     String fromPng = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
         "--image", png.toString(), "--json", "--threads", "1");
-    JsonNode p = new ObjectMapper().readTree(fromPng.substring(fromPng.indexOf('{')));
-    assertEquals(j.get("totalLogprob").asDouble(), p.get("totalLogprob").asDouble(), 1e-5);
+    PromptScores p = new ObjectMapper().readValue(fromPng.substring(fromPng.indexOf('{')),
+        PromptScores.class);
+    assertEquals(j.totalLogprob(), p.totalLogprob(), 1e-5);
     java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(100, 80,
         java.awt.image.BufferedImage.TYPE_INT_RGB);
     Path bigPng = models.resolve("big.png");

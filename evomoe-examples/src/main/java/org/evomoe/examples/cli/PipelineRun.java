@@ -64,7 +64,7 @@ final class PipelineRun {
     }
     // Last: the manifest marks the folder as one finished run.
     try {
-      folder.finish(command, om.valueToTree(plan));
+      folder.finish(command, plan);
     } catch (IOException e) {
       throw namingTheFolder(out, e);
     }

@@ -191,6 +191,20 @@ public final class Threads {
   }
 
   /**
+   * Sets ND4J's ops and BLAS to one thread each, keeping the Java kernels' pool as it is, until
+   * the returned scope closes and puts the previous counts back. For work that spreads its own
+   * tasks over the kernel pool ({@link Parallel#forEachTask}), each task's products on the thread
+   * that runs it: with BLAS on several threads as well, two tasks would ask for more threads than
+   * there are cores, and OpenBLAS's idle workers busy-wait for their next product (measured:
+   * docs/performance.md, "Two threads: where the MoE layer's time went").
+   */
+  public static synchronized Scope nativeOnOneThread() {
+    Scope scope = new Scope(state());
+    setNative(1, 1);
+    return scope;
+  }
+
+  /**
    * Sets {@code n} threads as {@link #set(int)} does, until the returned scope closes and restores
    * the previous counts:
    *

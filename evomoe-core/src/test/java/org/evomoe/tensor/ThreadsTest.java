@@ -121,4 +121,49 @@ class ThreadsTest {
       assertEquals(new Threads.State(2, 2, 2), Threads.state());
     }
   }
+
+  @Test
+  void forEachTaskRunsEveryIndexOnceWithKernelsInlineAndRethrows() {
+    Threads.set(2);
+    int[] order = {3, 0, 4, 1, 2};
+    AtomicIntegerArray runs = new AtomicIntegerArray(5);
+    Set<String> kernelThreads = ConcurrentHashMap.newKeySet();
+    Parallel.forEachTask(order, i -> {
+      runs.incrementAndGet(i);
+      String task = Thread.currentThread().getName();
+      // A kernel inside a task runs on the task's thread.
+      Parallel.forRange(4096, 1, (a, b) -> kernelThreads.add(task + "->" + Thread.currentThread().getName()));
+    });
+    for (int i = 0; i < 5; i++) {
+      assertEquals(1, runs.get(i), "index " + i);
+    }
+    for (String pair : kernelThreads) {
+      String[] ab = pair.split("->");
+      assertEquals(ab[0], ab[1], "kernel left its task's thread");
+    }
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> Parallel.forEachTask(order, i -> {
+          if (i == 4) {
+            throw new IllegalStateException("task 4 failed");
+          }
+        }));
+    assertEquals("task 4 failed", e.getMessage());
+    Threads.set(1);
+    java.util.List<Integer> seen = new java.util.ArrayList<>();
+    Parallel.forEachTask(order, seen::add);
+    assertEquals(java.util.List.of(3, 0, 4, 1, 2), seen, "one thread: in order on the caller");
+  }
+
+  @Test
+  void nativeOnOneThreadKeepsTheKernelPoolAndPutsBackNativeCounts() {
+    Threads.set(2);
+    Threads.State before = Threads.state();
+    try (Threads.Scope ignored = Threads.nativeOnOneThread()) {
+      Threads.State in = Threads.state();
+      assertEquals(1, in.nd4jThreads());
+      assertEquals(1, in.blasThreads());
+      assertEquals(2, in.kernelThreads());
+    }
+    assertEquals(before, Threads.state());
+  }
 }

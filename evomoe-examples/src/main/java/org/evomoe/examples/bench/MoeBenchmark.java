@@ -62,6 +62,11 @@ public final class MoeBenchmark implements Callable<Integer> {
   @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(names = "--compare-sequential",
+      description = "Also time the layer with its experts one after the other (expert parallelism "
+          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and sequentialRatio.")
+  boolean compareSequential;
+
   @Override
   public Integer call() throws Exception {
     if (reps < 1 || warmup < 0 || peakSize < 1) {
@@ -117,14 +122,37 @@ public final class MoeBenchmark implements Callable<Integer> {
     INDArray dy = Init.normal(rng, 1.0, f, t, d);
     Modality[] tags = Modality.all(t, Modality.TEXT);
 
-    double moeMs = Timer.medianMs("bench-moe", warmup, reps, () -> {
+    Runnable moeStep = () -> {
       moe.forward(x, tags);
       moe.backward(dy);
-    });
-    double denseMs = Timer.medianMs("bench-dense", warmup, reps, () -> {
+    };
+    Runnable denseStep = () -> {
       dense.forward(x);
       dense.backward(dy);
-    });
+    };
+    double moeMs;
+    double denseMs;
+    double moeSequentialMs = Double.NaN;
+    if (compareSequential) {
+      Runnable sequentialStep = () -> {
+        moe.setExpertParallelism(false);
+        try {
+          moeStep.run();
+        } finally {
+          moe.setExpertParallelism(true);
+        }
+      };
+      double[] ms = Timer.interleavedMedianMs(warmup, reps, List.of(
+          new Timer.Case("bench-moe", moeStep),
+          new Timer.Case("bench-moe-sequential", sequentialStep),
+          new Timer.Case("bench-dense", denseStep)));
+      moeMs = ms[0];
+      moeSequentialMs = ms[1];
+      denseMs = ms[2];
+    } else {
+      moeMs = Timer.medianMs("bench-moe", warmup, reps, moeStep);
+      denseMs = Timer.medianMs("bench-dense", warmup, reps, denseStep);
+    }
     double moeFwdMs = Timer.medianMs("bench-moe", 1, reps, () -> moe.forward(x, tags));
     double denseFwdMs = Timer.medianMs("bench-dense", 1, reps, () -> dense.forward(x));
     int[] perExpert = moe.lastRouting().tokensPerExpert();
@@ -145,6 +173,10 @@ public final class MoeBenchmark implements Callable<Integer> {
     r.put("moeMs", round(moeMs));
     r.put("denseMs", round(denseMs));
     r.put("ratio", round(moeMs / denseMs));
+    if (compareSequential) {
+      r.put("moeSequentialMs", round(moeSequentialMs));
+      r.put("sequentialRatio", round(moeSequentialMs / denseMs));
+    }
     r.put("gflops", round(flops / (moeMs * 1e6)));
     r.put("moeForwardMs", round(moeFwdMs));
     r.put("denseForwardMs", round(denseFwdMs));

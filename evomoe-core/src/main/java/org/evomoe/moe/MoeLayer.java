@@ -26,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * combine.
  *
  * <p>Dispatch groups the tokens by expert (a counting sort of the T*k assignments), gathers each
- * expert's rows with one native op, runs the expert's gemms on only those rows, and adds the
+ * expert's rows in one Java pass, runs the expert's gemms on only those rows (with several
+ * threads, whole experts side by side: {@link #setExpertParallelism}), and adds the
  * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
  * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
  * when {@link RoutingConfig#renormalize()} and k > 1).

@@ -64,7 +64,9 @@ public final class MoeBenchmark implements Callable<Integer> {
 
   @Option(names = "--compare-sequential",
       description = "Also time the layer with its experts one after the other (expert parallelism "
-          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and sequentialRatio.")
+          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and "
+          + "sequentialRatio, and on Linux the process CPU time per run (moeCpuMs, "
+          + "moeSequentialCpuMs, denseCpuMs, cpuRatio, sequentialCpuRatio).")
   boolean compareSequential;
 
   @Override
@@ -133,6 +135,7 @@ public final class MoeBenchmark implements Callable<Integer> {
     double moeMs;
     double denseMs;
     double moeSequentialMs = Double.NaN;
+    double[] cpuMs = null; // process CPU per run: MoE, MoE in turn, dense
     if (compareSequential) {
       Runnable sequentialStep = () -> {
         moe.setExpertParallelism(false);
@@ -142,13 +145,14 @@ public final class MoeBenchmark implements Callable<Integer> {
           moe.setExpertParallelism(true);
         }
       };
-      double[] ms = Timer.interleavedMedianMs(warmup, reps, List.of(
+      Timer.Interleaved ms = Timer.interleavedMedianMs(warmup, reps, List.of(
           new Timer.Case("bench-moe", moeStep),
           new Timer.Case("bench-moe-sequential", sequentialStep),
           new Timer.Case("bench-dense", denseStep)));
-      moeMs = ms[0];
-      moeSequentialMs = ms[1];
-      denseMs = ms[2];
+      moeMs = ms.wallMs()[0];
+      moeSequentialMs = ms.wallMs()[1];
+      denseMs = ms.wallMs()[2];
+      cpuMs = ms.cpuMs();
     } else {
       moeMs = Timer.medianMs("bench-moe", warmup, reps, moeStep);
       denseMs = Timer.medianMs("bench-dense", warmup, reps, denseStep);
@@ -176,6 +180,13 @@ public final class MoeBenchmark implements Callable<Integer> {
     if (compareSequential) {
       r.put("moeSequentialMs", round(moeSequentialMs));
       r.put("sequentialRatio", round(moeSequentialMs / denseMs));
+      if (!Double.isNaN(cpuMs[0])) {
+        r.put("moeCpuMs", round(cpuMs[0]));
+        r.put("moeSequentialCpuMs", round(cpuMs[1]));
+        r.put("denseCpuMs", round(cpuMs[2]));
+        r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
+        r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
+      }
     }
     r.put("gflops", round(flops / (moeMs * 1e6)));
     r.put("moeForwardMs", round(moeFwdMs));

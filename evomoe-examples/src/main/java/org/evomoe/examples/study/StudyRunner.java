@@ -24,6 +24,7 @@ import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.checkpoint.ModelWeights;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.tuning.StageResult;
 import org.slf4j.Logger;
@@ -321,8 +322,8 @@ public final class StudyRunner {
       }
       Scores scores = Scores.of(p.evaluate(m));
       boolean first = seed == s.seed();
-      Map<String, com.fasterxml.jackson.databind.JsonNode> diagnostics =
-          first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : Map.of();
+      PipelineDiagnostics diagnostics =
+          first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : PipelineDiagnostics.NONE;
       int budget = ArmRecipe.budget(s);
       CellResult r = new CellResult(seed, arm.armName(), arm.family().name().toLowerCase(Locale.ROOT),
           arm.evolution() == null ? null : arm.evolution().name().toLowerCase(Locale.ROOT),

@@ -70,6 +70,9 @@ public final class Parallel {
       return;
     }
     AtomicInteger next = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> first =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.Queue<Throwable> later = new java.util.concurrent.ConcurrentLinkedQueue<>();
     Runnable loop = () -> {
       boolean outer = IN_TASK.get();
       IN_TASK.set(true);
@@ -77,6 +80,11 @@ public final class Parallel {
         for (int j = next.getAndIncrement(); j < order.length; j = next.getAndIncrement()) {
           task.accept(order[j]);
         }
+      } catch (Throwable t) { // kept as thrown: a join would rethrow a copy made on this thread
+        if (!first.compareAndSet(null, t)) {
+          later.add(t);
+        }
+        next.set(order.length); // start no further task
       } finally {
         IN_TASK.set(outer);
       }
@@ -85,22 +93,13 @@ public final class Parallel {
     for (int w = 1; w < threads; w++) {
       helpers.add(Threads.pool().submit(loop));
     }
-    Throwable failure = null;
-    try {
-      loop.run();
-    } catch (Throwable t) {
-      failure = t;
-    }
+    loop.run();
     for (ForkJoinTask<?> f : helpers) {
-      try {
-        f.join();
-      } catch (Throwable t) {
-        if (failure == null) {
-          failure = t;
-        } else {
-          failure.addSuppressed(t);
-        }
-      }
+      f.join();
+    }
+    Throwable failure = first.get();
+    if (failure != null) {
+      later.forEach(failure::addSuppressed);
     }
     if (failure instanceof RuntimeException r) {
       throw r;

@@ -168,5 +168,14 @@ class ThreadsTest {
       assertEquals(2, in.kernelThreads());
     }
     assertEquals(before, Threads.state());
+    // Overlapping scopes (two concurrent layers): the counts come back when the last one closes.
+    Threads.Scope a = Threads.nativeOnOneThread();
+    Threads.Scope b = Threads.nativeOnOneThread();
+    a.close();
+    assertEquals(1, Threads.state().blasThreads(), "b still open");
+    a.close(); // idempotent: does not close b's share
+    assertEquals(1, Threads.state().blasThreads(), "b still open");
+    b.close();
+    assertEquals(before, Threads.state());
   }
 }

@@ -28,6 +28,7 @@ public final class SparkCells implements RemoteCells, AutoCloseable {
   private final JavaSparkContext sc;
   private final boolean owned;
   private final TaskListener listener;
+  private final String jobGroup = "evomoe-cells-" + java.util.UUID.randomUUID();
 
   /**
    * A step listener that runs in the executors (with every cell's steps); serialisable, since it
@@ -77,7 +78,7 @@ public final class SparkCells implements RemoteCells, AutoCloseable {
         : new CellTask(task.settingsJson(), task.seed(), task.arm(), task.threads(), new byte[0]);
     TaskListener l = listener;
     try {
-      sc.setJobDescription("evomoe cell " + task.name());
+      sc.setJobGroup(jobGroup, "evomoe cell " + task.name(), false);
       List<CellOutput> out = sc.parallelize(List.of(shipped), 1)
           .map(t -> train(t, b, l)).collect();
       return out.get(0);
@@ -93,6 +94,12 @@ public final class SparkCells implements RemoteCells, AutoCloseable {
     CellTask task = weights == null ? t
         : new CellTask(t.settingsJson(), t.seed(), t.arm(), t.threads(), weights.value());
     return task.run(l == null ? StepListener.none() : l);
+  }
+
+  /** Cancels the jobs of the cells still training. */
+  @Override
+  public void cancelAll() {
+    sc.cancelJobGroup(jobGroup);
   }
 
   /** Stops the context when it was started here. */

@@ -13,4 +13,10 @@ public interface RemoteCells {
    * @throws Exception when the cell failed for good
    */
   CellOutput run(CellTask task) throws Exception;
+
+  /**
+   * Stops the cells still training (a cell failed for good and the run stops); their {@link #run}
+   * calls then throw. Does nothing by default.
+   */
+  default void cancelAll() {}
 }

@@ -341,9 +341,18 @@ public final class StudyRunner {
     }
     try {
       return options.cells().run(task);
-    } catch (IOException | RuntimeException e) {
-      throw e;
     } catch (Exception e) {
+      if (failed.getAndSet(true)) {
+        // Cancelled because another cell failed first: that cell's error is the run's.
+        throw new CancellationException("another cell failed");
+      }
+      options.cells().cancelAll();
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
       throw new IOException("cell " + task.name() + " failed: " + e.getMessage(), e);
     }
   }

@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * with (every other setting equal): the cells of the first seeds are kept and only the new seeds
  * are trained. {@link RunOptions#jobs} cells run at once; every cell's
  * arithmetic is the same whatever runs beside it, so the results do not depend on the job count.
+ *
+ * <p>With {@link RunOptions#cells} the unfinished cells train elsewhere (Spark executors), each as
+ * a {@link CellTask} running the same {@link CellTraining} code; this runner writes every result,
+ * the Stage I weights and the first seed's models as they arrive, so the folder, its resume and
+ * the results are the same as in one JVM (a cell trained elsewhere keeps no checkpoints: an
+ * unfinished one starts again).
  */
 public final class StudyRunner {
   private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);

@@ -1,6 +1,5 @@
 package org.evomoe.examples.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +10,7 @@ import org.evomoe.checkpoint.ModelWeights;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 import org.evomoe.tuning.StageResult;
 
 /**
@@ -68,8 +68,8 @@ final class CellTraining {
     }
     Scores scores = Scores.of(p.evaluate(m));
     boolean first = seed == s.seed();
-    Map<String, JsonNode> diagnostics =
-        first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : Map.of();
+    PipelineDiagnostics diagnostics =
+        first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : PipelineDiagnostics.NONE;
     int budget = ArmRecipe.budget(s);
     CellResult r = new CellResult(seed, arm.armName(), arm.family().name().toLowerCase(Locale.ROOT),
         arm.evolution() == null ? null : arm.evolution().name().toLowerCase(Locale.ROOT),

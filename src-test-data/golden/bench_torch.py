@@ -16,8 +16,19 @@ prints one JSON line with the same fields, so the two can be compared side by si
             preallocated cache written in place, no repeated keys/values); --check first compares
             each step's logits with the golden full forward and both decoders' tokens.
 
-Debian's PyTorch links OpenBLAS, which ignores torch.set_num_threads: set OPENBLAS_NUM_THREADS to
-the same count (`OPENBLAS_NUM_THREADS=1 python3 bench_torch.py train --threads 1`).
+Debian's PyTorch calls the system BLAS (libblas.so.3), which is whatever Debian's alternatives
+system points at: with only `libblas3` installed that is the unoptimised reference BLAS, 5-10x
+slower on this model's products, and every comparison against it is meaningless. Install
+OpenBLAS (`apt-get install libopenblas0-pthread`); this script refuses to run on the reference
+BLAS (`--allow-reference-blas` overrides it) and reports the library it found in the `blas`
+field. OpenBLAS ignores torch.set_num_threads: set OPENBLAS_NUM_THREADS to the same count
+(`OPENBLAS_NUM_THREADS=1 python3 bench_torch.py train --threads 1`).
+
+The DTR router: the rebuild in evomoe_torch.py materialises every token's generated weights
+([T, 2rd + nr]), as the paper describes it; `--dtr contract` (the default) computes the same
+logits without that tensor, contracting the token with the hypernetwork's output weights first
+(the order the Java router uses, docs/routers.md). Both are checked against each other in float64
+before every run.
 """
 import argparse
 import json
@@ -34,6 +45,84 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import evomoe_torch as ref  # noqa: E402
 from generate import decoder_shapes  # noqa: E402
+
+
+def blas_library():
+    """The BLAS library file this process has mapped, after one product made PyTorch load it."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1] if "/" in line else ""
+            name = os.path.basename(path)
+            if "blas" in name or "mkl" in name or "blis" in name:
+                libs.add(os.path.realpath(path))
+    return sorted(libs)
+
+
+def is_reference_blas(libs):
+    """True when PyTorch's libblas.so.3 is Debian's reference BLAS (package libblas3, installed
+    under .../blas/): its symbols are the ones PyTorch calls, even if OpenBLAS is mapped too."""
+    return not libs or any(os.path.basename(os.path.dirname(p)) == "blas" for p in libs)
+
+
+def router_logits_contracted(h, g, image):
+    """ref.router_logits without materialising the per-token weights Theta = u W2^T + b2.
+
+    Theta's down part, read as [2r, d] per token, is linear in the hidden vector u [t, hh]:
+    a[t, j] = sum_{d,h} z[t, d] W2d[j, d, h] u[t, h] + sum_d z[t, d] b2d[j, d]. Contract z with
+    W2 first ([t, 2r * hh]), then with u. The up part, read as [n, r], gives
+    e[t, o] = sum_{r,h} W2u[o, r, h] (b outer u)[t, r, h] + sum_r b2u[o, r] b[t, r].
+    """
+    if ref.cfg["router_kind"] != "dtr":
+        return ref_router_logits(h, g, image)
+    dc = ref.cfg.get("dtr_config", {}); r = dc.get("rank", 8); n = dc.get("embed_dim", 32)
+    act = {"none": lambda t: t, "silu": F.silu, "tanh": torch.tanh,
+           "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}[dc.get("hyper_activation", "none")]
+    d = h.shape[1]
+    e = torch.zeros(h.shape[0], n, dtype=h.dtype)
+    for m, rows in (("image", image), ("text", ~image)):
+        if not rows.any():
+            continue
+        z = h[rows]; hn = f"{g}.hyper.{m}"
+        u = act(ref.lin(z, hn + ".fc1", True))                        # [t, hh]
+        w2 = ref.W[hn + ".fc2.weight"]; b2 = ref.W[hn + ".fc2.bias"]  # [2rd + nr, hh], [2rd + nr]
+        hh = w2.shape[1]
+        w2d = w2[: 2 * r * d].view(2 * r, d, hh)                       # row j * d + k of Theta
+        zq = (z @ w2d.permute(1, 0, 2).reshape(d, 2 * r * hh)).view(-1, 2 * r, hh)
+        a = (zq * u.unsqueeze(1)).sum(2) + z @ b2[: 2 * r * d].view(2 * r, d).T
+        b = F.silu(a[:, :r]) * a[:, r:]                                # [t, r]
+        w2u = w2[2 * r * d:].view(n, r, hh)                            # row o * r + s of Theta
+        bu = (b.unsqueeze(2) * u.unsqueeze(1)).reshape(-1, r * hh)     # [t, r * hh]
+        e[rows] = bu @ w2u.reshape(n, r * hh).T + b @ b2[2 * r * d:].view(n, r).T
+    return ref.lin(e, g + ".phi", dc.get("phi_bias", False))
+
+
+ref_router_logits = ref.router_logits
+
+
+def use_dtr(mode):
+    """Installs the DTR formulation and checks it against the rebuild's in float64."""
+    if mode == "contract":
+        saved = dict(ref.W)
+        g = torch.Generator().manual_seed(11)
+        for name in [k for k in ref.W if ".mlp.gate." in k]:
+            ref.W[name] = torch.randn(ref.W[name].shape, generator=g, dtype=torch.float64)
+        for i in ref.cfg["moe_layers"]:
+            gate = f"model.layers.{i}.mlp.gate"
+            if gate + ".phi.weight" not in ref.W:
+                continue
+            h = torch.randn(40, ref.cfg["hidden_size"], generator=g, dtype=torch.float64)
+            image = torch.arange(40) < 15
+            want = ref_router_logits(h, gate, image)
+            got = router_logits_contracted(h, gate, image)
+            err = (want - got).abs().max().item()
+            if err > 1e-9 * max(1.0, want.abs().max().item()):
+                raise SystemExit(f"--dtr contract disagrees with the rebuild's router: {err:.3e}")
+        ref.W.clear(); ref.W.update(saved)
+        ref.router_logits = router_logits_contracted
+    else:
+        ref.router_logits = ref_router_logits
 
 
 def init_weights(c, seed):
@@ -55,6 +144,7 @@ def train(args):
     c = json.load(open(args.config))
     ref.cfg.clear(); ref.cfg.update(c)
     ref.W.clear(); ref.W.update(init_weights(c, 1))
+    use_dtr(args.dtr)
     trainable = []
     for name, t in ref.W.items():
         if not name.startswith("vision_tower."):              # the vision encoder is frozen
@@ -95,7 +185,8 @@ def train(args):
             "minStepMs": round(min(total), 3), "tokensPerSecond": round(B * S / med * 1e3, 3),
             "forwardMs": round(statistics.median(p[0] for p in ph), 3),
             "backwardMs": round(statistics.median(p[1] for p in ph), 3),
-            "optimizerMs": round(statistics.median(p[2] for p in ph), 3)}
+            "optimizerMs": round(statistics.median(p[2] for p in ph), 3),
+            "dtr": args.dtr, "blas": args.blas}
 
 
 def rope_at(x, start, theta):                    # x [B, heads, n, dh] at positions start..start+n-1
@@ -241,6 +332,7 @@ def generate(args):
                            "intermediate_size": 4, "num_hidden_layers": 0, "num_attention_heads": 1}}
     ref.cfg.clear(); ref.cfg.update(c)
     ref.W.clear(); ref.W.update(init_weights(c, 1))
+    use_dtr(args.dtr)
     g = torch.Generator().manual_seed(2)
     prompt = torch.randint(0, args.vocab, (args.batch, args.prompt), generator=g)
 
@@ -267,7 +359,8 @@ def generate(args):
             "threads": args.threads, "dModel": d, "layers": args.layers, "batch": args.batch,
             "promptLen": args.prompt, "newTokens": args.new_tokens, "reps": args.reps,
             "warmup": args.warmup,
-            "cachedTokensPerSecond": round(args.batch * args.new_tokens / med, 3)}
+            "cachedTokensPerSecond": round(args.batch * args.new_tokens / med, 3),
+            "dtr": args.dtr, "blas": args.blas}
     if check is not None:
         out["maxAbsDiffToFullForward"] = check
     return out
@@ -299,7 +392,18 @@ def main():
                          "that both decoders generate the same tokens")
     for p in (t, gn):
         p.add_argument("--threads", type=int, default=os.cpu_count())
+        p.add_argument("--dtr", choices=("contract", "materialise"), default="contract",
+                       help="DTR formulation: contract z with W2 first (default), or materialise "
+                            "each token's weights as evomoe_torch.py does")
+        p.add_argument("--allow-reference-blas", action="store_true",
+                       help="run even on Debian's unoptimised reference BLAS (results not comparable)")
     args = ap.parse_args()
+    libs = blas_library()
+    args.blas = ",".join(libs) if libs else "none found"
+    if is_reference_blas(libs) and not args.allow_reference_blas:
+        raise SystemExit(f"PyTorch uses the reference BLAS ({args.blas}), 5-10x slower than an "
+                         "optimised one: install OpenBLAS (apt-get install libopenblas0-pthread) "
+                         "or pass --allow-reference-blas")
     if os.environ.get("OPENBLAS_NUM_THREADS") != str(args.threads):
         print(f"warning: OPENBLAS_NUM_THREADS is {os.environ.get('OPENBLAS_NUM_THREADS')}, "
               f"not --threads {args.threads}", file=sys.stderr)

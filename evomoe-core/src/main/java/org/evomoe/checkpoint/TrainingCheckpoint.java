@@ -1,9 +1,9 @@
 package org.evomoe.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.evomoe.evolution.EvolutionRule;
-import org.evomoe.evolution.EvolutionState;
 import org.evomoe.optim.AdamWParameterState;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tuning.TrainerState;
@@ -47,6 +45,10 @@ public final class TrainingCheckpoint {
   public static final String FORMAT = "evomoe-trainer/1";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads trainer.json (a missing or null {@code nextStep} fails instead of reading as 0). */
+  private static final ObjectReader TRAINER_READER = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .readerFor(TrainerFile.class);
 
   /** Test seam: runs after the files are written and before the folder is committed. */
   static Runnable beforeCommit = () -> {};
@@ -83,7 +85,7 @@ public final class TrainingCheckpoint {
       }
       Safetensors.writeArrays(tmp.resolve("optimizer.safetensors"), moments,
           Map.of("evomoe", "optimizer"), Dtype.F32);
-      byte[] trainer = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(state));
+      byte[] trainer = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(TrainerFile.of(state));
       AtomicFiles.writeBytes(tmp.resolve("trainer.json"), trainer);
       if (configJson != null) {
         AtomicFiles.writeBytes(tmp.resolve("config.json"),
@@ -125,12 +127,14 @@ public final class TrainingCheckpoint {
   public static TrainerState load(Path dir, List<Parameter> parameters, LoadOptions options)
       throws IOException {
     Path trainerFile = dir.resolve("trainer.json");
-    TrainerState state = fromJson(trainerFile, readJson(trainerFile), dir.resolve("optimizer.safetensors"), options);
+    TrainerState state = fromFile(trainerFile, readTrainerFile(trainerFile),
+        dir.resolve("optimizer.safetensors"), options);
     ModelWeights.load(dir.resolve("model.safetensors"), parameters, options);
     return state;
   }
 
-  private static JsonNode readJson(Path file) throws IOException {
+  /** Reads and binds {@code trainer.json}: malformed JSON and invalid content are named apart. */
+  static TrainerFile readTrainerFile(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new java.nio.file.NoSuchFileException(file.toString());
     }
@@ -140,104 +144,49 @@ public final class TrainingCheckpoint {
           null, 0, "JSON file of " + size + " bytes is too large");
     }
     try {
-      return JSON.readTree(Files.readAllBytes(file));
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      return TRAINER_READER.readValue(Files.readAllBytes(file));
+    } catch (com.fasterxml.jackson.core.JsonParseException e) {
       throw new CheckpointFormatException(CheckpointFormatException.Reason.MALFORMED_HEADER, file,
           null, e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getByteOffset()),
           "malformed JSON: " + e.getOriginalMessage());
-    }
-  }
-
-  static ObjectNode toJson(TrainerState s) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("format", FORMAT);
-    root.put("stage", s.stage());
-    root.put("nextStep", s.nextStep());
-    ObjectNode steps = root.putObject("optimizerSteps");
-    s.optimizer().entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .forEach(e -> steps.put(e.getKey(), e.getValue().step()));
-    if (s.evolution() != null) {
-      ObjectNode evo = root.putObject("evolution");
-      evo.put("rule", s.evolution().rule().name());
-      evo.put("steps", s.evolution().steps());
-      evo.put("rngState", s.evolution().rngState());
-      ArrayNode betas = evo.putArray("lastBetas");
-      for (double b : s.evolution().lastBetas()) {
-        betas.add(b);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      String why = e.getCause() instanceof IllegalArgumentException iae ? iae.getMessage()
+          : e.getOriginalMessage().lines().findFirst().orElse("");
+      if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+          && !m.getPath().isEmpty()) {
+        why += " (field " + m.getPath().stream()
+            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(java.util.stream.Collectors.joining(".")) + ")";
       }
-    }
-    putArray(root, "losses", s.losses());
-    putArray(root, "learningRates", s.learningRates());
-    putArray(root, "gradNorms", s.gradNorms());
-    return root;
-  }
-
-  private static void putArray(ObjectNode root, String field, double[] values) {
-    ArrayNode a = root.putArray(field);
-    for (double v : values) {
-      a.add(v);
+      throw new CheckpointFormatException(CheckpointFormatException.Reason.MALFORMED_HEADER, file,
+          null, 0, "invalid trainer state: " + why);
     }
   }
 
-  static TrainerState fromJson(Path file, JsonNode root, Path optimizerFile, LoadOptions options)
+  /** The trainer state of {@code t} with the AdamW moments of {@code optimizerFile}. */
+  static TrainerState fromFile(Path file, TrainerFile t, Path optimizerFile, LoadOptions options)
       throws IOException {
     try {
-      if (!FORMAT.equals(text(root, "format"))) {
-        throw new IllegalArgumentException("format must be " + FORMAT + ", got " + root.get("format"));
-      }
-      int next = root.required("nextStep").intValue();
       SafetensorsFile moments = Safetensors.read(optimizerFile, options);
       Map<String, AdamWParameterState> opt = new LinkedHashMap<>();
-      JsonNode steps = root.required("optimizerSteps");
-      var it = steps.fields();
-      while (it.hasNext()) {
-        var e = it.next();
+      for (Map.Entry<String, Long> e : t.optimizerSteps().entrySet()) {
         Tensor m = moments.tensor(e.getKey() + ".exp_avg");
         Tensor v = moments.tensor(e.getKey() + ".exp_avg_sq");
-        if (m == null || v == null) {
+        if (m == null || v == null || e.getValue() == null) {
           throw new IllegalArgumentException("optimizer.safetensors lacks the moments of " + e.getKey());
         }
-        opt.put(e.getKey(), new AdamWParameterState(e.getValue().longValue(), m.toINDArray(), v.toINDArray()));
+        opt.put(e.getKey(), new AdamWParameterState(e.getValue(), m.toINDArray(), v.toINDArray()));
       }
       if (moments.tensors().size() != 2 * opt.size()) {
         throw new IllegalArgumentException("optimizer.safetensors holds " + moments.tensors().size()
             + " tensors but trainer.json lists " + opt.size() + " parameters");
       }
-      EvolutionState evo = null;
-      JsonNode e = root.get("evolution");
-      if (e != null && !e.isNull()) {
-        JsonNode b = e.required("lastBetas");
-        double[] betas = new double[b.size()];
-        for (int i = 0; i < betas.length; i++) {
-          betas[i] = b.get(i).isNumber() ? b.get(i).doubleValue() : Double.NaN;
-        }
-        evo = new EvolutionState(EvolutionRule.valueOf(text(e, "rule")), e.required("steps").longValue(),
-            e.required("rngState").longValue(), betas);
-      }
-      return new TrainerState(text(root, "stage"), next, opt, evo, doubles(root, "losses"),
-          doubles(root, "learningRates"), doubles(root, "gradNorms"));
+      return new TrainerState(t.stage(), t.nextStep(), opt, t.evolution(), t.losses(),
+          t.learningRates(), t.gradNorms());
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new CheckpointFormatException(CheckpointFormatException.Reason.MALFORMED_HEADER, file,
           null, 0, "invalid trainer state: " + e.getMessage());
     }
-  }
-
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n.required(field);
-    if (!v.isTextual()) {
-      throw new IllegalArgumentException(field + " must be a string");
-    }
-    return v.textValue();
-  }
-
-  private static double[] doubles(JsonNode root, String field) {
-    JsonNode a = root.required(field);
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonNode v = a.get(i);
-      out[i] = v.isNumber() ? v.doubleValue() : Double.NaN; // NaN is written as a string by Jackson
-    }
-    return out;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

@@ -16,6 +16,7 @@ import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Threads;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * combine.
  *
  * <p>Dispatch groups the tokens by expert (a counting sort of the T*k assignments), gathers each
- * expert's rows with one native op, runs the expert's gemms on only those rows, and adds the
+ * expert's rows in one Java pass, runs the expert's gemms on only those rows (with several
+ * threads, whole experts side by side: {@link #setExpertParallelism}), and adds the
  * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
  * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
  * when {@link RoutingConfig#renormalize()} and k > 1).
@@ -50,6 +52,7 @@ public final class MoeLayer implements Layer {
   private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
   private RoutingTotals batchTotals; // null: the losses are over this forward's tokens
+  private boolean expertParallelism = true; // several threads: experts side by side when balanced
 
   // Cached by forward:
   private RoutingPlan plan; // over the real rows only
@@ -58,6 +61,7 @@ public final class MoeLayer implements Layer {
   private int totalRows; // T, real and padded
   private int[] shufflePerm; // [T*E] when shuffled: softmax input [t, j] = logits[t, perm[t*E+j]]
   private INDArray[] expertOut; // per expert [n_e, d] or null when it got no token
+  private boolean expertsInParallel; // whether forward ran the experts side by side
   private boolean routed; // whether the router ran (not forced)
   private double auxLoss;
   private double zLoss;
@@ -234,6 +238,31 @@ public final class MoeLayer implements Layer {
   }
 
   /**
+   * Whether the layer may run its experts side by side (on by default). With more than one thread
+   * ({@link Threads#count()}) and on, a forward runs the router, and then the experts whenever
+   * their token counts split evenly enough over the threads ({@link ExpertSchedule}), with ND4J
+   * and BLAS on one thread each ({@link Threads#nativeOnOneThread()}); each expert's products then
+   * run whole on one thread, in parallel with other experts' (its backward likewise). Off, or with
+   * uneven counts, the experts run one after the other, each product on all threads. The results
+   * are the same bits either way when the products give the same bits on one and on several BLAS
+   * threads (tested); only the speed differs (docs/performance.md, "Two threads: where the MoE
+   * layer's time went").
+   */
+  public void setExpertParallelism(boolean on) {
+    this.expertParallelism = on;
+  }
+
+  /** Whether the experts may run side by side ({@link #setExpertParallelism}). */
+  public boolean expertParallelism() {
+    return expertParallelism;
+  }
+
+  /** Whether the last forward ran its experts side by side (tests). */
+  boolean expertsRanInParallel() {
+    return expertsInParallel;
+  }
+
+  /**
    * The routing counts of the last forward over its real tokens (with forced routing, every token
    * to the forced expert).
    */
@@ -294,6 +323,29 @@ public final class MoeLayer implements Layer {
     if (inputListener != null && t > 0) {
       inputListener.accept(xr);
     }
+    boolean sideBySide = expertParallelism && Threads.count() > 1;
+    Threads.Scope oneNative = sideBySide ? Threads.nativeOnOneThread() : null;
+    INDArray y;
+    try {
+      y = routeAndRunExperts(xc, xr, t, e, sideBySide, oneNative);
+    } finally {
+      if (oneNative != null) {
+        oneNative.close();
+      }
+    }
+    if (routingListener != null) {
+      routingListener.accept(RoutingRecord.of(plan, this.modalities, rows));
+    }
+    return y;
+  }
+
+  /**
+   * Routes the real rows {@code xr} [t, d] (or forces them), runs the experts, and combines: the
+   * forward after input checks. {@code oneNative} (when not null) holds ND4J and BLAS on one
+   * thread; it is closed early when the experts run one after the other.
+   */
+  private INDArray routeAndRunExperts(
+      INDArray xc, INDArray xr, int t, int e, boolean sideBySide, Threads.Scope oneNative) {
     shufflePerm = null;
     if (forcedExpert >= 0) {
       plan = RoutingPlan.forced(t, e, forcedExpert);
@@ -312,21 +364,45 @@ public final class MoeLayer implements Layer {
       routed = true;
       computeLosses();
     }
-    expertOut = new INDArray[e];
+    int[] counts = new int[e];
     for (int i = 0; i < e; i++) {
-      int[] expertRows = plan.tokens[i];
-      if (expertRows.length == 0) {
-        continue;
+      counts[i] = plan.tokens[i].length;
+    }
+    expertsInParallel = sideBySide && ExpertSchedule.balanced(counts, Threads.count());
+    if (oneNative != null && !expertsInParallel) {
+      oneNative.close(); // the experts one after the other, each product on all threads
+    }
+    expertOut = new INDArray[e];
+    // Every array is allocated here, on the calling thread, so that it lives in its workspace.
+    INDArray[] xe = new INDArray[e];
+    SwiGluFfn.ForwardArrays[] work = new SwiGluFfn.ForwardArrays[e];
+    for (int i = 0; i < e; i++) {
+      if (counts[i] > 0) {
+        xe[i] = Nd4j.createUninitialized(xc.dataType(), counts[i], config.dModel());
+        work[i] = experts.get(i).allocateForward(counts[i], xc.dataType());
       }
-      INDArray xe = Nd4j.createUninitialized(xc.dataType(), expertRows.length, config.dModel());
-      Kernels.gatherRows(xr, expertRows, xe);
-      expertOut[i] = experts.get(i).forward(xe);
     }
-    INDArray y = sumPerToken(expertOut, plan.gate, xc.dataType());
-    if (routingListener != null) {
-      routingListener.accept(RoutingRecord.of(plan, this.modalities, rows));
+    runExperts(counts, i -> {
+      Kernels.gatherRows(xr, plan.tokens[i], xe[i]);
+      expertOut[i] = experts.get(i).forward(xe[i], work[i]);
+    });
+    return sumPerToken(expertOut, plan.gate, xc.dataType());
+  }
+
+  /**
+   * Runs {@code expert} for every expert with tokens: side by side on the kernel pool, largest
+   * first, when this forward chose to ({@link #expertsInParallel}), else in expert order.
+   */
+  private void runExperts(int[] counts, java.util.function.IntConsumer expert) {
+    if (expertsInParallel) {
+      Parallel.forEachTask(ExpertSchedule.largestFirst(counts), expert);
+    } else {
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          expert.accept(i);
+        }
+      }
     }
-    return y;
   }
 
   /**
@@ -424,15 +500,34 @@ public final class MoeLayer implements Layer {
     int[] outRows = mask.rowsView();
     Shapes.requireShape("MoE output gradient", dy, totalRows, d);
     INDArray dyc = dy.isView() || dy.ordering() != 'c' ? dy.dup('c') : dy;
+    Threads.Scope oneNative = expertsInParallel ? Threads.nativeOnOneThread() : null;
+    try {
+      return backwardExpertsAndRouter(dyc, t, d, k, outRows);
+    } finally {
+      if (oneNative != null) {
+        oneNative.close();
+      }
+    }
+  }
+
+  private INDArray backwardExpertsAndRouter(INDArray dyc, int t, int d, int k, int[] outRows) {
     Buffers bdy = Buffers.of(dyc);
     double[] dGate = new double[t * k];
-    INDArray[] dxe = new INDArray[config.numExperts()];
-    for (int e = 0; e < config.numExperts(); e++) {
-      if (expertOut[e] == null) {
-        continue;
+    int experts = config.numExperts();
+    INDArray[] dxe = new INDArray[experts];
+    int[] counts = new int[experts];
+    INDArray[] dyes = new INDArray[experts];
+    SwiGluFfn.BackwardArrays[] work = new SwiGluFfn.BackwardArrays[experts];
+    for (int e = 0; e < experts; e++) { // allocated on the calling thread, in its workspace
+      if (expertOut[e] != null) {
+        counts[e] = plan.assignments[e].length;
+        dyes[e] = Nd4j.createUninitialized(dyc.dataType(), counts[e], d);
+        work[e] = this.experts.get(e).allocateBackward(counts[e], dyc.dataType());
       }
+    }
+    runExperts(counts, e -> {
       int[] assign = plan.assignments[e];
-      INDArray dye = Nd4j.createUninitialized(dyc.dataType(), assign.length, d);
+      INDArray dye = dyes[e];
       Buffers bdye = Buffers.of(dye);
       Buffers bout = Buffers.of(expertOut[e]);
       Parallel.forRange(
@@ -455,8 +550,8 @@ public final class MoeLayer implements Layer {
               bdye.write((long) r * d, g, 0, d);
             }
           });
-      dxe[e] = experts.get(e).backward(dye);
-    }
+      dxe[e] = this.experts.get(e).backward(dye, work[e]);
+    });
     INDArray dx = sumPerToken(dxe, null, dyc.dataType());
     if (routed && t > 0) {
       INDArray dLogits = logitGradient(dGate, dyc.dataType());

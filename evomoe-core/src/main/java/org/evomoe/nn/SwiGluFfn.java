@@ -81,17 +81,75 @@ public final class SwiGluFfn implements Layer {
     return down;
   }
 
+  /**
+   * The arrays one forward over T rows writes; {@link #forward(INDArray, ForwardArrays)} keeps g,
+   * u, h and s for the backward pass.
+   *
+   * @param g x gate^T [T, dHidden]
+   * @param u x up^T [T, dHidden]
+   * @param h silu(g) * u [T, dHidden]
+   * @param s sigmoid(g) [T, dHidden]
+   * @param y the output [T, dModel]
+   */
+  public record ForwardArrays(INDArray g, INDArray u, INDArray h, INDArray s, INDArray y) {}
+
+  /**
+   * The arrays one backward over T rows writes.
+   *
+   * @param dx the input gradient [T, dModel]
+   * @param dh the gradient of h [T, dHidden]
+   * @param dg the gradient of g [T, dHidden]
+   * @param du the gradient of u [T, dHidden]
+   */
+  public record BackwardArrays(INDArray dx, INDArray dh, INDArray dg, INDArray du) {}
+
+  /**
+   * Allocates the arrays of a forward over {@code t} rows on the calling thread (in its open
+   * workspace, if any: ND4J places an array in the workspace of the thread that creates it). A
+   * caller that runs {@link #forward(INDArray, ForwardArrays)} on another thread allocates here
+   * first, so that the arrays live as long as the caller's workspace.
+   */
+  public ForwardArrays allocateForward(long t, DataType type) {
+    return new ForwardArrays(
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dModel));
+  }
+
+  /** Allocates the arrays of a backward over {@code t} rows on the calling thread (see {@link #allocateForward}). */
+  public BackwardArrays allocateBackward(long t, DataType type) {
+    return new BackwardArrays(
+        Nd4j.createUninitialized(type, t, dModel),
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dHidden),
+        Nd4j.createUninitialized(type, t, dHidden));
+  }
+
   /** x [T, dModel] -> y [T, dModel]. T may be 0. */
   public INDArray forward(INDArray x) {
     Shapes.requireMatrix(gate.name() + " input", x, dModel);
+    return forward(x, allocateForward(x.size(0), x.dataType()));
+  }
+
+  /**
+   * x [T, dModel] -> y [T, dModel] written into {@code a.y()}, with the intermediate values in
+   * {@code a}'s other arrays (kept for backward). T may be 0.
+   *
+   * @param a arrays from {@link #allocateForward} for T rows and x's data type
+   */
+  public INDArray forward(INDArray x, ForwardArrays a) {
+    Shapes.requireMatrix(gate.name() + " input", x, dModel);
     long t = x.size(0);
-    DataType type = x.dataType();
+    Shapes.requireShape(gate.name() + " forward array g", a.g(), t, dHidden);
+    Shapes.requireShape(gate.name() + " forward array y", a.y(), t, dModel);
     this.x = x;
-    g = Nd4j.createUninitialized(type, t, dHidden);
-    u = Nd4j.createUninitialized(type, t, dHidden);
-    h = Nd4j.createUninitialized(type, t, dHidden);
-    s = Nd4j.createUninitialized(type, t, dHidden);
-    INDArray y = Nd4j.createUninitialized(type, t, dModel);
+    g = a.g();
+    u = a.u();
+    h = a.h();
+    s = a.s();
+    INDArray y = a.y();
     if (t == 0) {
       return y;
     }
@@ -105,20 +163,32 @@ public final class SwiGluFfn implements Layer {
   /** dy [T, dModel] -> dx [T, dModel]; accumulates the gradients of trainable weights. */
   public INDArray backward(INDArray dy) {
     Shapes.requireForward(gate.name(), x);
+    return backward(dy, allocateBackward(x.size(0), dy.dataType()));
+  }
+
+  /**
+   * dy [T, dModel] -> dx [T, dModel] written into {@code a.dx()}; accumulates the gradients of
+   * trainable weights.
+   *
+   * @param a arrays from {@link #allocateBackward} for the forward's T rows and dy's data type
+   */
+  public INDArray backward(INDArray dy, BackwardArrays a) {
+    Shapes.requireForward(gate.name(), x);
     long t = x.size(0);
     Shapes.requireShape(gate.name() + " output gradient", dy, t, dModel);
-    DataType type = dy.dataType();
-    INDArray dx = Nd4j.createUninitialized(type, t, dModel);
+    Shapes.requireShape(gate.name() + " backward array dx", a.dx(), t, dModel);
+    Shapes.requireShape(gate.name() + " backward array dh", a.dh(), t, dHidden);
+    INDArray dx = a.dx();
     if (t == 0) {
       return dx;
     }
     if (down.trainable()) {
       Nd4j.gemm(dy, h, down.grad(), true, false, 1.0, 1.0); // [dModel, T] x [T, dHidden]
     }
-    INDArray dh = Nd4j.createUninitialized(type, t, dHidden);
+    INDArray dh = a.dh();
     Nd4j.gemm(dy, down.value(), dh, false, false, 1.0, 0.0); // [T, dModel] x [dModel, dHidden]
-    INDArray dg = Nd4j.createUninitialized(type, t, dHidden);
-    INDArray du = Nd4j.createUninitialized(type, t, dHidden);
+    INDArray dg = a.dg();
+    INDArray du = a.du();
     Kernels.siluMulBackward(g, u, s, dh, dg, du);
     if (gate.trainable()) {
       Nd4j.gemm(dg, x, gate.grad(), true, false, 1.0, 1.0);

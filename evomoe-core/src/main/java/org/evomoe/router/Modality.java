@@ -1,5 +1,6 @@
 package org.evomoe.router;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
@@ -46,8 +47,10 @@ public record Modality(int id, String name) {
 
   /**
    * {@link #IMAGE} or {@link #TEXT} by name, in either case (e.g. {@code "IMAGE"}); the
-   * modalities of another set come from that set ({@link Modalities#get(String)}).
+   * modalities of another set come from that set ({@link Modalities#get(String)}). Also reads a
+   * modality back from JSON, as a value or a map key.
    */
+  @JsonCreator
   public static Modality valueOf(String name) {
     return Modalities.IMAGE_TEXT.get(name == null ? null : name.toLowerCase(Locale.ROOT));
   }

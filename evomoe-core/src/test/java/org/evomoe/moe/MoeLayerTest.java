@@ -99,6 +99,83 @@ class MoeLayerTest {
     assertTrue(maxAbsDiff(y, ref) < 1e-5, "max diff " + maxAbsDiff(y, ref));
   }
 
+  /** y, dx, the losses and every gradient of one forward and backward, as doubles. */
+  private static java.util.Map<String, double[]> forwardBackward(
+      MoeLayer moe, INDArray x, INDArray dy, Modality[] tags) {
+    java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+    moe.zeroGrad();
+    out.put("y", moe.forward(x, tags).castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    out.put("loss", new double[] {moe.auxLoss(), moe.zLoss()});
+    out.put("dx", moe.backward(dy).castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    for (Parameter p : moe.parameters()) {
+      out.put(p.name(), p.grad().castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    }
+    return out;
+  }
+
+  /**
+   * Experts side by side (2 threads, ND4J and BLAS on one thread each, every expert on a pool
+   * thread or the caller): the per-token oracle, and the same bits as the one-thread layer, whose
+   * experts run one after the other. With expert parallelism off the 2-thread layer runs its
+   * experts in turn with BLAS on 2 threads (within float rounding of the others).
+   */
+  @ParameterizedTest
+  @CsvSource({"4,1,false", "4,2,true", "8,3,true"})
+  void expertsSideBySideMatchTheOracleAndTheOneThreadBits(int experts, int k, boolean renorm) {
+    MoeConfig c = new MoeConfig(32, 48, experts, new RoutingConfig(k, renorm, 0.01, 0.001, RouterKind.LINEAR));
+    int t = 700;
+    INDArray x = normal(31, DataType.FLOAT, t, 32);
+    INDArray dy = normal(32, DataType.FLOAT, t, 32);
+    Modality[] tags = Modality.all(t, Modality.TEXT);
+    java.util.Map<String, double[]> one;
+    java.util.Map<String, double[]> sideBySide;
+    java.util.Map<String, double[]> inTurn;
+    MoeLayer moe = randomMoe(c, DataType.FLOAT, 40 + experts + k);
+    moe.router().parameters().get(0).value().divi(3); // the test's own routing: even loads
+    try (org.evomoe.tensor.Threads.Scope ignored = org.evomoe.tensor.Threads.use(1)) {
+      one = forwardBackward(moe, x, dy, tags);
+      assertFalse(moe.expertsRanInParallel());
+    }
+    try (org.evomoe.tensor.Threads.Scope ignored = org.evomoe.tensor.Threads.use(2)) {
+      sideBySide = forwardBackward(moe, x, dy, tags);
+      assertTrue(moe.expertsRanInParallel(), "balanced routing runs the experts side by side: "
+          + Arrays.toString(moe.lastRouting().tokensPerExpert()));
+      INDArray ref = oracle(moe, x);
+      INDArray y = moe.forward(x, tags);
+      assertTrue(maxAbsDiff(y, ref) < 1e-5, "max diff to the oracle " + maxAbsDiff(y, ref));
+      moe.setExpertParallelism(false);
+      inTurn = forwardBackward(moe, x, dy, tags);
+      assertFalse(moe.expertsRanInParallel());
+      moe.setExpertParallelism(true);
+    }
+    assertEquals(one.keySet(), sideBySide.keySet());
+    for (String key : one.keySet()) {
+      double[] a = one.get(key);
+      double[] b = sideBySide.get(key);
+      for (int i = 0; i < a.length; i++) {
+        if (Double.doubleToLongBits(a[i]) != Double.doubleToLongBits(b[i])) {
+          throw new AssertionError(key + "[" + i + "]: 1 thread " + a[i] + ", side by side " + b[i]);
+        }
+      }
+      double err = org.evomoe.golden.GoldenFixture.scaledError(a, inTurn.get(key));
+      assertTrue(err <= 1e-6, key + ": experts in turn on 2 threads differ by " + err);
+    }
+  }
+
+  @Test
+  void oneExpertWithMostTokensRunsTheExpertsInTurn() {
+    MoeConfig c = new MoeConfig(16, 24, 4, new RoutingConfig(1, false, 0.01, 0.0, RouterKind.LINEAR));
+    MoeLayer moe = randomMoe(c, DataType.FLOAT, 3);
+    INDArray x = normal(4, DataType.FLOAT, 300, 16);
+    try (org.evomoe.tensor.Threads.Scope ignored = org.evomoe.tensor.Threads.use(2)) {
+      moe.forceExpert(2);
+      INDArray y = moe.forward(x, Modality.all(300, Modality.TEXT));
+      assertFalse(moe.expertsRanInParallel(), "a forced expert holds every token");
+      assertTrue(maxAbsDiff(y, moe.experts().get(2).forward(x)) < 1e-6);
+      assertEquals(2, org.evomoe.tensor.Threads.state().blasThreads(), "BLAS threads put back");
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"4,1,false,0.0", "4,2,false,0.0", "4,2,true,0.0", "4,1,false,0.001", "6,2,true,0.01"})
   void gradientCheck(int experts, int k, boolean renorm, double zLoss) {

@@ -121,4 +121,61 @@ class ThreadsTest {
       assertEquals(new Threads.State(2, 2, 2), Threads.state());
     }
   }
+
+  @Test
+  void forEachTaskRunsEveryIndexOnceWithKernelsInlineAndRethrows() {
+    Threads.set(2);
+    int[] order = {3, 0, 4, 1, 2};
+    AtomicIntegerArray runs = new AtomicIntegerArray(5);
+    Set<String> kernelThreads = ConcurrentHashMap.newKeySet();
+    Parallel.forEachTask(order, i -> {
+      runs.incrementAndGet(i);
+      String task = Thread.currentThread().getName();
+      // A kernel inside a task runs on the task's thread.
+      Parallel.forRange(4096, 1, (a, b) -> kernelThreads.add(task + "->" + Thread.currentThread().getName()));
+    });
+    for (int i = 0; i < 5; i++) {
+      assertEquals(1, runs.get(i), "index " + i);
+    }
+    for (String pair : kernelThreads) {
+      String[] ab = pair.split("->");
+      assertEquals(ab[0], ab[1], "kernel left its task's thread");
+    }
+    IllegalStateException boom = new IllegalStateException("task 4 failed");
+    for (int rep = 0; rep < 50; rep++) { // the failing task runs on the caller or on a pool worker
+      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalStateException.class, () -> Parallel.forEachTask(order, i -> {
+            if (i == 4) {
+              throw boom;
+            }
+          }));
+      org.junit.jupiter.api.Assertions.assertSame(boom, e, "the task's own exception");
+    }
+    Threads.set(1);
+    java.util.List<Integer> seen = new java.util.ArrayList<>();
+    Parallel.forEachTask(order, seen::add);
+    assertEquals(java.util.List.of(3, 0, 4, 1, 2), seen, "one thread: in order on the caller");
+  }
+
+  @Test
+  void nativeOnOneThreadKeepsTheKernelPoolAndPutsBackNativeCounts() {
+    Threads.set(2);
+    Threads.State before = Threads.state();
+    try (Threads.Scope ignored = Threads.nativeOnOneThread()) {
+      Threads.State in = Threads.state();
+      assertEquals(1, in.nd4jThreads());
+      assertEquals(1, in.blasThreads());
+      assertEquals(2, in.kernelThreads());
+    }
+    assertEquals(before, Threads.state());
+    // Overlapping scopes (two concurrent layers): the counts come back when the last one closes.
+    Threads.Scope a = Threads.nativeOnOneThread();
+    Threads.Scope b = Threads.nativeOnOneThread();
+    a.close();
+    assertEquals(1, Threads.state().blasThreads(), "b still open");
+    a.close(); // idempotent: does not close b's share
+    assertEquals(1, Threads.state().blasThreads(), "b still open");
+    b.close();
+    assertEquals(before, Threads.state());
+  }
 }

@@ -62,6 +62,13 @@ public final class MoeBenchmark implements Callable<Integer> {
   @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(names = "--compare-sequential",
+      description = "Also time the layer with its experts one after the other (expert parallelism "
+          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and "
+          + "sequentialRatio, and on Linux the process CPU time per run (moeCpuMs, "
+          + "moeSequentialCpuMs, denseCpuMs, cpuRatio, sequentialCpuRatio).")
+  boolean compareSequential;
+
   @Override
   public Integer call() throws Exception {
     if (reps < 1 || warmup < 0 || peakSize < 1) {
@@ -117,14 +124,39 @@ public final class MoeBenchmark implements Callable<Integer> {
     INDArray dy = Init.normal(rng, 1.0, f, t, d);
     Modality[] tags = Modality.all(t, Modality.TEXT);
 
-    double moeMs = Timer.medianMs("bench-moe", warmup, reps, () -> {
+    Runnable moeStep = () -> {
       moe.forward(x, tags);
       moe.backward(dy);
-    });
-    double denseMs = Timer.medianMs("bench-dense", warmup, reps, () -> {
+    };
+    Runnable denseStep = () -> {
       dense.forward(x);
       dense.backward(dy);
-    });
+    };
+    double moeMs;
+    double denseMs;
+    double moeSequentialMs = Double.NaN;
+    double[] cpuMs = null; // process CPU per run: MoE, MoE in turn, dense
+    if (compareSequential) {
+      Runnable sequentialStep = () -> {
+        moe.setExpertParallelism(false);
+        try {
+          moeStep.run();
+        } finally {
+          moe.setExpertParallelism(true);
+        }
+      };
+      Timer.Interleaved ms = Timer.interleavedMedianMs(warmup, reps, List.of(
+          new Timer.Case("bench-moe", moeStep),
+          new Timer.Case("bench-moe-sequential", sequentialStep),
+          new Timer.Case("bench-dense", denseStep)));
+      moeMs = ms.wallMs()[0];
+      moeSequentialMs = ms.wallMs()[1];
+      denseMs = ms.wallMs()[2];
+      cpuMs = ms.cpuMs();
+    } else {
+      moeMs = Timer.medianMs("bench-moe", warmup, reps, moeStep);
+      denseMs = Timer.medianMs("bench-dense", warmup, reps, denseStep);
+    }
     double moeFwdMs = Timer.medianMs("bench-moe", 1, reps, () -> moe.forward(x, tags));
     double denseFwdMs = Timer.medianMs("bench-dense", 1, reps, () -> dense.forward(x));
     int[] perExpert = moe.lastRouting().tokensPerExpert();
@@ -145,6 +177,17 @@ public final class MoeBenchmark implements Callable<Integer> {
     r.put("moeMs", round(moeMs));
     r.put("denseMs", round(denseMs));
     r.put("ratio", round(moeMs / denseMs));
+    if (compareSequential) {
+      r.put("moeSequentialMs", round(moeSequentialMs));
+      r.put("sequentialRatio", round(moeSequentialMs / denseMs));
+      if (!Double.isNaN(cpuMs[0])) {
+        r.put("moeCpuMs", round(cpuMs[0]));
+        r.put("moeSequentialCpuMs", round(cpuMs[1]));
+        r.put("denseCpuMs", round(cpuMs[2]));
+        r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
+        r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
+      }
+    }
     r.put("gflops", round(flops / (moeMs * 1e6)));
     r.put("moeForwardMs", round(moeFwdMs));
     r.put("denseForwardMs", round(denseFwdMs));

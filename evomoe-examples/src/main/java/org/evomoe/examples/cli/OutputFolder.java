@@ -1,6 +1,5 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -17,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.evomoe.examples.checkpoint.FileKinds;
 import org.evomoe.examples.checkpoint.Sha256;
+import org.evomoe.examples.study.StudyPlan;
 
 /**
  * The output folder of a training run ({@code demo}, {@code train}, {@code study}) and the policy
@@ -122,7 +122,7 @@ public final class OutputFolder {
    *
    * @param settings what the run was asked to do
    */
-  public RunManifest finish(String command, JsonNode settings) throws IOException {
+  public RunManifest finish(String command, StudyPlan settings) throws IOException {
     List<RunManifest.FileEntry> files = new ArrayList<>();
     FileTime since = FileTime.from(started.minusMillis(1));
     Path cells = dir.resolve("cells");

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.evomoe.checkpoint.AtomicFiles;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 import org.evomoe.examples.pipeline.ResultsTable;
 import org.evomoe.examples.report.ReportWriter;
 import org.evomoe.examples.study.RunOptions;
@@ -48,7 +51,9 @@ final class PipelineRun {
     if (!results.arms().isEmpty()) {
       System.out.println(ResultsTable.render(tree));
       System.out.println(StudyTable.render(results));
-      System.out.println(ResultsTable.renderDiagnostics(tree));
+      Map<String, PipelineDiagnostics> diagnostics = new LinkedHashMap<>();
+      results.arms().forEach(a -> diagnostics.put(a.arm(), a.diagnostics()));
+      System.out.println(ResultsTable.renderDiagnostics(diagnostics));
     }
     System.out.println("results: " + json.toAbsolutePath());
     try {
@@ -59,7 +64,7 @@ final class PipelineRun {
     }
     // Last: the manifest marks the folder as one finished run.
     try {
-      folder.finish(command, om.valueToTree(plan));
+      folder.finish(command, plan);
     } catch (IOException e) {
       throw namingTheFolder(out, e);
     }

@@ -1,6 +1,5 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.util.TreeMap;
 import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.examples.checkpoint.FileKinds;
 import org.evomoe.examples.checkpoint.Sha256;
+import org.evomoe.examples.study.StudyPlan;
 
 /**
  * {@code OUT/manifest.json}, written last by a run that finished: which run wrote the folder and
@@ -26,7 +26,7 @@ import org.evomoe.examples.checkpoint.Sha256;
  * @param mode how the output folder was used: fresh, overwrite or resume
  * @param startedAt ISO-8601 instant the run started
  * @param finishedAt ISO-8601 instant it finished
- * @param settings what the run was asked to do (the plan: settings and arms)
+ * @param settings what the run was asked to do (the plan: kind, settings and arms)
  * @param files every file the run wrote, by path relative to the folder ({@code /} separated),
  *     in path order
  */
@@ -37,7 +37,7 @@ public record RunManifest(
     String mode,
     String startedAt,
     String finishedAt,
-    JsonNode settings,
+    StudyPlan settings,
     List<FileEntry> files) {
   /** The file name in the output folder. */
   public static final String NAME = "manifest.json";

@@ -1,8 +1,8 @@
 package org.evomoe.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.evomoe.examples.checkpoint.LoadedModel;
@@ -58,12 +58,7 @@ public final class ScoreCommand implements Callable<Integer> {
     int s = in.seqLen();
     int first = in.imageCount(0) + 1; // the first token after <bos>
     double[] all = logits.data().asDouble();
-    ObjectMapper om = new ObjectMapper();
-    ObjectNode out = om.createObjectNode();
-    out.put("checkpoint", ckpt.checkpoint.toString());
-    out.put("prompt", prompt);
-    out.put("imageTokens", in.imageCount(0));
-    ArrayNode tokens = out.putArray("tokens");
+    List<PromptScores.ScoredToken> tokens = new ArrayList<>();
     double sum = 0;
     for (int pos = first; pos < s; pos++) {
       double[] row = java.util.Arrays.copyOfRange(all, (pos - 1) * v, pos * v);
@@ -71,13 +66,8 @@ public final class ScoreCommand implements Callable<Integer> {
       int id = in.token(pos);
       double lp = row[id] - lse;
       sum += lp;
-      ObjectNode t = tokens.addObject();
-      t.put("position", pos);
-      t.put("token", ModelInputs.tokenText(tok, id));
-      t.put("id", id);
-      t.put("logprob", lp);
+      tokens.add(new PromptScores.ScoredToken(pos, ModelInputs.tokenText(tok, id), id, lp));
     }
-    out.put("totalLogprob", sum);
     double[] last = java.util.Arrays.copyOfRange(all, (s - 1) * v, s * v);
     double lse = SoftmaxCrossEntropy.logSumExp(last);
     Integer[] order = new Integer[v];
@@ -85,23 +75,22 @@ public final class ScoreCommand implements Callable<Integer> {
       order[i] = i;
     }
     java.util.Arrays.sort(order, (a, b) -> Double.compare(last[b], last[a]));
-    ArrayNode next = out.putArray("next");
+    List<PromptScores.NextToken> next = new ArrayList<>();
     for (int i = 0; i < Math.min(top, v); i++) {
-      ObjectNode t = next.addObject();
-      t.put("token", ModelInputs.tokenText(tok, order[i]));
-      t.put("id", order[i]);
-      t.put("logprob", last[order[i]] - lse);
+      next.add(new PromptScores.NextToken(ModelInputs.tokenText(tok, order[i]), order[i],
+          last[order[i]] - lse));
     }
+    PromptScores out = new PromptScores(ckpt.checkpoint.toString(), prompt, in.imageCount(0),
+        tokens, sum, next);
     if (json) {
-      System.out.println(om.writeValueAsString(out));
+      System.out.println(new ObjectMapper().writeValueAsString(out));
     } else {
-      for (var t : tokens) {
-        System.out.printf(Locale.ROOT, "%4d %-16s %10.5f%n", t.get("position").asInt(), t.get("token").asText(),
-            t.get("logprob").asDouble());
+      for (PromptScores.ScoredToken t : out.tokens()) {
+        System.out.printf(Locale.ROOT, "%4d %-16s %10.5f%n", t.position(), t.token(), t.logprob());
       }
-      System.out.printf(Locale.ROOT, "total log-probability %.5f%nnext:", sum);
-      for (var t : next) {
-        System.out.printf(Locale.ROOT, " %s (%.4f)", t.get("token").asText(), Math.exp(t.get("logprob").asDouble()));
+      System.out.printf(Locale.ROOT, "total log-probability %.5f%nnext:", out.totalLogprob());
+      for (PromptScores.NextToken t : out.next()) {
+        System.out.printf(Locale.ROOT, " %s (%.4f)", t.token(), Math.exp(t.logprob()));
       }
       System.out.println();
     }

@@ -59,7 +59,7 @@ public final class StudyCommand implements Callable<Integer> {
         chosen.add(Arm.of(a.trim()));
       }
     }
-    sparkFlags.check(s);
+    sparkFlags.check(s, run.jobs, SparkFlags.Split.CELLS);
     RunOptions o = run.apply();
     sparkFlags.execute(new StudyPlan("study", s, chosen), o, run.outputMode(),
         "study" + (quick ? " --quick" : ""));

@@ -65,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       s = s.withOut(out);
     }
-    sparkFlags.check(s);
+    sparkFlags.check(s, run.jobs, SparkFlags.Split.STEPS);
     RunOptions o = run.apply();
     sparkFlags.execute(new StudyPlan("train", s, arms), o, run.outputMode(),
         "train --config " + config);

@@ -1,13 +1,10 @@
 package org.evomoe.examples.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -15,7 +12,6 @@ import org.evomoe.checkpoint.LoadOptions;
 import org.evomoe.checkpoint.Safetensors;
 import org.evomoe.checkpoint.SafetensorsFile;
 import org.evomoe.checkpoint.Tensor;
-import org.evomoe.diagnostics.DiagnosticReport;
 import org.evomoe.diagnostics.ExpertOutputSimilarity;
 import org.evomoe.diagnostics.ExpertSimilarity;
 import org.evomoe.diagnostics.ModalitySeparation;
@@ -57,7 +53,6 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
  * train and be scored on different threads at once.
  */
 public final class DemoPipeline {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EVAL_BATCH = 64;
 
   /** The data a stage draws its batches from; each has its own batch order. */
@@ -206,33 +201,30 @@ public final class DemoPipeline {
   }
 
   /**
-   * The routing diagnostics of a MoE model on the diagnostic samples, by name, each the JSON of
-   * its core report: modalityShares, routerLogits, routing (entropy), shuffle, standalone,
-   * similarity (expert weight cosine), separation (image/text total variation of hard top-1 and
-   * of soft assignments, real tokens only), expertOutputs (functional diversity: per-token cosine
-   * of the experts' outputs on the same real tokens) and, for models with a DTR,
-   * separationAtRouterInit: the same model with its routers reset to their initial weights, the
-   * baseline of how much separation the modality input alone gives.
+   * The routing diagnostics of a MoE model on the diagnostic samples (see {@link
+   * PipelineDiagnostics} for the reports); {@code separationAtRouterInit} only for models with a
+   * DTR: the same model with its routers reset to their initial weights, the baseline of how much
+   * separation the modality input alone gives.
    */
-  public Map<String, JsonNode> diagnostics(VisionLanguageModel m) {
+  public PipelineDiagnostics diagnostics(VisionLanguageModel m) {
     List<MoeLayer> layers = m.moeLayers();
     Runnable pass = diagnosticPass(m);
     java.util.function.DoubleSupplier metric = () -> evaluator.evaluate(m, diagSamples).average();
-    Map<String, JsonNode> d = new LinkedHashMap<>();
-    put(d, "modalityShares", ModalityShares.measure(layers, pass));
-    put(d, "routerLogits", RouterLogitStats.measure(layers, pass));
-    put(d, "routing", RoutingEntropy.measure(layers, pass));
-    put(d, "shuffle", RouterShuffle.run(layers, metric, s.seed(), s.seed() + 1, s.seed() + 2));
-    put(d, "standalone", StandaloneExperts.run(layers, metric));
-    put(d, "similarity", ExpertSimilarity.of(layers));
-    put(d, "separation", ModalitySeparation.measure(layers, pass));
-    put(d, "expertOutputs", ExpertOutputSimilarity.measure(layers, pass));
+    ModalityShares shares = ModalityShares.measure(layers, pass);
+    RouterLogitStats logits = RouterLogitStats.measure(layers, pass);
+    RoutingEntropy routing = RoutingEntropy.measure(layers, pass);
+    RouterShuffle shuffle = RouterShuffle.run(layers, metric, s.seed(), s.seed() + 1, s.seed() + 2);
+    StandaloneExperts standalone = StandaloneExperts.run(layers, metric);
+    ExpertSimilarity similarity = ExpertSimilarity.of(layers);
+    ModalitySeparation separation = ModalitySeparation.measure(layers, pass);
+    ExpertOutputSimilarity outputs = ExpertOutputSimilarity.measure(layers, pass);
+    ModalitySeparation atRouterInit = null;
     if (layers.stream().anyMatch(l -> l.routing().routerKind() == RouterKind.DTR)) {
       VisionLanguageModel init = withInitialRouters(m);
-      put(d, "separationAtRouterInit",
-          ModalitySeparation.measure(init.moeLayers(), diagnosticPass(init)));
+      atRouterInit = ModalitySeparation.measure(init.moeLayers(), diagnosticPass(init));
     }
-    return d;
+    return new PipelineDiagnostics(shares, logits, routing, shuffle, standalone, similarity,
+        separation, outputs, atRouterInit);
   }
 
   /** One forward pass of {@code m} over the diagnostic samples (for routing observers). */
@@ -264,14 +256,6 @@ public final class DemoPipeline {
       }
     }
     return init;
-  }
-
-  private static void put(Map<String, JsonNode> n, String field, DiagnosticReport r) {
-    try {
-      n.put(field, JSON.readTree(r.toJson()));
-    } catch (IOException e) {
-      throw new IllegalStateException("diagnostic " + field + " produced invalid JSON", e);
-    }
   }
 
   /**

@@ -1,9 +1,10 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.evomoe.diagnostics.RouterShuffle;
+import org.evomoe.diagnostics.StandaloneExperts;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
@@ -17,7 +18,7 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 final class InterventionSection {
   private InterventionSection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(List<ArmResult> all, ChartFiles files) throws IOException {
     List<String> notes = new ArrayList<>();
     List<ReportFigure> figures = new ArrayList<>();
     String description = "Router shuffle test: each token's router logits are permuted over the"
@@ -33,15 +34,15 @@ final class InterventionSection {
     List<Double> baselines = new ArrayList<>();
     List<Double> means = new ArrayList<>();
     List<Double> stds = new ArrayList<>();
-    for (ArmResult a : ArmResult.all(results)) {
-      JsonNode shuffle = a.diagnostic("shuffle");
-      if (shuffle.isObject()) {
-        double baseline = JsonValues.number(shuffle.get("baseline"));
-        double mean = JsonValues.number(shuffle.get("shuffledMean"));
-        double std = JsonValues.number(shuffle.get("shuffledStd"));
-        shuffleTable.row(List.of(a.name(), Html.number(baseline, 4), Html.numbers(JsonValues.numbers(shuffle.get("shuffled")), 4),
-            Html.number(mean, 4), Html.number(std, 4),
-            Html.number(JsonValues.number(shuffle.get("delta")), 4)));
+    for (ArmResult a : all) {
+      RouterShuffle shuffle = a.hasDiagnostics() ? a.diagnostics().shuffle() : null;
+      if (shuffle != null) {
+        double baseline = shuffle.baseline();
+        double mean = shuffle.shuffledMean();
+        double std = shuffle.shuffledStd();
+        shuffleTable.row(List.of(a.name(), Html.number(baseline, 4),
+            Html.numbers(shuffle.shuffled(), 4), Html.number(mean, 4), Html.number(std, 4),
+            Html.number(shuffle.delta(), 4)));
         if (Double.isFinite(baseline) && Double.isFinite(mean)) {
           arms.add(a.name());
           baselines.add(baseline);
@@ -56,8 +57,8 @@ final class InterventionSection {
       } else if (a.hasDiagnostics()) {
         notes.add("Arm " + a.name() + ": no shuffle test in its diagnostics.");
       }
-      JsonNode standalone = a.diagnostic("standalone");
-      if (standalone.isObject()) {
+      StandaloneExperts standalone = a.hasDiagnostics() ? a.diagnostics().standalone() : null;
+      if (standalone != null) {
         standalone(a.name(), standalone, standaloneTable, files, figures, notes);
       } else if (a.hasDiagnostics()) {
         notes.add("Arm " + a.name() + ": no standalone-expert scores in its diagnostics.");
@@ -73,11 +74,11 @@ final class InterventionSection {
       b.setFillColor(ChartStyle.color(0));
       CategorySeries s = chart.addSeries("logits shuffled (mean, std)", arms, means, stds);
       s.setFillColor(ChartStyle.color(1));
-      List<Double> all = new ArrayList<>(baselines);
+      List<Double> heights = new ArrayList<>(baselines);
       for (int i = 0; i < means.size(); i++) {
-        all.add(means.get(i) + stds.get(i));
+        heights.add(means.get(i) + stds.get(i));
       }
-      keepZeroVisible(chart, all);
+      keepZeroVisible(chart, heights);
       figures.add(0, files.save(chart, "shuffle",
           "Router shuffle test: baseline score vs mean score with shuffled router logits (error bar: std over seeds)."));
     } else {
@@ -94,17 +95,17 @@ final class InterventionSection {
         tables, figures, notes);
   }
 
-  private static void standalone(String arm, JsonNode node, HtmlTable table, ChartFiles files,
-      List<ReportFigure> figures, List<String> notes) throws IOException {
-    double routed = JsonValues.number(node.get("routedBaseline"));
-    double[] scores = JsonValues.numbers(node.get("scores"));
+  private static void standalone(String arm, StandaloneExperts node, HtmlTable table,
+      ChartFiles files, List<ReportFigure> figures, List<String> notes) throws IOException {
+    double routed = node.routedBaseline();
+    double[] scores = node.scores() == null ? new double[0] : node.scores();
     int best = -1;
     for (int i = 0; i < scores.length; i++) {
       if (Double.isFinite(scores[i]) && (best < 0 || scores[i] > scores[best])) {
         best = i;
       }
     }
-    table.row(List.of(arm, Html.number(routed, 4), Html.numbers(JsonValues.numbers(node.get("scores")), 4),
+    table.row(List.of(arm, Html.number(routed, 4), Html.numbers(scores, 4),
         best < 0 ? "-" : "expert " + best,
         best < 0 ? "-" : Html.number(scores[best] - routed, 4)));
     List<String> xs = new ArrayList<>();

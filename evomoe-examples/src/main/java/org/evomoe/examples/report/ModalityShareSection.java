@@ -1,11 +1,11 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.evomoe.diagnostics.ModalityShares;
+import org.evomoe.router.Modality;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
@@ -19,15 +19,15 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 final class ModalityShareSection {
   private ModalityShareSection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(List<ArmResult> all, ChartFiles files) throws IOException {
     List<String> notes = new ArrayList<>();
     List<ReportFigure> figures = new ArrayList<>();
     String description = "Share of each modality's top-k assignments that go to each expert, per"
         + " MoE layer (a modality's bars sum to 1). Near-equal bars for both modalities mean"
         + " modality-blind routing; separated bars mean the router tells image from text tokens.";
     List<ArmResult> arms = new ArrayList<>();
-    for (ArmResult a : ArmResult.all(results)) {
-      if (a.diagnostic("modalityShares").path("layers").isArray()) {
+    for (ArmResult a : all) {
+      if (a.hasDiagnostics() && a.diagnostics().modalityShares() != null) {
         arms.add(a);
       } else if (a.hasDiagnostics()) {
         notes.add("Arm " + a.name() + ": no modality shares in its diagnostics.");
@@ -40,9 +40,9 @@ final class ModalityShareSection {
     }
     double top = 0;
     for (ArmResult a : arms) {
-      for (JsonNode layer : JsonValues.elements(a.diagnostic("modalityShares").path("layers"))) {
-        for (JsonNode shares : iterable(layer.path("shares").elements())) {
-          for (double v : JsonValues.numbers(shares)) {
+      for (ModalityShares.LayerShares layer : a.diagnostics().modalityShares().layers()) {
+        for (double[] shares : layer.shares().values()) {
+          for (double v : shares) {
             if (Double.isFinite(v)) {
               top = Math.max(top, v);
             }
@@ -57,7 +57,7 @@ final class ModalityShareSection {
     HtmlTable tokens = new HtmlTable("Tokens per modality in the diagnostic pass",
         List.of("arm", "layer", "modality", "tokens", "largest share", "smallest share"));
     for (ArmResult a : arms) {
-      for (JsonNode layer : JsonValues.elements(a.diagnostic("modalityShares").path("layers"))) {
+      for (ModalityShares.LayerShares layer : a.diagnostics().modalityShares().layers()) {
         chart(a.name(), layer, yMax, files, figures, notes, tokens);
       }
     }
@@ -65,10 +65,10 @@ final class ModalityShareSection {
         tokens.rowCount() > 0 ? List.of(tokens) : List.of(), figures, notes);
   }
 
-  private static void chart(String arm, JsonNode layer, double yMax, ChartFiles files,
+  private static void chart(String arm, ModalityShares.LayerShares layer, double yMax, ChartFiles files,
       List<ReportFigure> figures, List<String> notes, HtmlTable tokens) throws IOException {
-    String layerName = JsonValues.text(layer.get("layer"), "?");
-    int experts = (int) JsonValues.number(layer.get("numExperts"));
+    String layerName = Integer.toString(layer.layer());
+    int experts = layer.numExperts();
     String what = arm + ", layer " + layerName;
     if (experts <= 0) {
       notes.add(what + ": expert count missing, shares chart skipped.");
@@ -89,9 +89,9 @@ final class ModalityShareSection {
       xs.add("expert " + e);
     }
     int index = 0;
-    for (Map.Entry<String, JsonNode> m : iterable(layer.path("shares").fields())) {
-      String modality = m.getKey();
-      double[] shares = JsonValues.numbers(m.getValue());
+    for (Map.Entry<Modality, double[]> m : layer.shares().entrySet()) {
+      String modality = m.getKey().label();
+      double[] shares = m.getValue();
       index++;
       if (shares.length != experts) {
         notes.add(what + ", " + modality + ": " + shares.length + " shares for " + experts
@@ -115,7 +115,7 @@ final class ModalityShareSection {
       CategorySeries s = chart.addSeries(modality, xs, ys);
       s.setFillColor(ChartStyle.modalityColor(modality, index));
       tokens.row(List.of(arm, layerName, modality,
-          Html.number(JsonValues.number(layer.path("tokens").get(modality)), 0),
+          Html.number(tokens(layer, m.getKey()), 0),
           Html.number(hi, 4), Html.number(lo, 4)));
     }
     if (chart.getSeriesMap().isEmpty()) {
@@ -126,7 +126,9 @@ final class ModalityShareSection {
         "Expert share by modality: " + what + "."));
   }
 
-  private static <T> Iterable<T> iterable(Iterator<T> it) {
-    return () -> it;
+  /** The modality's token count, or NaN when the file does not give it. */
+  private static double tokens(ModalityShares.LayerShares layer, Modality m) {
+    Long n = layer.tokens() == null ? null : layer.tokens().get(m);
+    return n == null ? Double.NaN : n;
   }
 }

@@ -55,17 +55,18 @@ public final class ReportWriter {
     }
     Files.createDirectories(outDir);
     ChartFiles files = new ChartFiles(outDir);
+    List<ArmResult> arms = ArmResult.all(results);
     List<ReportSection> sections = new ArrayList<>();
     if (results.has("perSeed")) { // files of the multi-seed design (results.json version 2)
       sections.add(StudySection.build(results, files));
     }
     sections.add(ResultsSection.build(results));
     sections.add(LossSection.build(results, files));
-    sections.add(ModalityShareSection.build(results, files));
-    sections.add(RouterLogitSection.build(results, files));
-    sections.add(RoutingEntropySection.build(results));
-    sections.add(SimilaritySection.build(results, files));
-    sections.add(InterventionSection.build(results, files));
+    sections.add(ModalityShareSection.build(arms, files));
+    sections.add(RouterLogitSection.build(arms, files));
+    sections.add(RoutingEntropySection.build(arms));
+    sections.add(SimilaritySection.build(arms, files));
+    sections.add(InterventionSection.build(arms, files));
     Path report = outDir.resolve(REPORT_FILE);
     AtomicFiles.writeBytes(report, ReportPage.render(results, sections).getBytes(StandardCharsets.UTF_8));
     return report;

@@ -1,11 +1,13 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.evomoe.diagnostics.RouterLogitStats;
+import org.evomoe.diagnostics.RouterLogitStats.LogitCell;
+import org.evomoe.router.Modality;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -21,7 +23,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class RouterLogitSection {
   private RouterLogitSection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(List<ArmResult> all, ChartFiles files) throws IOException {
     List<String> notes = new ArrayList<>();
     List<ReportFigure> figures = new ArrayList<>();
     String description = "Density of each expert's router logit over image tokens (orange,"
@@ -34,9 +36,9 @@ final class RouterLogitSection {
         List.of("arm", "layer", "modalities", "total variation", "Jensen-Shannon (nats)",
             "mean probabilities A", "mean probabilities B"));
     boolean any = false;
-    for (ArmResult a : ArmResult.all(results)) {
-      JsonNode stats = a.diagnostic("routerLogits");
-      if (!stats.isObject()) {
+    for (ArmResult a : all) {
+      RouterLogitStats stats = a.hasDiagnostics() ? a.diagnostics().routerLogits() : null;
+      if (stats == null) {
         if (a.hasDiagnostics()) {
           notes.add("Arm " + a.name() + ": no router-logit statistics in its diagnostics.");
         }
@@ -44,21 +46,20 @@ final class RouterLogitSection {
       }
       any = true;
       Map<String, double[]> sep = separations(a, stats, separations);
-      double[] edges = JsonValues.numbers(stats.get("binEdges"));
+      double[] edges = stats.binEdges() == null ? new double[0] : stats.binEdges();
       if (!validEdges(edges)) {
         notes.add("Arm " + a.name() + ": bin edges missing or not finite and increasing,"
             + " densities skipped.");
         continue;
       }
-      Map<String, List<JsonNode>> byLayer = new TreeMap<>(LayerOrder.COMPARATOR);
-      for (JsonNode cell : JsonValues.elements(stats.get("cells"))) {
-        byLayer.computeIfAbsent(JsonValues.text(cell.get("layer"), "?"), k -> new ArrayList<>())
-            .add(cell);
+      Map<String, List<LogitCell>> byLayer = new TreeMap<>(LayerOrder.COMPARATOR);
+      for (LogitCell cell : stats.cells()) {
+        byLayer.computeIfAbsent(Integer.toString(cell.layer()), k -> new ArrayList<>()).add(cell);
       }
       if (byLayer.isEmpty()) {
         notes.add("Arm " + a.name() + ": no router-logit cells, densities skipped.");
       }
-      for (Map.Entry<String, List<JsonNode>> e : byLayer.entrySet()) {
+      for (Map.Entry<String, List<LogitCell>> e : byLayer.entrySet()) {
         grid(a.name(), e.getKey(), e.getValue(), edges, sep.get(e.getKey()), files, figures, notes);
       }
     }
@@ -70,19 +71,27 @@ final class RouterLogitSection {
   }
 
   /** Adds the arm's separation rows; returns layer -> {TV, JS} of its first modality pair. */
-  private static Map<String, double[]> separations(ArmResult a, JsonNode stats, HtmlTable table) {
+  private static Map<String, double[]> separations(ArmResult a, RouterLogitStats stats,
+      HtmlTable table) {
     Map<String, double[]> out = new TreeMap<>();
-    for (JsonNode s : JsonValues.elements(stats.get("separations"))) {
-      String layer = JsonValues.text(s.get("layer"), "?");
-      double tv = JsonValues.number(s.get("totalVariation"));
-      double js = JsonValues.number(s.get("jensenShannon"));
+    for (RouterLogitStats.ModalitySeparation s : stats.separations()) {
+      String layer = Integer.toString(s.layer());
+      double tv = s.totalVariation();
+      double js = s.jensenShannon();
       out.putIfAbsent(layer, new double[] {tv, js});
-      table.row(List.of(a.name(), layer,
-          JsonValues.text(s.get("modalityA"), "?") + " vs " + JsonValues.text(s.get("modalityB"), "?"),
-          Html.number(tv, 4), Html.number(js, 4), Html.numbers(JsonValues.numbers(s.get("meanProbsA")), 3),
-          Html.numbers(JsonValues.numbers(s.get("meanProbsB")), 3)));
+      table.row(List.of(a.name(), layer, label(s.modalityA()) + " vs " + label(s.modalityB()),
+          Html.number(tv, 4), Html.number(js, 4), Html.numbers(orEmpty(s.meanProbsA()), 3),
+          Html.numbers(orEmpty(s.meanProbsB()), 3)));
     }
     return out;
+  }
+
+  private static String label(Modality m) {
+    return m == null ? "?" : m.label();
+  }
+
+  private static double[] orEmpty(double[] v) {
+    return v == null ? new double[0] : v;
   }
 
   private static boolean validEdges(double[] edges) {
@@ -97,7 +106,7 @@ final class RouterLogitSection {
     return true;
   }
 
-  private static void grid(String arm, String layer, List<JsonNode> cells, double[] edges,
+  private static void grid(String arm, String layer, List<LogitCell> cells, double[] edges,
       double[] separation, ChartFiles files, List<ReportFigure> figures, List<String> notes)
       throws IOException {
     String what = arm + ", layer " + layer;
@@ -106,41 +115,33 @@ final class RouterLogitSection {
     for (int b = 0; b < bins; b++) {
       centres[b] = 0.5 * (edges[b] + edges[b + 1]);
     }
-    Map<Integer, List<JsonNode>> byExpert = new TreeMap<>();
-    for (JsonNode c : cells) {
-      double e = JsonValues.number(c.get("expert"));
-      if (!Double.isFinite(e) || e < 0 || e != Math.rint(e)) {
+    Map<Integer, List<LogitCell>> byExpert = new TreeMap<>();
+    for (LogitCell c : cells) {
+      if (c.expert() < 0) {
         notes.add(what + ": a cell without a valid expert index was skipped.");
         continue;
       }
-      byExpert.computeIfAbsent((int) e, k -> new ArrayList<>()).add(c);
+      byExpert.computeIfAbsent(c.expert(), k -> new ArrayList<>()).add(c);
     }
     long outside = 0;
     double top = 0;
     Map<Integer, List<double[]>> densities = new TreeMap<>();
     Map<Integer, List<String>> modalities = new TreeMap<>();
-    for (Map.Entry<Integer, List<JsonNode>> e : byExpert.entrySet()) {
-      for (JsonNode c : e.getValue()) {
-        String modality = JsonValues.text(c.get("modality"), "?");
-        double[] hist = JsonValues.numbers(c.get("histogram"));
+    for (Map.Entry<Integer, List<LogitCell>> e : byExpert.entrySet()) {
+      for (LogitCell c : e.getValue()) {
+        String modality = label(c.modality());
+        long[] hist = c.histogram() == null ? new long[0] : c.histogram();
         if (hist.length != bins) {
           notes.add(what + ", expert " + e.getKey() + ", " + modality + ": " + hist.length
               + " histogram bins for " + bins + " bin edges' bins, curve skipped.");
           continue;
         }
-        double n = JsonValues.number(c.get("count"));
-        double sum = 0;
-        for (double h : hist) {
-          sum += h;
-        }
-        if (!Double.isFinite(n)) {
-          n = sum;
-        }
-        if (!(n > 0) || !Double.isFinite(sum)) {
+        double n = c.count();
+        if (!(n > 0)) {
           notes.add(what + ", expert " + e.getKey() + ", " + modality + ": no tokens, curve skipped.");
           continue;
         }
-        outside += (long) (finiteOrZero(c.get("below")) + finiteOrZero(c.get("above")));
+        outside += c.below() + c.above();
         double[] d = new double[bins];
         for (int b = 0; b < bins; b++) {
           d[b] = hist[b] / (n * (edges[b + 1] - edges[b]));
@@ -200,10 +201,5 @@ final class RouterLogitSection {
 
   private static java.awt.BasicStroke modalityStroke(String modality) {
     return "TEXT".equals(modality) ? ChartStyle.dashed(2f) : ChartStyle.solid(2f);
-  }
-
-  private static double finiteOrZero(JsonNode n) {
-    double v = JsonValues.number(n);
-    return Double.isFinite(v) ? v : 0;
   }
 }

@@ -1,9 +1,10 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import org.evomoe.diagnostics.RoutingEntropy;
+import org.evomoe.router.Modality;
 
 /**
  * Routing entropy per MoE arm and layer as a table: mean token entropy (all tokens and per
@@ -12,7 +13,7 @@ import java.util.StringJoiner;
 final class RoutingEntropySection {
   private RoutingEntropySection() {}
 
-  static ReportSection build(JsonNode results) {
+  static ReportSection build(List<ArmResult> all) {
     List<String> notes = new ArrayList<>();
     String description = "Mean entropy of each token's routing distribution (ln E = uniform, 0 ="
         + " one-hot), per modality, and the entropy of the expert load (ln E = perfectly"
@@ -21,28 +22,29 @@ final class RoutingEntropySection {
         "token entropy IMAGE", "token entropy TEXT", "max (ln E)", "load entropy", "load shares",
         "dead experts"));
     boolean any = false;
-    for (ArmResult a : ArmResult.all(results)) {
-      JsonNode layers = a.diagnostic("routing").path("layers");
-      if (!layers.isArray()) {
+    for (ArmResult a : all) {
+      RoutingEntropy routing = a.hasDiagnostics() ? a.diagnostics().routing() : null;
+      if (routing == null) {
         if (a.hasDiagnostics()) {
           notes.add("Arm " + a.name() + ": no routing entropy in its diagnostics.");
         }
         continue;
       }
       any = true;
-      for (JsonNode l : layers) {
-        JsonNode byModality = l.path("meanTokenEntropyByModality");
+      for (RoutingEntropy.LayerEntropy l : routing.layers()) {
         StringJoiner dead = new StringJoiner(", ");
-        for (double d : JsonValues.numbers(l.get("deadExperts"))) {
-          dead.add(Html.number(d, 0));
+        if (l.deadExperts() != null) {
+          for (int d : l.deadExperts()) {
+            dead.add(Integer.toString(d));
+          }
         }
-        table.row(List.of(a.name(), JsonValues.text(l.get("layer"), "?"),
-            Html.number(JsonValues.number(l.get("tokens")), 0),
-            Html.number(JsonValues.number(l.get("meanTokenEntropy")), 4),
-            optional(byModality.get("IMAGE")), optional(byModality.get("TEXT")),
-            Html.number(JsonValues.number(l.get("maxEntropy")), 4),
-            Html.number(JsonValues.number(l.get("loadEntropy")), 4),
-            Html.numbers(JsonValues.numbers(l.get("loadShares")), 3),
+        table.row(List.of(a.name(), Integer.toString(l.layer()),
+            Html.number(l.tokens(), 0),
+            Html.number(l.meanTokenEntropy(), 4),
+            optional(l, Modality.IMAGE), optional(l, Modality.TEXT),
+            Html.number(l.maxEntropy(), 4),
+            Html.number(l.loadEntropy(), 4),
+            Html.numbers(l.loadShares() == null ? new double[0] : l.loadShares(), 3),
             dead.length() == 0 ? "none" : dead.toString()));
       }
     }
@@ -53,7 +55,10 @@ final class RoutingEntropySection {
         table.rowCount() > 0 ? List.of(table) : List.of(), List.of(), notes);
   }
 
-  private static String optional(JsonNode n) {
-    return n == null ? "-" : Html.number(JsonValues.number(n), 4);
+  /** The mean token entropy of the modality's tokens, or "-" when the layer saw none. */
+  private static String optional(RoutingEntropy.LayerEntropy l, Modality m) {
+    Double h = l.meanTokenEntropyByModality() == null ? null
+        : l.meanTokenEntropyByModality().get(m);
+    return h == null ? "-" : Html.number(h, 4);
   }
 }

@@ -1,11 +1,11 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.evomoe.diagnostics.ExpertSimilarity;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.style.Styler;
 
@@ -18,7 +18,7 @@ import org.knowm.xchart.style.Styler;
 final class SimilaritySection {
   private SimilaritySection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(List<ArmResult> all, ChartFiles files) throws IOException {
     List<String> notes = new ArrayList<>();
     List<ReportFigure> figures = new ArrayList<>();
     String description = "Cosine similarity of the experts' flattened weights [gate, up, down]"
@@ -28,21 +28,21 @@ final class SimilaritySection {
     HtmlTable summary = new HtmlTable("Mean off-diagonal cosine per layer",
         List.of("arm", "layer", "experts", "parameters per expert", "mean off-diagonal cosine"));
     boolean any = false;
-    for (ArmResult a : ArmResult.all(results)) {
-      JsonNode layers = a.diagnostic("similarity").path("layers");
-      if (!layers.isArray()) {
+    for (ArmResult a : all) {
+      ExpertSimilarity similarity = a.hasDiagnostics() ? a.diagnostics().similarity() : null;
+      if (similarity == null) {
         if (a.hasDiagnostics()) {
           notes.add("Arm " + a.name() + ": no expert similarity in its diagnostics.");
         }
         continue;
       }
       any = true;
-      for (JsonNode layer : layers) {
-        String name = JsonValues.text(layer.get("layer"), "?");
-        double mean = JsonValues.number(layer.get("meanOffDiagonal"));
-        summary.row(List.of(a.name(), name, Html.number(JsonValues.number(layer.get("numExperts")), 0),
-            Html.number(JsonValues.number(layer.get("parametersPerExpert")), 0), Html.number(mean, 6)));
-        heatMap(a.name(), name, layer, mean, files, figures, notes);
+      for (ExpertSimilarity.LayerSimilarity layer : similarity.layers()) {
+        String name = Integer.toString(layer.layer());
+        double mean = layer.meanOffDiagonal();
+        summary.row(List.of(a.name(), name, Html.number(layer.numExperts(), 0),
+            Html.number(layer.parametersPerExpert(), 0), Html.number(mean, 6)));
+        heatMap(a.name(), name, layer.cosine(), mean, files, figures, notes);
       }
     }
     if (!any) {
@@ -52,11 +52,10 @@ final class SimilaritySection {
         summary.rowCount() > 0 ? List.of(summary) : List.of(), figures, notes);
   }
 
-  private static void heatMap(String arm, String layer, JsonNode node, double mean,
+  private static void heatMap(String arm, String layer, double[][] cosine, double mean,
       ChartFiles files, List<ReportFigure> figures, List<String> notes) throws IOException {
     String what = arm + ", layer " + layer;
-    List<JsonNode> rows = JsonValues.elements(node.get("cosine"));
-    int e = rows.size();
+    int e = cosine == null ? 0 : cosine.length;
     if (e == 0) {
       notes.add(what + ": no cosine matrix, heat map skipped.");
       return;
@@ -66,7 +65,7 @@ final class SimilaritySection {
     double hi = Double.NEGATIVE_INFINITY;
     int nonFinite = 0;
     for (int i = 0; i < e; i++) {
-      double[] row = JsonValues.numbers(rows.get(i));
+      double[] row = cosine[i] == null ? new double[0] : cosine[i];
       if (row.length != e) {
         notes.add(what + ": cosine row " + i + " has " + row.length + " entries for " + e
             + " experts, heat map skipped.");

@@ -1,7 +1,7 @@
 package org.evomoe.examples.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 
 /**
  * One arm over every seed.
@@ -21,7 +21,8 @@ import java.util.Map;
  * @param pope POPE metrics per probe set, means over seeds
  * @param heldOut the same statistics on the held-out wordings of the prompts (null when not
  *     measured)
- * @param diagnostics the first seed's routing diagnostics (empty for the dense arm)
+ * @param diagnostics the first seed's routing diagnostics ({@link PipelineDiagnostics#NONE} for the
+ *     dense arm)
  */
 public record ArmSummary(
     String arm,
@@ -37,4 +38,4 @@ public record ArmSummary(
     PairedDifference averageVsBaseline,
     Map<String, PopeMetrics> pope,
     ScoreSummary heldOut,
-    Map<String, JsonNode> diagnostics) {}
+    PipelineDiagnostics diagnostics) {}

@@ -1,8 +1,7 @@
 package org.evomoe.examples.study;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import java.util.Map;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 
 /**
  * One (seed, arm) cell: the arm trained from its seed's Stage I weights, and its scores. Saved as
@@ -18,7 +17,8 @@ import java.util.Map;
  * @param postStage1Sequences training sequences seen after Stage I (steps x batch)
  * @param scores the evaluation
  * @param stages the arm's stages
- * @param diagnostics routing diagnostics by name (MoE arms of the first seed only; else empty)
+ * @param diagnostics routing diagnostics (MoE arms of the first seed only; else {@link
+ *     PipelineDiagnostics#NONE})
  */
 public record CellResult(
     long seed,
@@ -31,4 +31,4 @@ public record CellResult(
     long postStage1Sequences,
     Scores scores,
     List<StageRecord> stages,
-    Map<String, JsonNode> diagnostics) {}
+    PipelineDiagnostics diagnostics) {}

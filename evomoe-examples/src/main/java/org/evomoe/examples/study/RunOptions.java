@@ -9,8 +9,12 @@ package org.evomoe.examples.study;
  *     continue from their newest checkpoint; without it any earlier cells are discarded
  * @param steps where the stages' micro-batches are computed: {@link StageSteps#LOCAL}, or sharded
  *     over Spark executors (the same numbers up to float rounding, docs/distributed.md)
+ * @param cells where whole cells train: null for this JVM ({@code jobs} at a time, checkpointing
+ *     into the output folder), or elsewhere, as many at once as that place runs (Spark
+ *     executors: {@code jobs} must be 1 and {@code steps} {@link StageSteps#LOCAL})
  */
-public record RunOptions(int jobs, int checkpointEvery, boolean resume, StageSteps steps) {
+public record RunOptions(int jobs, int checkpointEvery, boolean resume, StageSteps steps,
+    RemoteCells cells) {
   /** Default steps between checkpoints. */
   public static final int DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -24,6 +28,19 @@ public record RunOptions(int jobs, int checkpointEvery, boolean resume, StageSte
     if (steps == null) {
       throw new IllegalArgumentException("stage steps must not be null (use StageSteps.LOCAL)");
     }
+    if (cells != null && jobs != 1) {
+      throw new IllegalArgumentException("jobs (" + jobs + ") count the cells trained at once in"
+          + " this JVM; cells trained elsewhere run as many at once as their executors allow");
+    }
+    if (cells != null && steps != StageSteps.LOCAL) {
+      throw new IllegalArgumentException("cells trained elsewhere compute their steps there:"
+          + " stage steps must be StageSteps.LOCAL");
+    }
+  }
+
+  /** Cells in this JVM, their stages computed by {@code steps}. */
+  public RunOptions(int jobs, int checkpointEvery, boolean resume, StageSteps steps) {
+    this(jobs, checkpointEvery, resume, steps, null);
   }
 
   /** Stages computed in this JVM. */
@@ -33,7 +50,12 @@ public record RunOptions(int jobs, int checkpointEvery, boolean resume, StageSte
 
   /** The same options with the stages' micro-batches computed by {@code s}. */
   public RunOptions withSteps(StageSteps s) {
-    return new RunOptions(jobs, checkpointEvery, resume, s);
+    return new RunOptions(jobs, checkpointEvery, resume, s, cells);
+  }
+
+  /** The same options with whole cells trained by {@code c} (null: in this JVM). */
+  public RunOptions withCells(RemoteCells c) {
+    return new RunOptions(jobs, checkpointEvery, resume, steps, c);
   }
 
   /** One job, the default checkpoint interval, a fresh run. */

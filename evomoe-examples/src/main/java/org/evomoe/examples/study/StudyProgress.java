@@ -38,6 +38,12 @@ final class StudyProgress implements StepListener {
     steps += stageSteps;
   }
 
+  /** Counts the steps of a cell trained in another JVM (a Spark task), when its result arrives. */
+  synchronized void trainedElsewhere(long cellSteps) {
+    steps += cellSteps;
+    stepsHere += cellSteps;
+  }
+
   synchronized void cellDone() {
     cells++;
     draw(true);

@@ -21,11 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.evomoe.checkpoint.AtomicFiles;
-import org.evomoe.checkpoint.ModelWeights;
 import org.evomoe.examples.model.VisionLanguageModel;
 import org.evomoe.examples.pipeline.DemoPipeline;
 import org.evomoe.examples.pipeline.DemoSettings;
-import org.evomoe.tuning.StageResult;
+import org.evomoe.tensor.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * with (every other setting equal): the cells of the first seeds are kept and only the new seeds
  * are trained. {@link RunOptions#jobs} cells run at once; every cell's
  * arithmetic is the same whatever runs beside it, so the results do not depend on the job count.
+ *
+ * <p>With {@link RunOptions#cells} the unfinished cells train elsewhere (Spark executors), each as
+ * a {@link CellTask} running the same {@link CellTraining} code; this runner writes every result,
+ * the Stage I weights and the first seed's models as they arrive, so the folder, its resume and
+ * the results are the same as in one JVM (a cell trained elsewhere keeps no checkpoints: an
+ * unfinished one starts again).
  */
 public final class StudyRunner {
   private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
@@ -95,7 +100,10 @@ public final class StudyRunner {
     int budget = ArmRecipe.budget(s);
     long total = (long) seeds.size() * (s.alignSteps() + s.stage1Steps() + (long) plan.arms().size() * budget);
     progress = new StudyProgress(total, seeds.size() * (1 + plan.arms().size()), progressOut);
-    ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
+    // Cells trained elsewhere: one waiting thread per cell (the executors decide how many train).
+    int threads = options.cells() == null ? options.jobs()
+        : Math.min(256, seeds.size() * (1 + plan.arms().size()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "study-cell");
       t.setDaemon(true);
       return t;
@@ -279,16 +287,18 @@ public final class StudyRunner {
         ResumableStages.deleteRecursively(dir.resolve("checkpoints")); // a kill inside finish()
         return JSON.readValue(result.toFile(), Stage1Result.class);
       }
-      DemoPipeline p = pipeline(seed);
-      VisionLanguageModel m = ArmRecipe.stage1Model(p);
-      ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
-          options.checkpointEvery(), "seed-" + seed + "/stage1", listener(), options.steps(), null)
-          .run(m, p, ArmRecipe.stage1(s));
-      ArmRecipe.seedOnly(m);
-      Stage1Result r = new Stage1Result(seed, Scores.of(p.evaluate(m)), records("shared", o));
-      ModelWeights.save(dir.resolve("weights.safetensors"), m.parameters(), Map.of("evomoe", "stage1"));
-      if (seed == s.seed()) {
-        saver.save("stage1", m, p);
+      Path weights = dir.resolve("weights.safetensors");
+      Stage1Result r;
+      if (options.cells() == null) {
+        r = CellTraining.stage1(s, pipeline(seed), seed, dir.resolve("checkpoints"), weights,
+            options.checkpointEvery(), listener(), options.steps(), saver);
+      } else {
+        CellOutput o = remote(CellTask.of(s, seed, null, Threads.count(), null));
+        r = o.stage1();
+        Files.createDirectories(dir);
+        AtomicFiles.writeBytes(weights, o.stage1Weights());
+        saveRemote(seed, o);
+        progress.trainedElsewhere(s.alignSteps() + s.stage1Steps());
       }
       finish(dir, result, r);
       LOG.info("seed {} stage1: average accuracy {}", seed, fmt(r.scores().average()));
@@ -308,34 +318,61 @@ public final class StudyRunner {
         ResumableStages.deleteRecursively(dir.resolve("checkpoints")); // a kill inside finish()
         return JSON.readValue(result.toFile(), CellResult.class);
       }
-      DemoPipeline p = pipeline(seed);
-      VisionLanguageModel m = ArmRecipe.model(p, arm);
-      DemoPipeline.loadMatching(m, cellDir(seed, "stage1").resolve("weights.safetensors"));
-      ArmRecipe.initialise(m, arm);
-      ResumableStages.Outcome o = new ResumableStages(dir.resolve("checkpoints"),
-          options.checkpointEvery(), "seed-" + seed + "/" + arm.armName(), listener(),
-          options.steps(), arm)
-          .run(m, p, ArmRecipe.stages(p.settings(), arm));
-      if (arm.family() == ArmFamily.DENSE) {
-        ArmRecipe.seedOnly(m);
-      }
-      Scores scores = Scores.of(p.evaluate(m));
-      boolean first = seed == s.seed();
-      Map<String, com.fasterxml.jackson.databind.JsonNode> diagnostics =
-          first && arm.family() != ArmFamily.DENSE ? p.diagnostics(m) : Map.of();
-      int budget = ArmRecipe.budget(s);
-      CellResult r = new CellResult(seed, arm.armName(), arm.family().name().toLowerCase(Locale.ROOT),
-          arm.evolution() == null ? null : arm.evolution().name().toLowerCase(Locale.ROOT),
-          ArmRouting.of(m), o.trainableParameters(), budget, (long) budget * s.batchSize(), scores,
-          records(arm.armName(), o), diagnostics);
-      if (first) {
-        saver.save(arm.armName(), m, p);
+      Path stage1Weights = cellDir(seed, "stage1").resolve("weights.safetensors");
+      CellResult r;
+      if (options.cells() == null) {
+        r = CellTraining.arm(s, pipeline(seed), seed, arm, stage1Weights,
+            dir.resolve("checkpoints"), options.checkpointEvery(), listener(), options.steps(),
+            saver);
+      } else {
+        CellOutput o = remote(CellTask.of(s, seed, arm, Threads.count(),
+            Files.readAllBytes(stage1Weights)));
+        r = o.cell();
+        Files.createDirectories(dir);
+        saveRemote(seed, o);
+        progress.trainedElsewhere(ArmRecipe.budget(s));
       }
       finish(dir, result, r);
-      LOG.info("seed {} {}: average accuracy {}", seed, arm.armName(), fmt(scores.average()));
+      LOG.info("seed {} {}: average accuracy {}", seed, arm.armName(), fmt(r.scores().average()));
       return r;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Trains {@code task} with {@link RunOptions#cells}, unless another cell has failed. */
+  private CellOutput remote(CellTask task) throws IOException {
+    if (failed.get()) {
+      throw new CancellationException("another cell failed");
+    }
+    try {
+      return options.cells().run(task);
+    } catch (Exception e) {
+      if (failed.getAndSet(true)) {
+        // Cancelled because another cell failed first: that cell's error is the run's.
+        throw new CancellationException("another cell failed");
+      }
+      options.cells().cancelAll();
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("cell " + task.name() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Hands a model trained elsewhere to the saver, as the training JVM would have. */
+  private void saveRemote(long seed, CellOutput o) throws IOException {
+    if (o.model() == null) {
+      return;
+    }
+    Path tmp = Files.createTempDirectory("evomoe-model-");
+    try {
+      o.model().saveWith(saver, pipeline(seed), tmp);
+    } finally {
+      ResumableStages.deleteRecursively(tmp);
     }
   }
 
@@ -344,16 +381,6 @@ public final class StudyRunner {
     AtomicFiles.write(result, o -> JSON.writerWithDefaultPrettyPrinter().writeValue(o, r));
     ResumableStages.deleteRecursively(dir.resolve("checkpoints"));
     progress.cellDone();
-  }
-
-  private static List<StageRecord> records(String arm, ResumableStages.Outcome o) {
-    List<StageRecord> l = new ArrayList<>();
-    for (int i = 0; i < o.stages().size(); i++) {
-      StageResult r = o.stages().get(i);
-      l.add(new StageRecord(arm, r.name(), r.losses().length, r.seconds(), r.trainedParameters(),
-          r.frozenParameters(), r.losses(), o.validation().get(i)));
-    }
-    return l;
   }
 
   private static String key(long seed, Arm arm) {

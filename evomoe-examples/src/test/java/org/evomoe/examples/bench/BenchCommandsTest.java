@@ -70,6 +70,23 @@ class BenchCommandsTest {
   }
 
   @Test
+  void moeCompareSequentialAddsTheInterleavedTimingsOfTheExpertsInTurn() throws Exception {
+    String out = run(0, "bench", "moe", "--json", "--threads", "2", "--tokens", "96", "--top-k",
+        "1", "--shapes", "16x24", "--reps", "3", "--warmup", "1", "--peak-size", "32",
+        "--compare-sequential");
+    var r = new ObjectMapper().readTree(out.strip());
+    assertTrue(r.get("moeSequentialMs").asDouble() > 0, out);
+    assertEquals(r.get("moeSequentialMs").asDouble() / r.get("denseMs").asDouble(),
+        r.get("sequentialRatio").asDouble(), 1e-3 + 1e-3 * r.get("sequentialRatio").asDouble(), out);
+    if (Files.isDirectory(Path.of("/proc/self/task"))) {
+      assertTrue(r.get("moeCpuMs").asDouble() > 0 && r.get("denseCpuMs").asDouble() > 0, out);
+    }
+    String plain = run(0, "bench", "moe", "--json", "--threads", "1", "--tokens", "96", "--top-k",
+        "1", "--shapes", "16x24", "--reps", "1", "--warmup", "0", "--peak-size", "32");
+    assertTrue(new ObjectMapper().readTree(plain.strip()).get("moeSequentialMs") == null, plain);
+  }
+
+  @Test
   void trainRefusesASequenceThatHoldsOnlyTheImage() {
     assertNotEquals(0, Main.commandLine().execute("bench", "train", "--seq", "16", "--steps", "1"));
   }

@@ -1,6 +1,7 @@
 package org.evomoe.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,7 +76,8 @@ class OutputFolderTest {
     }
     assertTrue(m.command().startsWith("train --config"), m.command());
     assertEquals("fresh", m.mode());
-    assertTrue(m.settings().has("settings"), m.settings().toString());
+    assertEquals("train", m.settings().kind(), m.settings().toString());
+    assertNotNull(m.settings().settings(), "the plan's settings");
   }
 
   @Test

@@ -31,12 +31,6 @@ class ScoreGoldenTest {
 
   record Fixture(String model, String torch, List<Prompt> prompts) {}
 
-  record ScoredToken(int position, String token, int id, double logprob) {}
-
-  record NextToken(String token, int id, double logprob) {}
-
-  record ScoreJson(String checkpoint, String prompt, int imageTokens, List<ScoredToken> tokens,
-      double totalLogprob, List<NextToken> next) {}
 
   static final double TOL = 2e-5;
 
@@ -53,9 +47,9 @@ class ScoreGoldenTest {
         args.addAll(List.of("--image", GoldenFixture.DIR.resolve(p.image()).toString()));
       }
       String out = CliTest.run(0, args.toArray(String[]::new));
-      ScoreJson s = om.readValue(out.substring(out.indexOf('{')), ScoreJson.class);
+      PromptScores s = om.readValue(out.substring(out.indexOf('{')), PromptScores.class);
       assertEquals(p.image() == null ? 0 : 16, s.imageTokens(), p.prompt());
-      assertEquals(p.ids(), s.tokens().stream().map(ScoredToken::id).toList(), p.prompt() + ": token ids");
+      assertEquals(p.ids(), s.tokens().stream().map(PromptScores.ScoredToken::id).toList(), p.prompt() + ": token ids");
       double total = 0;
       for (int i = 0; i < p.logprobs().size(); i++) {
         double want = p.logprobs().get(i);

@@ -72,14 +72,75 @@ class SparkTrainTest {
   }
 
   @Test
-  void studyRunsItsCellsStepsOnSpark(@TempDir Path dir) throws Exception {
+  void cellsAsSparkTasksGiveTheNumbersAndModelsOfTheLocalRun(@TempDir Path dir) throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"evomoe\"], \"settings\":"
+        + " {\"seeds\": 2, \"alignSteps\": 1, \"stage1Steps\": 2, \"stage2Steps\": 1,"
+        + " \"stage3Steps\": 1, \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12,"
+        + " \"dModel\": 32, \"ffnHidden\": 64, \"dVision\": 16, \"validationSamples\": 0}}");
+    Path local = dir.resolve("local");
+    CliRun a = CliRun.of("train", "--config", cfg.toString(), "--out", local.toString());
+    assertEquals(0, a.code(), a.err());
+    Path cells = dir.resolve("cells");
+    CliRun b = CliRun.of("train", "--config", cfg.toString(), "--out", cells.toString(),
+        "--spark", MASTER, "--spark-split", "cells");
+    assertEquals(0, b.code(), b.err());
+    assertEquals(2, JSON.readTree(cells.resolve("results.json").toFile()).get("perSeed").size());
+    assertEquals(numbers(local), numbers(cells));
+    assertEquals(Files.readString(local.resolve("models/evomoe/config.json")),
+        Files.readString(cells.resolve("models/evomoe/config.json")));
+    assertEquals(0, maxDiff(local.resolve("models/evomoe/model.safetensors"),
+        cells.resolve("models/evomoe/model.safetensors")));
+  }
+
+  @Test
+  void studyRunsItsCellsStepsOnSparkWithShards(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("study");
+    // --shards alone selects --spark-split steps, as before --spark-split existed.
     CliRun r = CliRun.of("study", "--quick", "--seeds", "1", "--arms", "evomoe", "--steps",
         "1,2,1,1", "--out", out.toString(), "--spark", MASTER, "--shards", "2");
     assertEquals(0, r.code(), r.err());
     JsonNode res = JSON.readTree(out.resolve("results.json").toFile());
     assertEquals("evomoe", res.get("arms").get(0).get("arm").asText());
     assertEquals(4, res.get("stages").size(), res.get("stages").toString()); // align, I, II, III
+  }
+
+  @Test
+  void sparkSplitJobsAndShardsThatDoNotFitAreRefused(@TempDir Path dir) {
+    String out = dir.resolve("x").toString();
+    CliRun.of("study", "--quick", "--out", out, "--spark", MASTER, "--jobs", "2")
+        .refused(2, "--jobs 2 cannot be combined with --spark");
+    CliRun.of("study", "--quick", "--out", out, "--spark", MASTER, "--spark-split", "rows")
+        .refused(2, "--spark-split must be 'cells' or 'steps', got 'rows'");
+    CliRun.of("study", "--quick", "--out", out, "--spark", MASTER, "--spark-split", "cells",
+        "--shards", "2").refused(2, "--shards splits steps: it needs --spark-split steps");
+    CliRun.of("study", "--quick", "--out", out, "--spark-split", "cells")
+        .refused(2, "--spark-split needs --spark");
+    assertTrue(!Files.exists(dir.resolve("x")), "nothing was written");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  /** results.json's per-seed numbers and curves, timings removed. */
+  private static JsonNode numbers(Path out) throws Exception {
+    JsonNode n = JSON.readTree(out.resolve("results.json").toFile());
+    com.fasterxml.jackson.databind.node.ArrayNode both = JSON.createArrayNode();
+    both.add(n.get("perSeed"));
+    both.add(n.get("stages"));
+    strip(both);
+    return both;
+  }
+
+  private static void strip(JsonNode n) {
+    if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.remove("seconds");
+      o.remove("tokensPerSecond");
+    }
+    n.forEach(SparkTrainTest::strip);
   }
 
   @Test

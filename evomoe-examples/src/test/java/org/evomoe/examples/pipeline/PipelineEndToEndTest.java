@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomoe.examples.cli.Main;
+import org.evomoe.examples.cli.PromptScores;
 import org.evomoe.examples.study.ArmRouting;
+import org.evomoe.examples.study.ArmSummary;
 import org.evomoe.examples.study.StudyResults;
 import org.evomoe.examples.text.WordTokenizer;
 import org.junit.jupiter.api.Test;
@@ -58,11 +60,6 @@ class PipelineEndToEndTest {
       assertTrue(a.at("/heldOut/average").isNumber());
       assertTrue(a.get("pope").has("adversarial"));
       assertTrue(a.get("average").isNumber());
-      if (!a.get("arm").asText().equals("dense")) {
-        for (String d : new String[] {"modalityShares", "routerLogits", "routing", "shuffle", "standalone", "similarity"}) {
-          assertTrue(a.get("diagnostics").has(d), "missing diagnostic " + d);
-        }
-      }
     }
     for (JsonNode s : r.get("stages")) {
       assertEquals(s.get("steps").asInt(), s.get("losses").size(), "one loss per step of " + s.get("stage"));
@@ -79,11 +76,6 @@ class PipelineEndToEndTest {
       }
     }
     assertEquals(20_000 - 256, r.at("/data/train").asInt(), "validation samples are not trained on");
-    // MoE-LLaVA starts from identical experts; EvoMoE's evolved experts differ from each other.
-    double llavaSim = r.get("arms").get(1).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
-    double evoSim = r.get("arms").get(2).at("/diagnostics/similarity/layers/0/meanOffDiagonal").asDouble();
-    assertNotEquals(1.0, evoSim);
-    assertTrue(llavaSim > 0.9, "moe-llava experts start as copies: " + llavaSim);
     // Learning: Stage I's loss falls well below its start (random weights on a vocabulary of
     // ~100 words start near ln V).
     double[] stage1 = losses(r.at("/stages/1/losses"));
@@ -96,6 +88,21 @@ class PipelineEndToEndTest {
     assertEquals(new ArmRouting("routed", "linear", 2, true, 0.01, 0.0), typed.arms().get(1).routing());
     assertEquals(new ArmRouting("routed", "dtr", 1, false, 0.001, 0.01), typed.arms().get(2).routing());
     assertEquals(typed.perSeed().get(0).arms().get(2).scores().average(), typed.arms().get(2).average(), 0.0);
+    // The dense arm has no diagnostics; the MoE arms have every report, a DTR arm also the
+    // routers-at-initialisation baseline.
+    assertEquals(PipelineDiagnostics.NONE, typed.arms().get(0).diagnostics());
+    for (ArmSummary a : typed.arms().subList(1, 3)) {
+      PipelineDiagnostics d = a.diagnostics();
+      assertTrue(d.modalityShares() != null && d.routerLogits() != null && d.routing() != null
+          && d.shuffle() != null && d.standalone() != null && d.similarity() != null
+          && d.separation() != null && d.expertOutputs() != null, "missing diagnostic in " + a.arm());
+      assertEquals(a.arm().equals("evomoe"), d.separationAtRouterInit() != null, a.arm());
+    }
+    // MoE-LLaVA starts from identical experts; EvoMoE's evolved experts differ from each other.
+    double llavaSim = typed.arms().get(1).diagnostics().similarity().layers().get(0).meanOffDiagonal();
+    double evoSim = typed.arms().get(2).diagnostics().similarity().layers().get(0).meanOffDiagonal();
+    assertNotEquals(1.0, evoSim);
+    assertTrue(llavaSim > 0.9, "moe-llava experts start as copies: " + llavaSim);
     // The report and the tokenizer hold what the run produced.
     String html = Files.readString(out.resolve("report.html"));
     for (String arm : arms) {
@@ -140,19 +147,20 @@ class PipelineEndToEndTest {
     String ckpt = models.resolve("evomoe").toString();
     String score = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
         "--image-index", "2", "--json", "--threads", "1");
-    JsonNode j = new ObjectMapper().readTree(score.substring(score.indexOf('{')));
-    assertEquals(16, j.get("imageTokens").asInt());
-    assertEquals(8, j.get("tokens").size(), "one log-probability per prompt word");
+    PromptScores j = new ObjectMapper().readValue(score.substring(score.indexOf('{')),
+        PromptScores.class);
+    assertEquals(16, j.imageTokens());
+    assertEquals(8, j.tokens().size(), "one log-probability per prompt word");
     double total = 0;
-    for (JsonNode t : j.get("tokens")) {
-      assertTrue(t.get("logprob").asDouble() <= 0);
-      total += t.get("logprob").asDouble();
+    for (PromptScores.ScoredToken t : j.tokens()) {
+      assertTrue(t.logprob() <= 0);
+      total += t.logprob();
     }
-    assertEquals(total, j.get("totalLogprob").asDouble(), 1e-9);
+    assertEquals(total, j.totalLogprob(), 1e-9);
     double previous = 0;
-    for (JsonNode t : j.get("next")) {
-      assertTrue(t.get("logprob").asDouble() <= previous + 1e-12, "next-token entries sorted");
-      previous = t.get("logprob").asDouble();
+    for (PromptScores.NextToken t : j.next()) {
+      assertTrue(t.logprob() <= previous + 1e-12, "next-token entries sorted");
+      previous = t.logprob();
     }
     String eval = capture("eval", "--checkpoint", ckpt, "--json", "--threads", "1");
     JsonNode e = new ObjectMapper().readTree(eval.substring(eval.indexOf('{')));
@@ -185,8 +193,9 @@ class PipelineEndToEndTest {
     javax.imageio.ImageIO.write(img, "png", png.toFile());
     String fromPng = capture("score", "--checkpoint", ckpt, "--prompt", "is there a bag in the image ?",
         "--image", png.toString(), "--json", "--threads", "1");
-    JsonNode p = new ObjectMapper().readTree(fromPng.substring(fromPng.indexOf('{')));
-    assertEquals(j.get("totalLogprob").asDouble(), p.get("totalLogprob").asDouble(), 1e-5);
+    PromptScores p = new ObjectMapper().readValue(fromPng.substring(fromPng.indexOf('{')),
+        PromptScores.class);
+    assertEquals(j.totalLogprob(), p.totalLogprob(), 1e-5);
     java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(100, 80,
         java.awt.image.BufferedImage.TYPE_INT_RGB);
     Path bigPng = models.resolve("big.png");

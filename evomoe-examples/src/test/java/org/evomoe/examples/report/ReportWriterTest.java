@@ -27,6 +27,10 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.evomoe.diagnostics.ExpertSimilarity;
+import org.evomoe.diagnostics.ModalityShares;
+import org.evomoe.diagnostics.RouterLogitStats;
+import org.evomoe.examples.pipeline.PipelineDiagnostics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +45,11 @@ class ReportWriterTest {
       assertNotNull(in, "fixture report/example-results.json on the test classpath");
       return (ObjectNode) JSON.readTree(in);
     }
+  }
+
+  /** The arm's diagnostics bound to their records. */
+  private static PipelineDiagnostics diagnostics(JsonNode arm) throws IOException {
+    return JSON.treeToValue(arm.get("diagnostics"), PipelineDiagnostics.class);
   }
 
   private static List<String> images(String html) {
@@ -189,15 +198,16 @@ class ReportWriterTest {
         continue;
       }
       String arm = a.get("arm").asText();
+      PipelineDiagnostics d = diagnostics(a);
       expected.add("standalone-" + arm + ".png");
-      for (JsonNode l : a.get("diagnostics").get("modalityShares").get("layers")) {
-        expected.add("shares-" + arm + "-layer" + l.get("layer").asInt() + ".png");
+      for (ModalityShares.LayerShares l : d.modalityShares().layers()) {
+        expected.add("shares-" + arm + "-layer" + l.layer() + ".png");
       }
-      for (JsonNode l : a.get("diagnostics").get("similarity").get("layers")) {
-        expected.add("similarity-" + arm + "-layer" + l.get("layer").asInt() + ".png");
+      for (ExpertSimilarity.LayerSimilarity l : d.similarity().layers()) {
+        expected.add("similarity-" + arm + "-layer" + l.layer() + ".png");
       }
       Set<Integer> layers = new LinkedHashSet<>();
-      a.get("diagnostics").get("routerLogits").get("cells").forEach(c -> layers.add(c.get("layer").asInt()));
+      d.routerLogits().cells().forEach(c -> layers.add(c.layer()));
       for (int l : layers) {
         expected.add("logits-" + arm + "-layer" + l + ".png");
       }
@@ -207,11 +217,11 @@ class ReportWriterTest {
     assertImagesValid(dir, html);
 
     // Separation values and mean off-diagonal similarity printed from the data.
-    JsonNode evo = results.get("arms").get(2).get("diagnostics");
-    JsonNode sep = evo.get("routerLogits").get("separations").get(0);
-    assertTrue(html.contains("<td>" + fmt(sep.get("totalVariation").asDouble()) + "</td><td>"
-        + fmt(sep.get("jensenShannon").asDouble()) + "</td>"));
-    double mean = evo.get("similarity").get("layers").get(0).get("meanOffDiagonal").asDouble();
+    PipelineDiagnostics evo = diagnostics(results.get("arms").get(2));
+    RouterLogitStats.ModalitySeparation sep = evo.routerLogits().separations().get(0);
+    assertTrue(html.contains("<td>" + fmt(sep.totalVariation()) + "</td><td>"
+        + fmt(sep.jensenShannon()) + "</td>"));
+    double mean = evo.similarity().layers().get(0).meanOffDiagonal();
     assertTrue(html.contains(String.format(Locale.ROOT, "%.6f", mean)));
     // The complete fixture leaves nothing to note.
     assertFalse(html.contains("class=\"note\""), "unexpected notes");
@@ -350,6 +360,17 @@ class ReportWriterTest {
       assertEquals(List.of("out"), files.map(p -> p.getFileName().toString()).toList(),
           "a file was written outside the report folder");
     }
+  }
+
+  @Test
+  void diagnosticsThatDoNotBindNameTheArm(@TempDir Path dir) throws IOException {
+    ObjectNode results = fixture();
+    ((ObjectNode) results.get("arms").get(2).get("diagnostics").get("shuffle"))
+        .put("seeds", "not a list");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ReportWriter.write(results, dir));
+    assertTrue(e.getMessage().startsWith("arm evomoe: diagnostics do not match the results schema"),
+        e.getMessage());
   }
 
   @Test

@@ -7,13 +7,13 @@ import org.apache.spark.api.java.JavaSparkContext;
  * two executor threads, and up to 4 attempts per task so that an injected failure is retried
  * (local mode retries only with the {@code local[N,F]} form). Stopped when the JVM exits.
  */
-final class SparkTestContext {
-  static final String MASTER = "local[2,4]";
+public final class SparkTestContext {
+  public static final String MASTER = "local[2,4]";
   private static JavaSparkContext context;
 
   private SparkTestContext() {}
 
-  static synchronized JavaSparkContext get() {
+  public static synchronized JavaSparkContext get() {
     if (context == null) {
       context = new JavaSparkContext(SparkContexts.conf(MASTER, "evomoe-tests"));
       JavaSparkContext c = context;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side runs of the Java benchmarks and bench_torch.py, alternated round by round so that
-# both see the same machine load (docs/performance.md). Usage, from the repository root after
+# both see the same machine load (docs/performance.md); decoding is timed for both PyTorch
+# decoders of bench_torch.py (the reference and --impl static). Usage, from the repository root after
 # `mvn -B package -DskipTests`:  src-test-data/golden/bench_compare.sh [ROUNDS] > results.jsonl
 set -euo pipefail
 ROUNDS=${1:-3}
@@ -16,5 +17,6 @@ for r in $(seq "$ROUNDS"); do
     OPENBLAS_NUM_THREADS=$t "$PY" "$DIR/bench_torch.py" train --config "$CFG" --threads "$t" --warmup 5 --steps 20
     java -jar "$JAR" bench generate --json --threads "$t" --reps 3 --warmup 1
     OPENBLAS_NUM_THREADS=$t "$PY" "$DIR/bench_torch.py" generate --threads "$t" --reps 3 --warmup 1
+    OPENBLAS_NUM_THREADS=$t "$PY" "$DIR/bench_torch.py" generate --threads "$t" --reps 3 --warmup 1 --impl static
   done
 done

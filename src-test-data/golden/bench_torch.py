@@ -11,7 +11,10 @@ prints one JSON line with the same fields, so the two can be compared side by si
             writes the demo model's).
   generate  greedy decoding with a key/value cache of a text-only decoder of bench generate's
             shape (d = 256, 8 heads over 4 key/value heads, hidden 704, DTR top-1 of 4 on the
-            even layers, vocabulary 2,000), random weights.
+            even layers, vocabulary 2,000), random weights. --impl reference (default) is
+            decode_forward; --impl static is StaticCacheDecoder (rotary tables once, a
+            preallocated cache written in place, no repeated keys/values); --check first compares
+            each step's logits with the golden full forward and both decoders' tokens.
 
 Debian's PyTorch calls the system BLAS (libblas.so.3), which is whatever Debian's alternatives
 system points at: with only `libblas3` installed that is the unoptimised reference BLAS, 5-10x
@@ -225,6 +228,98 @@ def decode_forward(tokens, cache, start):        # tokens [B, n]; cache: per lay
     return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
 
 
+class StaticCacheDecoder:
+    """KV-cache decoding as a PyTorch user tuning eager code would write it: the rotary tables
+    computed once per generation, a key/value cache preallocated for the whole generation and
+    written in place (no torch.cat per token), grouped-query attention by grouping the query heads
+    (keys and values never repeated), torch.inference_mode. Every layer of the model itself (lin,
+    rms_norm, swiglu, moe with the DTR) is the golden rebuild's in evomoe_torch.py."""
+
+    def __init__(self, batch, max_len):
+        c = ref.cfg; d = c["hidden_size"]; H, Hkv = c["num_attention_heads"], c["num_key_value_heads"]
+        dh = d // H
+        self.K = torch.zeros(c["num_hidden_layers"], batch, Hkv, max_len, dh)
+        self.V = torch.zeros_like(self.K)
+        inv = c["rope_theta"] ** (-torch.arange(0, dh, 2, dtype=torch.float64) / dh)
+        ang = torch.arange(max_len, dtype=torch.float64)[:, None] * inv[None, :]
+        self.cos = torch.cat([ang.cos()] * 2, -1).float()   # [max_len, dh], as rope_at's tables
+        self.sin = torch.cat([ang.sin()] * 2, -1).float()
+
+    @staticmethod
+    def rotate(x, cos, sin):                    # x [B, heads, n, dh]; cos, sin [n, dh]
+        half = x.shape[-1] // 2
+        return x * cos + torch.cat([-x[..., half:], x[..., :half]], -1) * sin
+
+    def forward(self, tokens, start):            # tokens [B, n] at positions start..start+n-1
+        c = ref.cfg; B, n = tokens.shape; d = c["hidden_size"]; eps = c["rms_norm_eps"]
+        H, Hkv = c["num_attention_heads"], c["num_key_value_heads"]; dh = d // H; g = H // Hkv
+        end = start + n
+        cos, sin = self.cos[start:end], self.sin[start:end]
+        mask = None
+        if n > 1:                                # row j of a group sees positions <= start + j
+            mask = torch.ones(n, end, dtype=torch.bool).triu(start + 1).repeat(g, 1)
+        x = ref.W["model.embed_tokens.weight"][tokens]
+        image = torch.zeros(B * n, dtype=torch.bool)
+        for i in range(c["num_hidden_layers"]):
+            L = f"model.layers.{i}"; a = L + ".self_attn"
+            h = ref.rms_norm(x, L + ".input_layernorm", eps)
+            q = self.rotate(ref.lin(h, a + ".q_proj").view(B, n, H, dh).transpose(1, 2), cos, sin)
+            self.K[i, :, :, start:end] = self.rotate(
+                ref.lin(h, a + ".k_proj").view(B, n, Hkv, dh).transpose(1, 2), cos, sin)
+            self.V[i, :, :, start:end] = ref.lin(h, a + ".v_proj").view(B, n, Hkv, dh).transpose(1, 2)
+            k, v = self.K[i, :, :, :end], self.V[i, :, :, :end]          # [B, Hkv, T, dh]
+            qg = q.reshape(B, Hkv, g * n, dh)    # query head h reads kv head h // g
+            s = qg @ k.transpose(-1, -2) / math.sqrt(dh)
+            if mask is not None:
+                s = s.masked_fill(mask, float("-inf"))
+            o = (s.softmax(-1) @ v).view(B, H, n, dh).transpose(1, 2).reshape(B, n, d)
+            x = x + ref.lin(o, a + ".o_proj")
+            h = ref.rms_norm(x, L + ".post_attention_layernorm", eps)
+            if i in c["moe_layers"]:
+                f = ref.moe(h.reshape(B * n, d), i, image).view(B, n, d)
+            else:
+                f = ref.swiglu(h, L + ".mlp")
+            x = x + f
+        return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
+
+
+def decode(impl, prompt, new_tokens):
+    """Greedy decoding; returns the tokens [B, prompt + new] and each step's last logits [B, V]."""
+    B, S = prompt.shape
+    toks, steps = [prompt], []
+    if impl == "static":
+        with torch.inference_mode():
+            dec = StaticCacheDecoder(B, S + new_tokens)
+            logits = dec.forward(prompt, 0)
+            for pos in range(S, S + new_tokens):
+                steps.append(logits[:, -1])
+                nxt = logits[:, -1].argmax(-1, keepdim=True)
+                toks.append(nxt)
+                logits = dec.forward(nxt, pos)
+    else:
+        with torch.no_grad():
+            cache = [None] * ref.cfg["num_hidden_layers"]
+            logits = decode_forward(prompt, cache, 0)
+            pos = S
+            for _ in range(new_tokens):
+                steps.append(logits[:, -1])
+                nxt = logits[:, -1].argmax(-1, keepdim=True)
+                toks.append(nxt)
+                logits = decode_forward(nxt, cache, pos)
+                pos += 1
+    return torch.cat(toks, 1), steps
+
+
+def check_against_full_forward(impl, prompt, new_tokens):
+    """Max |logit difference| of every decoding step against the golden full forward of the
+    sequence so far (ref.forward, no cache)."""
+    seq, steps = decode(impl, prompt, new_tokens)
+    S = prompt.shape[1]
+    with torch.no_grad():
+        full = ref.forward(seq, None, [False] * seq.shape[0])          # [B, S + new, V]
+    return max((full[:, S - 1 + j] - steps[j]).abs().max().item() for j in range(new_tokens))
+
+
 def generate(args):
     d = args.d_model
     c = {"vocab_size": args.vocab, "hidden_size": d, "intermediate_size": d * 11 // 4,
@@ -242,27 +337,33 @@ def generate(args):
     prompt = torch.randint(0, args.vocab, (args.batch, args.prompt), generator=g)
 
     def run():
-        with torch.no_grad():
-            cache = [None] * args.layers
-            logits = decode_forward(prompt, cache, 0)
-            pos = args.prompt
-            for _ in range(args.new_tokens):
-                nxt = logits[:, -1].argmax(-1, keepdim=True)
-                logits = decode_forward(nxt, cache, pos)
-                pos += 1
+        return decode(args.impl, prompt, args.new_tokens)
 
+    check = None
+    if args.check:
+        check = check_against_full_forward(args.impl, prompt, min(args.new_tokens, 16))
+        if not check < 1e-4:
+            sys.exit(f"{args.impl} decoding differs from the full forward by {check}")
+        same = torch.equal(decode("reference", prompt, args.new_tokens)[0],
+                           decode("static", prompt, args.new_tokens)[0])
+        if not same:
+            sys.exit("the reference and static decoders generate different tokens")
     for _ in range(args.warmup):
         run()
     secs = []
     for _ in range(args.reps):
         t0 = time.perf_counter(); run(); secs.append(time.perf_counter() - t0)
     med = statistics.median(secs)
-    return {"bench": "generate", "impl": "pytorch", "torch": torch.__version__,
+    out = {"bench": "generate", "impl": "pytorch" if args.impl == "reference" else "pytorch-static",
+           "torch": torch.__version__,
             "threads": args.threads, "dModel": d, "layers": args.layers, "batch": args.batch,
             "promptLen": args.prompt, "newTokens": args.new_tokens, "reps": args.reps,
             "warmup": args.warmup,
             "cachedTokensPerSecond": round(args.batch * args.new_tokens / med, 3),
             "dtr": args.dtr, "blas": args.blas}
+    if check is not None:
+        out["maxAbsDiffToFullForward"] = check
+    return out
 
 
 def main():
@@ -283,6 +384,12 @@ def main():
     gn.add_argument("--vocab", type=int, default=2000)
     gn.add_argument("--reps", type=int, default=3)
     gn.add_argument("--warmup", type=int, default=2)
+    gn.add_argument("--impl", choices=["reference", "static"], default="reference",
+                    help="reference: decode_forward (torch.cat cache, per-layer rotary tables, "
+                         "repeated keys/values); static: StaticCacheDecoder")
+    gn.add_argument("--check", action="store_true",
+                    help="first check the decoder's logits against the golden full forward and "
+                         "that both decoders generate the same tokens")
     for p in (t, gn):
         p.add_argument("--threads", type=int, default=os.cpu_count())
         p.add_argument("--dtr", choices=("contract", "materialise"), default="contract",

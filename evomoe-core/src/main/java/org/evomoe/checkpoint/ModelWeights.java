@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -30,9 +31,11 @@ public final class ModelWeights {
    *
    * @throws TensorSetMismatchException naming missing, extra and mis-shaped tensors
    * @throws CheckpointFormatException for a damaged file
+   * @throws IllegalStateException inside a {@link FrozenWeights} scope
    */
   public static SafetensorsFile load(Path file, List<Parameter> parameters, LoadOptions options)
       throws IOException {
+    FrozenWeights.requireUnfrozen("loading " + file);
     SafetensorsFile f = Safetensors.read(file, options);
     Map<String, long[]> expected = new LinkedHashMap<>();
     for (Parameter p : parameters) {

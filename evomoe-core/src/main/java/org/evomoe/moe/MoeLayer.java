@@ -355,7 +355,7 @@ public final class MoeLayer implements Layer {
     } else {
       double[] l = t == 0
           ? new double[0]
-          : router.forward(xr, this.modalities).castTo(DataType.DOUBLE).data().asDouble();
+          : logitsAsDoubles(router.forward(xr, this.modalities));
       if (logitShuffle != null) {
         shufflePerm = new int[t * e];
         l = shuffleRows(l, t, e, logitShuffle, shufflePerm);
@@ -403,6 +403,21 @@ public final class MoeLayer implements Layer {
         }
       }
     }
+  }
+
+  /**
+   * The router's logits [T, E] as T*E doubles, row-major: read straight from a dense FLOAT or
+   * DOUBLE buffer (exact widening, as a cast to DOUBLE would give) without an ND4J cast and its
+   * array; any other type or layout goes through the cast.
+   */
+  static double[] logitsAsDoubles(INDArray logits) {
+    DataType type = logits.dataType();
+    if ((type != DataType.FLOAT && type != DataType.DOUBLE) || !Buffers.isDense(logits)) {
+      return logits.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+    }
+    double[] out = new double[Math.toIntExact(logits.length())];
+    Buffers.of(logits).read(0, out, 0, out.length);
+    return out;
   }
 
   /**

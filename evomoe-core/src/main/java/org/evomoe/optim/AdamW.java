@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Scratch;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -115,8 +116,13 @@ public final class AdamW {
     this.learningRate = learningRate;
   }
 
-  /** One AdamW step on every trainable parameter that has a gradient buffer. */
+  /**
+   * One AdamW step on every trainable parameter that has a gradient buffer.
+   *
+   * @throws IllegalStateException inside a {@link FrozenWeights} scope
+   */
   public void step() {
+    FrozenWeights.requireUnfrozen("AdamW.step");
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       for (Parameter p : parameters) {
         if (!p.trainable() || !p.hasGrad()) {

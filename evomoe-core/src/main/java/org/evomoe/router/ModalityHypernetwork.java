@@ -5,10 +5,12 @@ import java.util.SplittableRandom;
 import org.evomoe.nn.Linear;
 import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -50,6 +52,12 @@ final class ModalityHypernetwork {
   private INDArray theta; // CONTRACTED: Theta_up [n, m r]; MATERIALISED: Theta [n, P]
   private INDArray a; // Theta_down z [n, 2r]
   private INDArray bMid; // silu(a_gate) * a_up [n, r]
+
+  // Packed [W2 | b2] kept from one forward to the next while a FrozenWeights scope is open:
+  private long packedScope; // FrozenWeights id the arrays below were built in; 0 = none
+  private INDArray frozenDown; // as packedDown, outside every workspace
+  private INDArray frozenUp; // as packedUp
+  private INDArray frozenAll; // as packedAll
 
   /**
    * Fresh weights: W1 ~ N(0, 1/d), b1 = 0; W2's Theta_down rows ~ N(0, 1/(h d)) and Theta_up rows
@@ -122,9 +130,10 @@ final class ModalityHypernetwork {
     this.a = Nd4j.createUninitialized(type, n, 2 * r);
     this.bMid = Nd4j.createUninitialized(type, n, r);
     INDArray e = Nd4j.createUninitialized(type, n, m);
+    boolean reuse = reusePacked(type, contraction);
     if (contraction == ThetaContraction.CONTRACTED) {
-      packedDown = packDown(type);
-      packedUp = packRows(type, downSize, m * r);
+      packedDown = reuse ? frozenDown : packDown(type);
+      packedUp = reuse ? frozenUp : packRows(type, downSize, m * r);
       packedAll = null;
       q = Nd4j.createUninitialized(type, n, 2L * r * hp);
       Nd4j.gemm(z, packedDown, q, false, false, 1.0, 0.0);
@@ -132,7 +141,7 @@ final class ModalityHypernetwork {
       Nd4j.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
       forwardContracted(n, e);
     } else {
-      packedAll = packRows(type, 0, p);
+      packedAll = reuse ? frozenAll : packRows(type, 0, p);
       packedDown = null;
       packedUp = null;
       q = null;
@@ -185,6 +194,41 @@ final class ModalityHypernetwork {
   }
 
   // ---- packing of [W2 | b2] -------------------------------------------------------------------
+
+  /**
+   * Whether this forward may use the frozen packed arrays, building them first if needed: only
+   * inside a {@link FrozenWeights} scope, and only arrays built in that same scope (an id is never
+   * reused, so weights changed between scopes are always packed anew). The arrays are allocated
+   * outside every workspace, as they outlive the step that builds them.
+   */
+  private boolean reusePacked(DataType type, ThetaContraction contraction) {
+    long scope = FrozenWeights.currentId();
+    if (scope == 0) {
+      frozenDown = null; // not needed outside a scope: let the collector free them
+      frozenUp = null;
+      frozenAll = null;
+      packedScope = 0;
+      return false;
+    }
+    boolean contracted = contraction == ThetaContraction.CONTRACTED;
+    INDArray have = contracted ? frozenDown : frozenAll;
+    if (scope == packedScope && have != null && have.dataType() == type) {
+      return true;
+    }
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      if (contracted) {
+        frozenDown = packDown(type);
+        frozenUp = packRows(type, downSize, m * r);
+        frozenAll = null;
+      } else {
+        frozenAll = packRows(type, 0, p);
+        frozenDown = null;
+        frozenUp = null;
+      }
+    }
+    packedScope = scope;
+    return true;
+  }
 
   /** M [d, 2r (h + 1)]: M[i, j (h + 1) + k] = W2[j d + i, k] (k < h), b2[j d + i] (k = h). */
   private INDArray packDown(DataType type) {

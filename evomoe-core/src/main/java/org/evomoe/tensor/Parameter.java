@@ -94,8 +94,10 @@ public final class Parameter {
    * @param value the new value storage, shape {@code value().shape()}
    * @param grad the new gradient storage, same shape
    * @throws IllegalArgumentException on a shape, data type or layout mismatch, naming the parameter
+   * @throws IllegalStateException inside a {@link FrozenWeights} scope
    */
   public void bind(INDArray value, INDArray grad) {
+    FrozenWeights.requireUnfrozen("binding parameter " + name);
     Objects.requireNonNull(value, "bound value of parameter " + name);
     Objects.requireNonNull(grad, "bound gradient of parameter " + name);
     requireLike(value, "value");

@@ -28,6 +28,23 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.evomoe.router.RouterKind;
 
 class MoeLayerTest {
+
+  /** The logits read without a cast equal ND4J's cast to DOUBLE, for every layout and type. */
+  @Test
+  void logitsAsDoublesEqualsTheCast() {
+    INDArray d = normal(41, 7, 5);
+    INDArray f = d.castTo(DataType.FLOAT);
+    INDArray h = d.castTo(DataType.HALF);
+    List<INDArray> cases = List.of(d, f, h, f.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 6),
+        org.nd4j.linalg.indexing.NDArrayIndex.all()), f.transpose(), d.transpose().dup('f'));
+    for (INDArray a : cases) {
+      double[] want = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+      assertEquals(a.length(), want.length);
+      assertArrayEquals(want, MoeLayer.logitsAsDoubles(a), 0.0,
+          a.dataType() + " " + Arrays.toString(a.shape()) + " " + a.ordering());
+    }
+  }
+
   static MoeLayer randomMoe(MoeConfig c, DataType type, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     LinearRouter router = new LinearRouter("mlp.gate", c.dModel(), c.numExperts(), type, rng);

@@ -2,6 +2,7 @@ package org.evomoe.examples.model;
 
 import java.util.Arrays;
 import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.StepWorkspace;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,6 +37,8 @@ public final class Generator {
   /**
    * As {@link #generate(DecoderInput, int, SamplingConfig, int)}, calling {@code afterStep} (when
    * not null) with the number of decoding steps done after each one (for memory measurements).
+   * The generation runs inside a {@link FrozenWeights} scope: {@code afterStep} must not change
+   * the model's parameters.
    */
   public GenerationResult generate(DecoderInput prompt, int maxNewTokens, SamplingConfig sampling,
       int endToken, java.util.function.IntConsumer afterStep) {
@@ -60,7 +63,9 @@ public final class Generator {
     TokenSampler sampler = new TokenSampler(sampling);
     KvCache cache = model.newCache();
     int[] next = null;
-    try {
+    // The weights stay fixed for the whole generation, so layers may keep arrays derived from them
+    // (the DTR's packed hypernetwork weights) from one token to the next; the scope ends with it.
+    try (FrozenWeights ignoredFrozen = FrozenWeights.open()) {
       for (int step = 0; step < maxNewTokens; step++) {
         // Every temporary of one forward lives in a workspace that the next token reuses (the
         // cache's buffers are allocated outside workspaces), so decoding leaves nothing for the

@@ -96,6 +96,46 @@ class GenerationTest {
     }
   }
 
+  /**
+   * The generator keeps weight-derived arrays (the DTR's packed hypernetwork weights) only for one
+   * generation: weights changed between two generations, with no other forward in between, are
+   * used by the second one (checked against the naive re-encoding loop).
+   */
+  @Test
+  void aGenerationUsesWeightsChangedAfterThePreviousOne() {
+    // EvoMoE's routing: the DTR (top-1 of 3) on layers 0 and 2.
+    ModelConfig c = new ModelConfig(13, 16, 3, 4, 2, 12, 10000, 1e-6,
+        ModelConfig.everyOtherLayer(3), MoeSettings.evoMoe(3));
+    DecoderModel m = DecoderModel.create(c, D, new SplittableRandom(3));
+    INDArray imageRows = Grad.normal(4, 2, 16);
+    int[] prompt = {0, 0, 7, 2, 4};
+    DecoderInput in = DecoderInput.withImages(1, 5, prompt, 2, imageRows);
+    Generator gen = new Generator(m);
+    GenerationResult first = gen.generate(in, 5, SamplingConfig.greedy(), -1);
+    int changed = 0;
+    for (org.evomoe.moe.MoeLayer moe : m.moeLayers()) {
+      for (org.evomoe.tensor.Parameter p : moe.router().parameters()) {
+        if (p.name().contains(".fc2.")) {
+          p.value().muli(-4); // the hypernetworks' second layer: what the generator packs
+          changed++;
+        }
+      }
+    }
+    assertTrue(changed >= 4, "no DTR hypernetwork weights in the test model: " + changed);
+    GenerationResult second = gen.generate(in, 5, SamplingConfig.greedy(), -1);
+    int[][] seq = {prompt.clone()};
+    for (int i = 0; i < 5; i++) {
+      double[] lp = TokenSampler.logSoftmax(row(reencode(m, seq, imageRows), seq[0].length - 1));
+      int t = TokenSampler.argmax(lp);
+      assertEquals(t, second.tokens(0)[i], "token " + i);
+      assertEquals(lp[t], second.logProbs(0)[i], 1e-9);
+      seq[0] = Arrays.copyOf(seq[0], seq[0].length + 1);
+      seq[0][seq[0].length - 1] = t;
+    }
+    assertTrue(Math.abs(first.logProbs(0)[0] - second.logProbs(0)[0]) > 1e-6,
+        "changing the hypernetworks did not change the generation");
+  }
+
   @Test
   void generationStopsAfterTheEndToken() {
     DecoderModel m = model(5);

@@ -1,0 +1,163 @@
+package org.evomoe.router;
+
+import static org.evomoe.TestArrays.maxAbsDiff;
+import static org.evomoe.TestArrays.normal;
+import static org.evomoe.router.DynamicTokenRouterTest.router;
+import static org.evomoe.router.ModalityLinearRouterTest.mixed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.evomoe.checkpoint.LoadOptions;
+import org.evomoe.checkpoint.ModelWeights;
+import org.evomoe.optim.AdamW;
+import org.evomoe.optim.AdamWConfig;
+import org.evomoe.router.DynamicTokenRouterTest.Sized;
+import org.evomoe.tensor.FrozenWeights;
+import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.StepWorkspace;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The DTR keeps its packed [W2 | b2] between forwards inside a {@link FrozenWeights} scope: the
+ * outputs must equal the unscoped forward (which packs every call) bit for bit, and every change
+ * of the weights between scopes must be seen by the next scope's first forward.
+ */
+class FrozenPackingTest {
+  private static final DataType F = DataType.FLOAT;
+
+  private static Sized sized(ThetaContraction order) {
+    return new Sized(12, 5, new DtrConfig(3, 4, 7, HyperActivation.SILU, true, order));
+  }
+
+  /** Forward outside any scope: packs the current weights (the oracle). */
+  private static INDArray unscoped(DynamicTokenRouter r, INDArray x, Modality[] tags) {
+    return r.forward(x, tags).dup();
+  }
+
+  @ParameterizedTest
+  @EnumSource(ThetaContraction.class)
+  void scopedForwardsEqualUnscopedOnesAcrossStepWorkspaces(ThetaContraction order) {
+    DynamicTokenRouter r = router(sized(order), F, 3);
+    INDArray x1 = normal(1, 9, 12).castTo(F);
+    INDArray x2 = normal(2, 4, 12).castTo(F);
+    Modality[] t1 = mixed(9);
+    Modality[] t2 = mixed(4);
+    INDArray want1 = unscoped(r, x1, t1);
+    INDArray want2 = unscoped(r, x2, t2);
+    try (FrozenWeights ignored = FrozenWeights.open()) {
+      for (int step = 0; step < 4; step++) {
+        // Each forward in a step workspace that the next step reuses and overwrites: the kept
+        // packed arrays must live outside it.
+        try (MemoryWorkspace ws = StepWorkspace.open("frozen-packing-test")) {
+          Nd4j.createUninitialized(F, 64, 1024).assign(Float.NaN);
+          INDArray got = r.forward(step % 2 == 0 ? x1 : x2, step % 2 == 0 ? t1 : t2);
+          assertEquals(0.0, maxAbsDiff(got, step % 2 == 0 ? want1 : want2), "step " + step);
+        }
+      }
+    } finally {
+      StepWorkspace.release("frozen-packing-test");
+    }
+  }
+
+  /**
+   * A change of the weights between two scopes, with no unscoped forward of {@code r} in between
+   * (such a forward drops the kept arrays); the oracle is a twin router given the same change.
+   */
+  private static void assertNextScopeSeesChange(ThetaContraction order, long seed,
+      java.util.function.Consumer<DynamicTokenRouter> change) {
+    DynamicTokenRouter r = router(sized(order), F, seed);
+    DynamicTokenRouter twin = router(sized(order), F, seed);
+    INDArray x = normal(seed + 100, 6, 12).castTo(F);
+    Modality[] tags = mixed(6);
+    INDArray before;
+    try (FrozenWeights ignored = FrozenWeights.open()) {
+      before = r.forward(x, tags).dup();
+      r.forward(x, tags);
+    }
+    change.accept(r);
+    change.accept(twin);
+    INDArray want = unscoped(twin, x, tags);
+    assertTrue(maxAbsDiff(want, before) > 1e-4, "the change did not move the logits");
+    try (FrozenWeights ignored = FrozenWeights.open()) {
+      assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want));
+      assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ThetaContraction.class)
+  void anOptimiserStepBetweenScopesIsSeen(ThetaContraction order) {
+    assertNextScopeSeesChange(order, 5, r -> {
+      long s = 40;
+      for (Parameter p : r.parameters()) {
+        p.grad().assign(normal(++s, p.value().shape()).castTo(F));
+      }
+      new AdamW(AdamWConfig.withDefaults(0.05, 0.0), r.parameters()).step();
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(ThetaContraction.class)
+  void aDirectWriteOfW2OrItsBiasBetweenScopesIsSeen(ThetaContraction order) {
+    assertNextScopeSeesChange(order, 7, r -> r.hyperFc2Bias(Modality.TEXT).value().addi(0.5));
+    assertNextScopeSeesChange(order, 8, r -> r.hyperFc2Weight(Modality.IMAGE).value().muli(-2));
+  }
+
+  @ParameterizedTest
+  @EnumSource(ThetaContraction.class)
+  void aCheckpointLoadBetweenScopesIsSeen(ThetaContraction order, @TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("other.safetensors");
+    ModelWeights.save(file, router(sized(order), F, 99).parameters(), java.util.Map.of());
+    assertNextScopeSeesChange(order, 9, r -> {
+      try {
+        ModelWeights.load(file, r.parameters(), LoadOptions.defaults());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @org.junit.jupiter.api.Test
+  void mutatingPathsRefuseToRunInsideAScope(@TempDir Path dir) throws Exception {
+    DynamicTokenRouter r = router(sized(ThetaContraction.CONTRACTED), F, 11);
+    INDArray x = normal(7, 3, 12).castTo(F);
+    r.forward(x, mixed(3));
+    r.backward(normal(8, 3, 5).castTo(F));
+    AdamW opt = new AdamW(AdamWConfig.withDefaults(0.01, 0.0), r.parameters());
+    Path file = dir.resolve("r.safetensors");
+    ModelWeights.save(file, r.parameters(), java.util.Map.of());
+    Parameter p = r.phiWeight();
+    try (FrozenWeights outer = FrozenWeights.open()) {
+      long id = FrozenWeights.currentId();
+      assertTrue(id > 0);
+      try (FrozenWeights inner = FrozenWeights.open()) {
+        assertEquals(id, FrozenWeights.currentId(), "a nested scope joins the outer one");
+      }
+      assertEquals(id, FrozenWeights.currentId(), "closing the inner handle keeps the scope");
+      IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
+      assertTrue(e.getMessage().contains("AdamW.step"), e.getMessage());
+      assertThrows(IllegalStateException.class,
+          () -> ModelWeights.load(file, r.parameters(), LoadOptions.defaults()));
+      assertThrows(IllegalStateException.class,
+          () -> p.bind(p.value().dup(), p.value().dup()));
+    }
+    assertEquals(0, FrozenWeights.currentId());
+    long a;
+    try (FrozenWeights s = FrozenWeights.open()) {
+      a = FrozenWeights.currentId();
+    }
+    try (FrozenWeights s = FrozenWeights.open()) {
+      assertTrue(FrozenWeights.currentId() > a, "scope ids are never reused");
+    }
+    opt.step(); // allowed again
+  }
+}

@@ -184,8 +184,10 @@ public final class MoeBenchmark implements Callable<Integer> {
         r.put("moeCpuMs", round(cpuMs[0]));
         r.put("moeSequentialCpuMs", round(cpuMs[1]));
         r.put("denseCpuMs", round(cpuMs[2]));
-        r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
-        r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
+        if (cpuMs[2] > 0) { // CPU time counts in clock ticks (10 ms): tiny runs can read 0
+          r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
+          r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
+        }
       }
     }
     r.put("gflops", round(flops / (moeMs * 1e6)));

@@ -198,6 +198,13 @@ def rope_at(x, start, theta):                    # x [B, heads, n, dh] at positi
     return x * cos + torch.cat([-x2, x1], -1) * sin
 
 
+def ffn(h, i, image):                            # h [B, n, d]: layer i's MoE layer or dense FFN
+    B, n, d = h.shape
+    if i in ref.cfg["moe_layers"]:
+        return ref.moe(h.reshape(B * n, d), i, image).view(B, n, d)
+    return ref.swiglu(h, f"model.layers.{i}.mlp")
+
+
 def decode_forward(tokens, cache, start):        # tokens [B, n]; cache: per layer [k, v] or None
     c = ref.cfg; B, n = tokens.shape; d = c["hidden_size"]; eps = c["rms_norm_eps"]
     H, Hkv = c["num_attention_heads"], c["num_key_value_heads"]; dh = d // H
@@ -219,12 +226,7 @@ def decode_forward(tokens, cache, start):        # tokens [B, n]; cache: per lay
             s = s.masked_fill(torch.ones(n, T, dtype=torch.bool).triu(T - n + 1), float("-inf"))
         o = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, n, d)
         x = x + ref.lin(o, a + ".o_proj")
-        h = ref.rms_norm(x, L + ".post_attention_layernorm", eps)
-        if i in c["moe_layers"]:
-            f = ref.moe(h.reshape(B * n, d), i, image).view(B, n, d)
-        else:
-            f = ref.swiglu(h, L + ".mlp")
-        x = x + f
+        x = x + ffn(ref.rms_norm(x, L + ".post_attention_layernorm", eps), i, image)
     return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
 
 
@@ -274,12 +276,7 @@ class StaticCacheDecoder:
                 s = s.masked_fill(mask, float("-inf"))
             o = (s.softmax(-1) @ v).view(B, H, n, dh).transpose(1, 2).reshape(B, n, d)
             x = x + ref.lin(o, a + ".o_proj")
-            h = ref.rms_norm(x, L + ".post_attention_layernorm", eps)
-            if i in c["moe_layers"]:
-                f = ref.moe(h.reshape(B * n, d), i, image).view(B, n, d)
-            else:
-                f = ref.swiglu(h, L + ".mlp")
-            x = x + f
+            x = x + ffn(ref.rms_norm(x, L + ".post_attention_layernorm", eps), i, image)
         return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
 
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -96,7 +95,7 @@ class StudyOnSparkTest {
     for (String cell : TRAINED) {
       assertFalse(finished.contains(cell), "a finished cell was trained again: " + cell);
     }
-    assertEquals(numbers(reference), numbers(spark));
+    assertEquals(StudyRunnerTest.numbers(reference), StudyRunnerTest.numbers(spark));
     assertEquals(JSON.valueToTree(reference.stage1()), JSON.valueToTree(spark.stage1()));
     for (int a = 0; a < ARMS.size(); a++) {
       assertEquals(JSON.valueToTree(reference.arms().get(a).tasks()),
@@ -132,7 +131,7 @@ class StudyOnSparkTest {
     TRAINED.clear();
     StudyResults resumed = run(out, onSpark(true, (cell, stage, step, loss) -> TRAINED.add(cell)),
         null);
-    assertEquals(numbers(reference), numbers(resumed));
+    assertEquals(StudyRunnerTest.numbers(reference), StudyRunnerTest.numbers(resumed));
     for (String cell : TRAINED) {
       assertFalse(finished.contains(cell), "a finished cell was trained again: " + cell);
     }
@@ -167,22 +166,9 @@ class StudyOnSparkTest {
   }
 
   /** Every number of every seed (timings removed). */
-  private static JsonNode numbers(StudyResults r) {
-    JsonNode n = JSON.valueToTree(r.perSeed());
-    strip(n);
-    return n;
-  }
-
   private static JsonNode stripped(Path json) throws Exception {
     JsonNode n = JSON.readTree(json.toFile());
-    strip(n);
+    StudyRunnerTest.strip(n);
     return n;
-  }
-
-  private static void strip(JsonNode n) {
-    if (n instanceof ObjectNode o) {
-      o.remove("seconds");
-    }
-    n.forEach(StudyOnSparkTest::strip);
   }
 }

@@ -48,14 +48,15 @@ class StudyRunnerTest {
         new PrintStream(new ByteArrayOutputStream())).run("test");
   }
 
-  /** Every number of every seed (timings removed). */
-  private static JsonNode numbers(StudyResults r) {
+  /** Every number of every seed (timings removed); also used by {@link StudyOnSparkTest}. */
+  static JsonNode numbers(StudyResults r) {
     JsonNode n = JSON.valueToTree(r.perSeed());
     strip(n);
     return n;
   }
 
-  private static void strip(JsonNode n) {
+  /** Removes every "seconds" field (wall times) from a tree, in place. */
+  static void strip(JsonNode n) {
     if (n instanceof ObjectNode o) {
       o.remove("seconds");
     }

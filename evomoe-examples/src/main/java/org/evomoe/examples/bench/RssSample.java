@@ -23,9 +23,15 @@ public record RssSample(String bench, long step, double rssMiB, double peakRssMi
     double heapCommittedMiB, double offHeapMiB, double elapsedS) {
   private static final double MIB = 1024.0 * 1024.0;
 
-  /** A sample of this process now; -1 for both RSS sizes where /proc is missing. */
+  /**
+   * A sample of this process now; -1 for both RSS sizes where /proc is missing. The peak is at
+   * least the current size: the kernel folds its per-CPU RSS counters into VmHWM lazily, so a
+   * reading can show VmHWM a few pages below VmRSS.
+   */
   static RssSample now(String bench, long step, double elapsedS) {
-    return new RssSample(bench, step, procKiB("VmRSS:") / 1024.0, procKiB("VmHWM:") / 1024.0,
+    long rss = procKiB("VmRSS:");
+    long peak = rss < 0 ? -1 : Math.max(rss, procKiB("VmHWM:"));
+    return new RssSample(bench, step, rss / 1024.0, peak / 1024.0,
         Runtime.getRuntime().totalMemory() / MIB,
         org.bytedeco.javacpp.Pointer.totalBytes() / MIB, elapsedS);
   }

@@ -217,8 +217,8 @@ public final class RegimeSweep implements Callable<Integer> {
       double[][] after = seedOnly(m, own);
       double[] change = pairedChange(before.get(own), after);
       n.put("validationSamples", own.size());
-      n.put("validationBefore", tokenMean(before.get(own)));
-      n.put("validationAfter", tokenMean(after));
+      n.put("validationBefore", ValidationLoss.tokenMean(before.get(own)));
+      n.put("validationAfter", ValidationLoss.tokenMean(after));
       n.put("validationChange", change[0]);
       n.put("validationChangeStdError", change[1]);
       double[] change1 = pairedChange(before.get(stage1Mix), seedOnly(m, stage1Mix));
@@ -374,8 +374,8 @@ public final class RegimeSweep implements Callable<Integer> {
       double[] change = pairedChange(b, a);
       ObjectNode o = n.putObject(t.taskName());
       o.put("samples", idx.size());
-      o.put("before", tokenMean(b));
-      o.put("after", tokenMean(a));
+      o.put("before", ValidationLoss.tokenMean(b));
+      o.put("after", ValidationLoss.tokenMean(a));
       o.put("change", change[0]);
       o.put("changeStdError", change[1]);
     }
@@ -388,16 +388,6 @@ public final class RegimeSweep implements Callable<Integer> {
       r[1][k] = perSample[1][idx.get(k)];
     }
     return r;
-  }
-
-  private static double tokenMean(double[][] perSample) {
-    double loss = 0;
-    double tokens = 0;
-    for (int i = 0; i < perSample[0].length; i++) {
-      loss += perSample[0][i];
-      tokens += perSample[1][i];
-    }
-    return loss / tokens;
   }
 
   /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */

@@ -46,12 +46,19 @@ public final class ValidationLoss {
 
   /** Mean cross-entropy per supervised token over all samples (nats). */
   public double measure(VisionLanguageModel model) {
-    double[][] s = perSample(model);
+    return tokenMean(perSample(model));
+  }
+
+  /**
+   * Mean cross-entropy per supervised token of {@link #perSample}'s result, or of any subset of
+   * its columns: summed losses over summed token counts.
+   */
+  public static double tokenMean(double[][] perSample) {
     double loss = 0;
     double tokens = 0;
-    for (int i = 0; i < s[0].length; i++) {
-      loss += s[0][i];
-      tokens += s[1][i];
+    for (int i = 0; i < perSample[0].length; i++) {
+      loss += perSample[0][i];
+      tokens += perSample[1][i];
     }
     return loss / tokens;
   }

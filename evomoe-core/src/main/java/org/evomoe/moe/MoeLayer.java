@@ -52,7 +52,10 @@ public final class MoeLayer implements Layer {
   private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
   private RoutingTotals batchTotals; // null: the losses are over this forward's tokens
-  private boolean expertParallelism = true; // several threads: experts side by side when balanced
+  // Several threads: experts side by side when balanced. Off by default: on 2 idle cores it was no
+  // faster than the experts in turn, and it switches the process-wide ND4J/BLAS thread counts while
+  // it runs, which concurrent layers in one JVM (study --jobs) share.
+  private boolean expertParallelism = false;
 
   // Cached by forward:
   private RoutingPlan plan; // over the real rows only
@@ -246,7 +249,7 @@ public final class MoeLayer implements Layer {
    * uneven counts, the experts run one after the other, each product on all threads. The results
    * are the same bits either way when the products give the same bits on one and on several BLAS
    * threads (tested); only the speed differs (docs/performance.md, "Two threads: where the MoE
-   * layer's time went").
+   * layer's time went"). Off by default.
    */
   public void setExpertParallelism(boolean on) {
     this.expertParallelism = on;

@@ -132,6 +132,7 @@ class MoeLayerTest {
     java.util.Map<String, double[]> inTurn;
     MoeLayer moe = randomMoe(c, DataType.FLOAT, 40 + experts + k);
     moe.router().parameters().get(0).value().divi(3); // the test's own routing: even loads
+    moe.setExpertParallelism(true); // off by default
     try (org.evomoe.tensor.Threads.Scope ignored = org.evomoe.tensor.Threads.use(1)) {
       one = forwardBackward(moe, x, dy, tags);
       assertFalse(moe.expertsRanInParallel());

@@ -139,7 +139,7 @@ final class ModalityHypernetwork {
       Nd4j.gemm(z, packedDown, q, false, false, 1.0, 0.0);
       theta = Nd4j.createUninitialized(type, n, (long) m * r);
       Nd4j.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
-      forwardContracted(n, e);
+      ContractedKernels.forward(r, m, hp, q, hid, theta, a, bMid, e);
     } else {
       packedAll = reuse ? frozenAll : packRows(type, 0, p);
       packedDown = null;
@@ -166,7 +166,7 @@ final class ModalityHypernetwork {
     if (order == ThetaContraction.CONTRACTED) {
       INDArray dThetaUp = Nd4j.createUninitialized(type, n, (long) m * r);
       INDArray dq = Nd4j.createUninitialized(type, n, 2L * r * hp);
-      backwardContracted(n, dE, dThetaUp, dq, dHid);
+      ContractedKernels.backward(r, m, hp, dE, a, bMid, theta, q, hid, dThetaUp, dq, dHid);
       if (fc2Trainable) {
         INDArray dPackedDown = Nd4j.createUninitialized(type, d, 2L * r * hp);
         Nd4j.gemm(z, dq, dPackedDown, true, false, 1.0, 0.0);
@@ -380,86 +380,6 @@ final class ModalityHypernetwork {
     });
   }
 
-  /** b = silu(a[0..r)) * a[r..2r), e = Theta_up b with Theta_up[o, j] = thetaUp[off + o r + j]. */
-  private void bottleneck(double[] av, double[] bv, double[] thetaUp, int off, double[] ev) {
-    for (int j = 0; j < r; j++) {
-      double g = av[j];
-      bv[j] = g / (1.0 + Math.exp(-g)) * av[r + j];
-    }
-    for (int o = 0; o < m; o++) {
-      double s = 0;
-      int base = off + o * r;
-      for (int j = 0; j < r; j++) {
-        s += thetaUp[base + j] * bv[j];
-      }
-      ev[o] = s;
-    }
-  }
-
-  /**
-   * Backward of {@link #bottleneck}: from de (m) writes dThetaUp[off + o r + j] = de[o] b[j] and
-   * da (2r).
-   */
-  private void bottleneckBackward(
-      double[] av, double[] bv, double[] thetaUp, int off, double[] de, double[] dThetaUp,
-      double[] da) {
-    for (int j = 0; j < r; j++) {
-      da[j] = 0;
-    }
-    for (int o = 0; o < m; o++) {
-      double g = de[o];
-      int base = off + o * r;
-      for (int j = 0; j < r; j++) {
-        dThetaUp[base + j] = g * bv[j];
-        da[j] += g * thetaUp[base + j]; // db[j], turned into da below
-      }
-    }
-    for (int j = 0; j < r; j++) {
-      double db = da[j];
-      double g = av[j];
-      double u = av[r + j];
-      double s = 1.0 / (1.0 + Math.exp(-g));
-      da[j] = db * u * s * (1.0 + g * (1.0 - s));
-      da[r + j] = db * g * s;
-    }
-  }
-
-  private void forwardContracted(int n, INDArray e) {
-    Buffers bq = Buffers.of(q);
-    Buffers bh = Buffers.of(hid);
-    Buffers bt = Buffers.of(theta);
-    Buffers ba = Buffers.of(a);
-    Buffers bb = Buffers.of(bMid);
-    Buffers be = Buffers.of(e);
-    int qw = 2 * r * hp;
-    int mr = m * r;
-    Parallel.forRange(n, 32, (t0, t1) -> {
-      double[] qv = new double[qw];
-      double[] hv = new double[hp];
-      double[] tu = new double[mr];
-      double[] av = new double[2 * r];
-      double[] bv = new double[r];
-      double[] ev = new double[m];
-      for (int t = t0; t < t1; t++) {
-        bq.read((long) t * qw, qv, 0, qw);
-        bh.read((long) t * hp, hv, 0, hp);
-        bt.read((long) t * mr, tu, 0, mr);
-        for (int j = 0; j < 2 * r; j++) {
-          double s = 0;
-          int base = j * hp;
-          for (int k = 0; k < hp; k++) {
-            s += qv[base + k] * hv[k];
-          }
-          av[j] = s;
-        }
-        bottleneck(av, bv, tu, 0, ev);
-        ba.write((long) t * 2 * r, av, 0, 2 * r);
-        bb.write((long) t * r, bv, 0, r);
-        be.write((long) t * m, ev, 0, m);
-      }
-    });
-  }
-
   private void forwardMaterialised(int n, INDArray e) {
     Buffers bth = Buffers.of(theta);
     Buffers bz = Buffers.of(z);
@@ -483,62 +403,10 @@ final class ModalityHypernetwork {
           }
           av[j] = s;
         }
-        bottleneck(av, bv, th, downSize, ev);
+        ContractedKernels.bottleneck(r, m, av, bv, th, downSize, ev);
         ba.write((long) t * 2 * r, av, 0, 2 * r);
         bb.write((long) t * r, bv, 0, r);
         be.write((long) t * m, ev, 0, m);
-      }
-    });
-  }
-
-  /**
-   * Writes dThetaUp [n, m r], dq [n, 2r (h + 1)] (dq[t, j (h + 1) + k] = da[t, j] hid'[t, k]) and
-   * the Theta_down part of dHid [n, h + 1] (dHid[t, k] = sum_j da[t, j] q[t, j (h + 1) + k]).
-   */
-  private void backwardContracted(
-      int n, INDArray dE, INDArray dThetaUp, INDArray dq, INDArray dHid) {
-    Buffers bde = Buffers.of(dE);
-    Buffers ba = Buffers.of(a);
-    Buffers bb = Buffers.of(bMid);
-    Buffers bt = Buffers.of(theta);
-    Buffers bq = Buffers.of(q);
-    Buffers bh = Buffers.of(hid);
-    Buffers bdt = Buffers.of(dThetaUp);
-    Buffers bdq = Buffers.of(dq);
-    Buffers bdh = Buffers.of(dHid);
-    int qw = 2 * r * hp;
-    int mr = m * r;
-    Parallel.forRange(n, 32, (t0, t1) -> {
-      double[] de = new double[m];
-      double[] av = new double[2 * r];
-      double[] bv = new double[r];
-      double[] tu = new double[mr];
-      double[] dtu = new double[mr];
-      double[] da = new double[2 * r];
-      double[] qv = new double[qw];
-      double[] hv = new double[hp];
-      double[] dqv = new double[qw];
-      double[] dhv = new double[hp];
-      for (int t = t0; t < t1; t++) {
-        bde.read((long) t * m, de, 0, m);
-        ba.read((long) t * 2 * r, av, 0, 2 * r);
-        bb.read((long) t * r, bv, 0, r);
-        bt.read((long) t * mr, tu, 0, mr);
-        bottleneckBackward(av, bv, tu, 0, de, dtu, da);
-        bq.read((long) t * qw, qv, 0, qw);
-        bh.read((long) t * hp, hv, 0, hp);
-        java.util.Arrays.fill(dhv, 0);
-        for (int j = 0; j < 2 * r; j++) {
-          double g = da[j];
-          int base = j * hp;
-          for (int k = 0; k < hp; k++) {
-            dqv[base + k] = g * hv[k];
-            dhv[k] += g * qv[base + k];
-          }
-        }
-        bdt.write((long) t * mr, dtu, 0, mr);
-        bdq.write((long) t * qw, dqv, 0, qw);
-        bdh.write((long) t * hp, dhv, 0, hp);
       }
     });
   }
@@ -570,7 +438,7 @@ final class ModalityHypernetwork {
         bb.read((long) t * r, bv, 0, r);
         bth.read((long) t * p, th, 0, p);
         bz.read((long) t * d, zv, 0, d);
-        bottleneckBackward(av, bv, th, downSize, de, dth, da);
+        ContractedKernels.bottleneckBackward(r, m, av, bv, th, downSize, de, dth, da);
         java.util.Arrays.fill(dzv, 0);
         for (int j = 0; j < 2 * r; j++) {
           double g = da[j];

@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Layout: a batch of B sequences of length S is a matrix {@code x [B*S, d]}, row {@code b*S +
  * s} holding token s of sequence b. The projections give {@code q [B*S, H*dh]} and {@code k, v
- * [B*S, Hkv*dh]}; these are permuted (plain Java, RoPE applied on the way) into head layout {@code
+ * [B*S, Hkv*dh]} (in training as one product, {@link QkvProjection}); these are permuted (plain Java, RoPE applied on the way) into head layout {@code
  * [B, heads, S, dh]}. Because query head h uses key/value head {@code h / G} (G = H / Hkv, Hugging
  * Face's repeat_kv), the queries of one group are contiguous and the query tensor is viewed as
  * {@code [B*Hkv, G*S, dh]}: one batched product per step computes every group's scores {@code
@@ -48,6 +48,7 @@ public final class MultiHeadAttention implements Layer {
   private final Linear k;
   private final Linear v;
   private final Linear o;
+  private final QkvProjection qkv; // q, k and v as one product (training forward and backward)
 
   // Cached by the training forward for backward:
   private int batch;
@@ -80,6 +81,7 @@ public final class MultiHeadAttention implements Layer {
     this.k = new Linear(prefix + ".k_proj", d, kvHeads * headDim, bias, type, rng);
     this.v = new Linear(prefix + ".v_proj", d, kvHeads * headDim, bias, type, rng);
     this.o = new Linear(prefix + "." + outputName, heads * headDim, d, bias, type, rng);
+    this.qkv = new QkvProjection(q, k, v);
   }
 
   public AttentionConfig config() {
@@ -129,20 +131,22 @@ public final class MultiHeadAttention implements Layer {
     requireLayout(x, batch, seqLen);
     int rows = batch * seqLen;
     checkPositions(positions, rows);
-    INDArray qp = q.forward(x);
-    INDArray kp = k.forward(x);
-    INDArray vp = v.forward(x);
+    INDArray qkvp = qkv.forward(x); // [B*S, (H + 2 Hkv) dh]: queries, keys, values
+    int qw = heads * headDim;
+    int kw = kvHeads * headDim;
     this.batch = batch;
     this.seqLen = seqLen;
     this.positions = positions.clone();
-    qh = toHeads(qp, batch, seqLen, heads, positions, batch * kvHeads, group * seqLen);
-    kh = toHeads(kp, batch, seqLen, kvHeads, positions, batch * kvHeads, seqLen);
-    vh = toHeads(vp, batch, seqLen, kvHeads, null, batch * kvHeads, seqLen);
+    qh = toHeads(qkvp, 0, batch, seqLen, heads, positions, batch * kvHeads, group * seqLen);
+    kh = toHeads(qkvp, qw, batch, seqLen, kvHeads, positions, batch * kvHeads, seqLen);
+    vh = toHeads(qkvp, qw + kw, batch, seqLen, kvHeads, null, batch * kvHeads, seqLen);
     INDArray scores = bmm(qh, kh, false, true, batch * kvHeads, group * seqLen, seqLen);
     softmaxInPlace(scores, seqLen, 0);
     probs = scores;
     INDArray oh = bmm(probs, vh, false, false, batch * kvHeads, group * seqLen, headDim);
-    return o.forward(fromHeads(oh, batch, seqLen, heads, null));
+    INDArray merged = Nd4j.createUninitialized(oh.dataType(), (long) batch * seqLen, heads * headDim);
+    fromHeads(oh, merged, 0, batch, seqLen, heads, null);
+    return o.forward(merged);
   }
 
   /**
@@ -157,16 +161,19 @@ public final class MultiHeadAttention implements Layer {
     Shapes.requireShape("attention output gradient", dy, rows, config.dModel());
     int bh = batch * kvHeads;
     INDArray dMerged = o.backward(dy);
-    INDArray dOh = toHeads(dMerged, batch, seqLen, heads, null, bh, group * seqLen);
+    INDArray dOh = toHeads(dMerged, 0, batch, seqLen, heads, null, bh, group * seqLen);
     INDArray dV = bmm(probs, dOh, true, false, bh, seqLen, headDim);
     INDArray dS = bmm(dOh, vh, false, true, bh, group * seqLen, seqLen);
     softmaxBackwardInPlace(probs, dS);
     INDArray dQ = bmm(dS, kh, false, false, bh, group * seqLen, headDim);
     INDArray dK = bmm(dS, qh, true, false, bh, seqLen, headDim);
-    INDArray dx = q.backward(fromHeads(dQ, batch, seqLen, heads, positions));
-    dx.addi(k.backward(fromHeads(dK, batch, seqLen, kvHeads, positions)));
-    dx.addi(v.backward(fromHeads(dV, batch, seqLen, kvHeads, null)));
-    return dx;
+    int qw = heads * headDim;
+    int kw = kvHeads * headDim;
+    INDArray dQkv = Nd4j.createUninitialized(dy.dataType(), rows, qkv.width());
+    fromHeads(dQ, dQkv, 0, batch, seqLen, heads, positions);
+    fromHeads(dK, dQkv, qw, batch, seqLen, kvHeads, positions);
+    fromHeads(dV, dQkv, qw + kw, batch, seqLen, kvHeads, null);
+    return qkv.backward(dQkv);
   }
 
   /**
@@ -192,9 +199,9 @@ public final class MultiHeadAttention implements Layer {
     }
     int[] pos = defaultPositions(batch, newLen, offset);
     checkPositions(pos, batch * newLen);
-    INDArray qhNew = toHeads(q.forward(x), batch, newLen, heads, pos, bh, group * newLen);
-    INDArray kNew = toHeads(k.forward(x), batch, newLen, kvHeads, pos, bh, newLen);
-    INDArray vNew = toHeads(v.forward(x), batch, newLen, kvHeads, null, bh, newLen);
+    INDArray qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, bh, group * newLen);
+    INDArray kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, bh, newLen);
+    INDArray vNew = toHeads(v.forward(x), 0, batch, newLen, kvHeads, null, bh, newLen);
     cache.appendRows(layer, kNew, vNew);
     int total = offset + newLen;
     // A handful of query rows per slice: one Java pass over the cache buffers (scores, mask,
@@ -206,7 +213,9 @@ public final class MultiHeadAttention implements Layer {
     qh = null;
     kh = null;
     vh = null;
-    return o.forward(fromHeads(oh, batch, newLen, heads, null));
+    INDArray merged = Nd4j.createUninitialized(oh.dataType(), (long) batch * newLen, heads * headDim);
+    fromHeads(oh, merged, 0, batch, newLen, heads, null);
+    return o.forward(merged);
   }
 
   /** Throws unless a cache buffer is [bh, capacity >= offset, dh]. */
@@ -254,14 +263,16 @@ public final class MultiHeadAttention implements Layer {
   }
 
   /**
-   * [B*S, nh*dh] -> head layout [B, nh, S, dh] stored with shape [d0, d1, dh] (d0*d1 = B*nh*S),
-   * rotating each head vector by its row's position when {@code rotatePositions} is not null.
+   * Columns [colOffset, colOffset + nh*dh) of src [B*S, any width] -> head layout [B, nh, S, dh]
+   * stored with shape [d0, d1, dh] (d0*d1 = B*nh*S), rotating each head vector by its row's
+   * position when {@code rotatePositions} is not null.
    */
-  private INDArray toHeads(
-      INDArray src, int batch, int seq, int nh, int[] rotatePositions, int d0, int d1) {
+  private INDArray toHeads(INDArray src, int colOffset, int batch, int seq, int nh,
+      int[] rotatePositions, int d0, int d1) {
     INDArray s = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
     INDArray dst = Nd4j.createUninitialized(src.dataType(), d0, d1, headDim);
     int width = nh * headDim;
+    int srcWidth = (int) s.size(1);
     Buffers bs = Buffers.of(s);
     Buffers bd = Buffers.of(dst);
     boolean rotate = rotatePositions != null && rope != null;
@@ -270,7 +281,7 @@ public final class MultiHeadAttention implements Layer {
       for (int r = r0; r < r1; r++) {
         int b = r / seq;
         int t = r % seq;
-        bs.read((long) r * width, row, 0, width);
+        bs.read((long) r * srcWidth + colOffset, row, 0, width);
         for (int h = 0; h < nh; h++) {
           if (rotate) {
             rope.rotate(row, h * headDim, rotatePositions[r], false);
@@ -283,14 +294,15 @@ public final class MultiHeadAttention implements Layer {
   }
 
   /**
-   * Head layout [B, nh, S, dh] (any 3-d shape over the same memory) -> [B*S, nh*dh], applying the
-   * inverse rotation when {@code inversePositions} is not null (the backward of the RoPE in
-   * {@link #toHeads}).
+   * Head layout [B, nh, S, dh] (any 3-d shape over the same memory) -> columns [colOffset,
+   * colOffset + nh*dh) of dst [B*S, any width] (dense), applying the inverse rotation when {@code
+   * inversePositions} is not null (the backward of the RoPE in {@link #toHeads}).
    */
-  private INDArray fromHeads(INDArray src, int batch, int seq, int nh, int[] inversePositions) {
+  private void fromHeads(INDArray src, INDArray dst, int colOffset, int batch, int seq, int nh,
+      int[] inversePositions) {
     INDArray s = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
     int width = nh * headDim;
-    INDArray dst = Nd4j.createUninitialized(src.dataType(), (long) batch * seq, width);
+    int dstWidth = (int) dst.size(1);
     Buffers bs = Buffers.of(s);
     Buffers bd = Buffers.of(dst);
     boolean rotate = inversePositions != null && rope != null;
@@ -305,10 +317,9 @@ public final class MultiHeadAttention implements Layer {
             rope.rotate(row, h * headDim, inversePositions[r], true);
           }
         }
-        bd.write((long) r * width, row, 0, width);
+        bd.write((long) r * dstWidth + colOffset, row, 0, width);
       }
     });
-    return dst;
   }
 
   /** [n, L, dh] followed by [n, m, dh] along the middle axis -> [n, L+m, dh]. */

@@ -19,10 +19,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * receive the matching row ranges of the packed weight gradient.
  *
  * <p>The packed copy is made per forward, in the current workspace, so weights changed between
- * steps are always seen. At the demo's sizes (d = 64, nq = 64, nk = 32, 1,088 rows) the fused
- * forward and backward took 2.2-2.4 ms of CPU against 5.3-5.9 ms for the three separate ones
- * (docs/performance.md). Sums over the packed width round differently from three products and two
- * additions: the input gradient differs from the separate path's in the last float bits.
+ * steps are always seen. At the demo's sizes the whole attention layer took 0.90-1.02x the CPU
+ * of the separate projections (docs/performance.md, "Training step, fourth round"). Sums over the
+ * packed width round differently from three products and two additions: the input gradient
+ * differs from the separate path's in the last float bits.
  */
 final class QkvProjection {
   private final Linear q;

@@ -62,12 +62,10 @@ public final class MoeBenchmark implements Callable<Integer> {
   @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--compare-sequential",
-      description = "Also time the layer with its experts one after the other (expert parallelism "
-          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and "
-          + "sequentialRatio, and on Linux the process CPU time per run (moeCpuMs, "
-          + "moeSequentialCpuMs, denseCpuMs, cpuRatio, sequentialCpuRatio).")
-  boolean compareSequential;
+  @Option(names = "--interleaved",
+      description = "Time the layer and the dense FFN interleaved rep by rep, and add on Linux the "
+          + "process CPU time per run (moeCpuMs, denseCpuMs, cpuRatio).")
+  boolean interleaved;
 
   @Override
   public Integer call() throws Exception {
@@ -134,24 +132,13 @@ public final class MoeBenchmark implements Callable<Integer> {
     };
     double moeMs;
     double denseMs;
-    double moeSequentialMs = Double.NaN;
-    double[] cpuMs = null; // process CPU per run: MoE, MoE in turn, dense
-    if (compareSequential) {
-      Runnable sequentialStep = () -> {
-        moe.setExpertParallelism(false);
-        try {
-          moeStep.run();
-        } finally {
-          moe.setExpertParallelism(true);
-        }
-      };
+    double[] cpuMs = null; // process CPU per run: MoE, dense
+    if (interleaved) {
       Timer.Interleaved ms = Timer.interleavedMedianMs(warmup, reps, List.of(
           new Timer.Case("bench-moe", moeStep),
-          new Timer.Case("bench-moe-sequential", sequentialStep),
           new Timer.Case("bench-dense", denseStep)));
       moeMs = ms.wallMs()[0];
-      moeSequentialMs = ms.wallMs()[1];
-      denseMs = ms.wallMs()[2];
+      denseMs = ms.wallMs()[1];
       cpuMs = ms.cpuMs();
     } else {
       moeMs = Timer.medianMs("bench-moe", warmup, reps, moeStep);
@@ -177,17 +164,11 @@ public final class MoeBenchmark implements Callable<Integer> {
     r.put("moeMs", round(moeMs));
     r.put("denseMs", round(denseMs));
     r.put("ratio", round(moeMs / denseMs));
-    if (compareSequential) {
-      r.put("moeSequentialMs", round(moeSequentialMs));
-      r.put("sequentialRatio", round(moeSequentialMs / denseMs));
-      if (!Double.isNaN(cpuMs[0])) {
-        r.put("moeCpuMs", round(cpuMs[0]));
-        r.put("moeSequentialCpuMs", round(cpuMs[1]));
-        r.put("denseCpuMs", round(cpuMs[2]));
-        if (cpuMs[2] > 0) { // CPU time counts in clock ticks (10 ms): tiny runs can read 0
-          r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
-          r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
-        }
+    if (interleaved && !Double.isNaN(cpuMs[0])) {
+      r.put("moeCpuMs", round(cpuMs[0]));
+      r.put("denseCpuMs", round(cpuMs[1]));
+      if (cpuMs[1] > 0) { // CPU time counts in clock ticks (10 ms): tiny runs can read 0
+        r.put("cpuRatio", round(cpuMs[0] / cpuMs[1]));
       }
     }
     r.put("gflops", round(flops / (moeMs * 1e6)));

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.examples.pipeline.PipelineDiagnostics;
+import org.evomoe.examples.proc.ProcStatus;
 import org.evomoe.examples.pipeline.ResultsTable;
 import org.evomoe.examples.report.ReportWriter;
 import org.evomoe.examples.study.RunOptions;
@@ -41,7 +42,7 @@ final class PipelineRun {
     ObjectMapper om = new ObjectMapper();
     Path json = out.resolve("results.json");
     try {
-      results = runner.run(command).withPeakRssMiB(MemoryStats.peakRssMiB());
+      results = runner.run(command).withPeakRssMiB(ProcStatus.self().peakRssMiB(Double.NaN));
       AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
     } catch (IOException | java.io.UncheckedIOException e) {
       throw namingTheFolder(out, e);

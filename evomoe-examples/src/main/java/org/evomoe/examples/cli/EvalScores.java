@@ -5,8 +5,7 @@ import org.evomoe.examples.study.Scores;
 
 /**
  * What {@code evomoe eval --json} prints: the model's name and its scores, whose fields ({@code
- * tasks}, {@code pope}, {@code average}, {@code heldOut}) sit next to {@code arm} as in an entry of
- * results.json version 1's {@code arms}.
+ * tasks}, {@code pope}, {@code average}, {@code heldOut}) sit next to {@code arm} in one object.
  *
  * @param arm the model's name (the checkpoint folder's file name)
  * @param scores the evaluation, in-template and held-out

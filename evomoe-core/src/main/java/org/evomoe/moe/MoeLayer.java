@@ -26,8 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * combine.
  *
  * <p>Dispatch groups the tokens by expert (a counting sort of the T*k assignments), gathers each
- * expert's rows in one Java pass, runs the expert's gemms on only those rows (with several
- * threads, whole experts side by side: {@link #setExpertParallelism}), and adds the
+ * expert's rows in one Java pass, runs the expert's gemms on only those rows, one expert after
+ * the other (each product on the threads {@link Threads} sets), and adds the
  * gate-weighted outputs back per token. An expert that receives no token is skipped in forward and
  * backward. Gate weights are the raw probabilities of the chosen experts (renormalised over them
  * when {@link RoutingConfig#renormalize()} and k > 1).
@@ -52,10 +52,6 @@ public final class MoeLayer implements Layer {
   private Consumer<INDArray> inputListener; // null: nobody listens
   private RandomGenerator logitShuffle; // null: logits used as the router gives them
   private RoutingTotals batchTotals; // null: the losses are over this forward's tokens
-  // Several threads: experts side by side when balanced. Off by default: on 2 idle cores it was no
-  // faster than the experts in turn, and it switches the process-wide ND4J/BLAS thread counts while
-  // it runs, which concurrent layers in one JVM (study --jobs) share.
-  private boolean expertParallelism = false;
 
   // Cached by forward:
   private RoutingPlan plan; // over the real rows only
@@ -64,7 +60,6 @@ public final class MoeLayer implements Layer {
   private int totalRows; // T, real and padded
   private int[] shufflePerm; // [T*E] when shuffled: softmax input [t, j] = logits[t, perm[t*E+j]]
   private INDArray[] expertOut; // per expert [n_e, d] or null when it got no token
-  private boolean expertsInParallel; // whether forward ran the experts side by side
   private boolean routed; // whether the router ran (not forced)
   private double auxLoss;
   private double zLoss;
@@ -241,31 +236,6 @@ public final class MoeLayer implements Layer {
   }
 
   /**
-   * Whether the layer may run its experts side by side (on by default). With more than one thread
-   * ({@link Threads#count()}) and on, a forward runs the router, and then the experts whenever
-   * their token counts split evenly enough over the threads ({@link ExpertSchedule}), with ND4J
-   * and BLAS on one thread each ({@link Threads#nativeOnOneThread()}); each expert's products then
-   * run whole on one thread, in parallel with other experts' (its backward likewise). Off, or with
-   * uneven counts, the experts run one after the other, each product on all threads. The results
-   * are the same bits either way when the products give the same bits on one and on several BLAS
-   * threads (tested); only the speed differs (docs/performance.md, "Two threads: where the MoE
-   * layer's time went"). Off by default.
-   */
-  public void setExpertParallelism(boolean on) {
-    this.expertParallelism = on;
-  }
-
-  /** Whether the experts may run side by side ({@link #setExpertParallelism}). */
-  public boolean expertParallelism() {
-    return expertParallelism;
-  }
-
-  /** Whether the last forward ran its experts side by side (tests). */
-  boolean expertsRanInParallel() {
-    return expertsInParallel;
-  }
-
-  /**
    * The routing counts of the last forward over its real tokens (with forced routing, every token
    * to the forced expert).
    */
@@ -326,16 +296,7 @@ public final class MoeLayer implements Layer {
     if (inputListener != null && t > 0) {
       inputListener.accept(xr);
     }
-    boolean sideBySide = expertParallelism && Threads.count() > 1;
-    Threads.Scope oneNative = sideBySide ? Threads.nativeOnOneThread() : null;
-    INDArray y;
-    try {
-      y = routeAndRunExperts(xc, xr, t, e, sideBySide, oneNative);
-    } finally {
-      if (oneNative != null) {
-        oneNative.close();
-      }
-    }
+    INDArray y = routeAndRunExperts(xc, xr, t, e);
     if (routingListener != null) {
       routingListener.accept(RoutingRecord.of(plan, this.modalities, rows));
     }
@@ -344,11 +305,9 @@ public final class MoeLayer implements Layer {
 
   /**
    * Routes the real rows {@code xr} [t, d] (or forces them), runs the experts, and combines: the
-   * forward after input checks. {@code oneNative} (when not null) holds ND4J and BLAS on one
-   * thread; it is closed early when the experts run one after the other.
+   * forward after input checks.
    */
-  private INDArray routeAndRunExperts(
-      INDArray xc, INDArray xr, int t, int e, boolean sideBySide, Threads.Scope oneNative) {
+  private INDArray routeAndRunExperts(INDArray xc, INDArray xr, int t, int e) {
     shufflePerm = null;
     if (forcedExpert >= 0) {
       plan = RoutingPlan.forced(t, e, forcedExpert);
@@ -371,12 +330,7 @@ public final class MoeLayer implements Layer {
     for (int i = 0; i < e; i++) {
       counts[i] = plan.tokens[i].length;
     }
-    expertsInParallel = sideBySide && ExpertSchedule.balanced(counts, Threads.count());
-    if (oneNative != null && !expertsInParallel) {
-      oneNative.close(); // the experts one after the other, each product on all threads
-    }
     expertOut = new INDArray[e];
-    // Every array is allocated here, on the calling thread, so that it lives in its workspace.
     INDArray[] xe = new INDArray[e];
     SwiGluFfn.ForwardArrays[] work = new SwiGluFfn.ForwardArrays[e];
     for (int i = 0; i < e; i++) {
@@ -392,18 +346,11 @@ public final class MoeLayer implements Layer {
     return sumPerToken(expertOut, plan.gate, xc.dataType());
   }
 
-  /**
-   * Runs {@code expert} for every expert with tokens: side by side on the kernel pool, largest
-   * first, when this forward chose to ({@link #expertsInParallel}), else in expert order.
-   */
-  private void runExperts(int[] counts, java.util.function.IntConsumer expert) {
-    if (expertsInParallel) {
-      Parallel.forEachTask(ExpertSchedule.largestFirst(counts), expert);
-    } else {
-      for (int i = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
-          expert.accept(i);
-        }
+  /** Runs {@code expert} for every expert with tokens, in expert order. */
+  private static void runExperts(int[] counts, java.util.function.IntConsumer expert) {
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > 0) {
+        expert.accept(i);
       }
     }
   }
@@ -503,14 +450,7 @@ public final class MoeLayer implements Layer {
     int[] outRows = mask.rowsView();
     Shapes.requireShape("MoE output gradient", dy, totalRows, d);
     INDArray dyc = dy.isView() || dy.ordering() != 'c' ? dy.dup('c') : dy;
-    Threads.Scope oneNative = expertsInParallel ? Threads.nativeOnOneThread() : null;
-    try {
-      return backwardExpertsAndRouter(dyc, t, d, k, outRows);
-    } finally {
-      if (oneNative != null) {
-        oneNative.close();
-      }
-    }
+    return backwardExpertsAndRouter(dyc, t, d, k, outRows);
   }
 
   private INDArray backwardExpertsAndRouter(INDArray dyc, int t, int d, int k, int[] outRows) {
@@ -521,7 +461,7 @@ public final class MoeLayer implements Layer {
     int[] counts = new int[experts];
     INDArray[] dyes = new INDArray[experts];
     SwiGluFfn.BackwardArrays[] work = new SwiGluFfn.BackwardArrays[experts];
-    for (int e = 0; e < experts; e++) { // allocated on the calling thread, in its workspace
+    for (int e = 0; e < experts; e++) {
       if (expertOut[e] != null) {
         counts[e] = plan.assignments[e].length;
         dyes[e] = Nd4j.createUninitialized(dyc.dataType(), counts[e], d);

@@ -197,6 +197,15 @@ public final class DynamicTokenRouter implements Router {
     return groups.map(dE, dModel, (m, rows) -> hyper(m).backward(rows));
   }
 
+  /** The packed arrays the hypernetworks keep for the current {@link org.evomoe.tensor.FrozenWeights} scope (tests). */
+  List<INDArray> keptPackedArrays() {
+    List<INDArray> kept = new ArrayList<>();
+    for (ModalityHypernetwork hn : hyper) {
+      kept.addAll(hn.keptPacked());
+    }
+    return kept;
+  }
+
   @Override
   public List<Parameter> parameters() {
     List<Parameter> ps = new ArrayList<>();

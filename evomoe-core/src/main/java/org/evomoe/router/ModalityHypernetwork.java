@@ -53,9 +53,13 @@ final class ModalityHypernetwork {
   private INDArray a; // Theta_down z [n, 2r]
   private INDArray bMid; // silu(a_gate) * a_up [n, r]
 
-  // Packed [W2 | b2] kept from one forward to the next while a FrozenWeights scope is open:
+  // Packed [W2 | b2] kept from one forward to the next while a FrozenWeights scope is open, one
+  // generation at a time. Outside every workspace; closed (their memory freed at once) when the
+  // next forward replaces or drops them. Read only through these fields and, after a forward that
+  // used them, through packedDown / packedUp / packedAll (for backward), which every forward
+  // resets before it replaces them.
   private long packedScope; // FrozenWeights id the arrays below were built in; 0 = none
-  private INDArray frozenDown; // as packedDown, outside every workspace
+  private INDArray frozenDown; // as packedDown
   private INDArray frozenUp; // as packedUp
   private INDArray frozenAll; // as packedAll
 
@@ -130,6 +134,9 @@ final class ModalityHypernetwork {
     this.a = Nd4j.createUninitialized(type, n, 2 * r);
     this.bMid = Nd4j.createUninitialized(type, n, r);
     INDArray e = Nd4j.createUninitialized(type, n, m);
+    packedDown = null; // the previous forward's, possibly a generation reusePacked closes
+    packedUp = null;
+    packedAll = null;
     boolean reuse = reusePacked(type, contraction);
     if (contraction == ThetaContraction.CONTRACTED) {
       packedDown = reuse ? frozenDown : packDown(type);
@@ -157,6 +164,8 @@ final class ModalityHypernetwork {
    */
   INDArray backward(INDArray dE) {
     Shapes.requireForward("DTR hypernetwork", z);
+    Shapes.requireForward("DTR hypernetwork (the forward did not finish)",
+        order == ThetaContraction.CONTRACTED ? packedDown : packedAll);
     int n = (int) z.size(0);
     Shapes.requireShape("DTR embedding gradient", dE, n, m);
     DataType type = dE.dataType();
@@ -199,15 +208,14 @@ final class ModalityHypernetwork {
    * Whether this forward may use the frozen packed arrays, building them first if needed: only
    * inside a {@link FrozenWeights} scope, and only arrays built in that same scope (an id is never
    * reused, so weights changed between scopes are always packed anew). The arrays are allocated
-   * outside every workspace, as they outlive the step that builds them.
+   * outside every workspace, as they outlive the step that builds them; the generation they
+   * replace, or the one an unscoped forward drops, is closed here. Called by forward after it has
+   * reset packedDown / packedUp / packedAll, so nothing reads a closed generation.
    */
   private boolean reusePacked(DataType type, ThetaContraction contraction) {
     long scope = FrozenWeights.currentId();
     if (scope == 0) {
-      frozenDown = null; // not needed outside a scope: let the collector free them
-      frozenUp = null;
-      frozenAll = null;
-      packedScope = 0;
+      closeKeptPacked(); // not needed outside a scope
       return false;
     }
     boolean contracted = contraction == ThetaContraction.CONTRACTED;
@@ -215,6 +223,7 @@ final class ModalityHypernetwork {
     if (scope == packedScope && have != null && have.dataType() == type) {
       return true;
     }
+    closeKeptPacked();
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       if (contracted) {
         frozenDown = packDown(type);
@@ -228,6 +237,28 @@ final class ModalityHypernetwork {
     }
     packedScope = scope;
     return true;
+  }
+
+  /** Closes the kept packed arrays (frees their memory now, not when the collector runs). */
+  private void closeKeptPacked() {
+    for (INDArray kept : keptPacked()) {
+      kept.close();
+    }
+    frozenDown = null;
+    frozenUp = null;
+    frozenAll = null;
+    packedScope = 0;
+  }
+
+  /** The packed arrays kept for the current {@link FrozenWeights} generation (tests). */
+  List<INDArray> keptPacked() {
+    List<INDArray> kept = new java.util.ArrayList<>(2);
+    for (INDArray a : new INDArray[] {frozenDown, frozenUp, frozenAll}) {
+      if (a != null) {
+        kept.add(a);
+      }
+    }
+    return kept;
   }
 
   /** M [d, 2r (h + 1)]: M[i, j (h + 1) + k] = W2[j d + i, k] (k < h), b2[j d + i] (k = h). */

@@ -61,16 +61,10 @@ public final class Threads {
   /** Restores the state that was in force when {@link #use(int)} was called. Idempotent. */
   public static final class Scope implements AutoCloseable {
     private final State previous;
-    private final boolean nativeOnly; // from nativeOnOneThread: leaves the shared native scope
     private boolean closed;
 
     private Scope(State previous) {
-      this(previous, false);
-    }
-
-    private Scope(State previous, boolean nativeOnly) {
       this.previous = previous;
-      this.nativeOnly = nativeOnly;
     }
 
     /** The state this scope puts back. */
@@ -82,19 +76,13 @@ public final class Threads {
     public void close() {
       if (!closed) {
         closed = true;
-        if (nativeOnly) {
-          leaveNativeOnOneThread();
-        } else {
-          restore(previous);
-        }
+        restore(previous);
       }
     }
   }
 
   private static volatile int threads;
   private static volatile ForkJoinPool pool;
-  private static int nativeOnOneDepth; // open nativeOnOneThread scopes, all threads together
-  private static State beforeNativeOnOne; // the state when the first of them opened
 
   static {
     int n = startCount();
@@ -200,32 +188,6 @@ public final class Threads {
     }
     setNative(s.nd4jThreads(), s.blasThreads());
     setKernels(s.kernelThreads());
-  }
-
-  /**
-   * Sets ND4J's ops and BLAS to one thread each, keeping the Java kernels' pool as it is, until
-   * the returned scope closes and puts the previous counts back. For work that spreads its own
-   * tasks over the kernel pool ({@link Parallel#forEachTask}), each task's products on the thread
-   * that runs it: with BLAS on several threads as well, two tasks would ask for more threads than
-   * there are cores, and OpenBLAS's idle workers busy-wait for their next product (measured:
-   * docs/performance.md, "Two threads: where the MoE layer's time went"). Scopes opened by
-   * several threads at once (layers of concurrent jobs) share one setting: the first to open sets
-   * one thread, the last to close puts back the counts that were in force before the first.
-   */
-  public static synchronized Scope nativeOnOneThread() {
-    if (nativeOnOneDepth++ == 0) {
-      beforeNativeOnOne = state();
-      setNative(1, 1);
-    }
-    return new Scope(beforeNativeOnOne, true);
-  }
-
-  /** Closes one {@link #nativeOnOneThread} scope; the last one open puts the native counts back. */
-  private static synchronized void leaveNativeOnOneThread() {
-    if (--nativeOnOneDepth == 0) {
-      setNative(beforeNativeOnOne.nd4jThreads(), beforeNativeOnOne.blasThreads());
-      beforeNativeOnOne = null;
-    }
   }
 
   /**

@@ -126,6 +126,61 @@ class FrozenPackingTest {
     });
   }
 
+  /**
+   * Many generations of packed arrays (one scope per weight change): each generation is reused
+   * within its scope, stays open after it (a backward may still read it) and is closed when the
+   * next scope's first forward replaces it; an unscoped forward closes the last one. Outputs and
+   * input gradients equal a twin router's unscoped ones bit for bit throughout.
+   */
+  @ParameterizedTest
+  @EnumSource(ThetaContraction.class)
+  void replacedGenerationsAreClosedAndResultsStayIdentical(ThetaContraction order) {
+    DynamicTokenRouter r = router(sized(order), F, 13);
+    DynamicTokenRouter twin = router(sized(order), F, 13);
+    INDArray x = normal(14, 7, 12).castTo(F);
+    INDArray dy = normal(15, 7, 5).castTo(F);
+    Modality[] tags = mixed(7);
+    java.util.List<INDArray> earlier = new java.util.ArrayList<>();
+    for (int generation = 0; generation < 25; generation++) {
+      double shift = 0.01 * (generation + 1);
+      for (DynamicTokenRouter each : java.util.List.of(r, twin)) {
+        each.hyperFc2Bias(Modality.TEXT).value().addi(shift);
+        each.hyperFc2Weight(Modality.IMAGE).value().addi(-shift);
+      }
+      INDArray want = unscoped(twin, x, tags);
+      INDArray wantDx = twin.backward(dy).dup();
+      INDArray got;
+      java.util.List<INDArray> kept;
+      try (FrozenWeights ignored = FrozenWeights.open()) {
+        assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want), "generation " + generation);
+        kept = r.keptPackedArrays();
+        assertEquals(order == ThetaContraction.CONTRACTED ? 4 : 2, kept.size(), "two modalities");
+        got = r.forward(x, tags);
+        assertEquals(0.0, maxAbsDiff(got, want), "generation " + generation + ", reused");
+        java.util.List<INDArray> again = r.keptPackedArrays();
+        for (int i = 0; i < kept.size(); i++) {
+          org.junit.jupiter.api.Assertions.assertSame(kept.get(i), again.get(i), "reused, not rebuilt");
+        }
+      }
+      // After the scope: the generation is still open, and the backward reads it.
+      for (INDArray a : kept) {
+        org.junit.jupiter.api.Assertions.assertFalse(a.wasClosed(), "generation " + generation);
+      }
+      assertEquals(0.0, maxAbsDiff(r.backward(dy), wantDx), "generation " + generation + " dx");
+      for (INDArray a : earlier) {
+        assertTrue(a.wasClosed(), "an earlier generation is closed at generation " + generation);
+      }
+      earlier.addAll(kept);
+    }
+    assertEquals(25 * (order == ThetaContraction.CONTRACTED ? 4 : 2), earlier.size());
+    INDArray want = unscoped(twin, x, tags);
+    assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want), "unscoped forward");
+    assertTrue(r.keptPackedArrays().isEmpty(), "an unscoped forward keeps nothing");
+    for (INDArray a : earlier) {
+      assertTrue(a.wasClosed(), "every generation closed after an unscoped forward");
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void mutatingPathsRefuseToRunInsideAScope(@TempDir Path dir) throws Exception {
     DynamicTokenRouter r = router(sized(ThetaContraction.CONTRACTED), F, 11);

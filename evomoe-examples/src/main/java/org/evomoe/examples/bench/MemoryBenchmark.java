@@ -2,13 +2,12 @@ package org.evomoe.examples.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.Pointer;
+import org.evomoe.examples.proc.ProcStatus;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.RoutingConfig;
 import org.evomoe.moe.MoeLayer;
@@ -88,7 +87,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("bench", "memory");
         r.put("step", step);
-        r.put("rssMiB", rssKiB() / 1024.0);
+        r.put("rssMiB", ProcStatus.self().rssMiB(-1)); // -1 without /proc
         r.put("javacppMiB", Pointer.physicalBytes() / 1048576.0);
         r.put("offHeapTrackedMiB", Pointer.totalBytes() / 1048576.0);
         r.put("heapUsedMiB",
@@ -99,19 +98,5 @@ public final class MemoryBenchmark implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  /** VmRSS of this process from /proc, in KiB (-1 where /proc is missing). */
-  static long rssKiB() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.exists(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    return -1;
   }
 }

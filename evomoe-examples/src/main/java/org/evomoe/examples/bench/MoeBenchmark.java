@@ -2,10 +2,8 @@ package org.evomoe.examples.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.evomoe.moe.MoeConfig;
@@ -62,12 +60,10 @@ public final class MoeBenchmark implements Callable<Integer> {
   @Option(names = "--seed", description = "Weight and input seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
-  @Option(names = "--compare-sequential",
-      description = "Also time the layer with its experts one after the other (expert parallelism "
-          + "off), the three timings interleaved rep by rep: adds moeSequentialMs and "
-          + "sequentialRatio, and on Linux the process CPU time per run (moeCpuMs, "
-          + "moeSequentialCpuMs, denseCpuMs, cpuRatio, sequentialCpuRatio).")
-  boolean compareSequential;
+  @Option(names = "--interleaved",
+      description = "Time the layer and the dense FFN interleaved rep by rep, and add on Linux the "
+          + "process CPU time per run (moeCpuMs, denseCpuMs, cpuRatio).")
+  boolean interleaved;
 
   @Override
   public Integer call() throws Exception {
@@ -91,15 +87,13 @@ public final class MoeBenchmark implements Callable<Integer> {
       int h = Integer.parseInt(dh[1].trim());
       for (int k : topK) {
         for (int t : tokens) {
-          Map<String, Object> r = runCase(t, d, h, experts, k);
-          r.put("gemmPeakGflops", round(peak));
-          r.put("peakFraction", round((double) r.get("gflops") / peak));
+          MoeBenchResult r = runCase(t, d, h, experts, k, peak);
           if (json) {
             System.out.println(om.writeValueAsString(r));
           } else {
             System.out.printf(Locale.ROOT, "%7d %6d %7d %7d %4d %9.2f %9.2f %6.3f %7.1f %5.0f%%%n",
-                t, d, h, experts, k, r.get("moeMs"), r.get("denseMs"), r.get("ratio"),
-                r.get("gflops"), 100 * (double) r.get("peakFraction"));
+                t, d, h, experts, k, r.moeMs(), r.denseMs(), r.ratio(), r.gflops(),
+                100 * r.peakFraction());
           }
           System.out.flush();
         }
@@ -108,7 +102,7 @@ public final class MoeBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private Map<String, Object> runCase(int t, int d, int h, int e, int k) {
+  private MoeBenchResult runCase(int t, int d, int h, int e, int k, double peak) {
     SplittableRandom rng = new SplittableRandom(seed);
     DataType f = DataType.FLOAT;
     SwiGluFfn seedFfn = new SwiGluFfn("mlp", d, h, f, rng);
@@ -134,24 +128,13 @@ public final class MoeBenchmark implements Callable<Integer> {
     };
     double moeMs;
     double denseMs;
-    double moeSequentialMs = Double.NaN;
-    double[] cpuMs = null; // process CPU per run: MoE, MoE in turn, dense
-    if (compareSequential) {
-      Runnable sequentialStep = () -> {
-        moe.setExpertParallelism(false);
-        try {
-          moeStep.run();
-        } finally {
-          moe.setExpertParallelism(true);
-        }
-      };
+    double[] cpuMs = null; // process CPU per run: MoE, dense
+    if (interleaved) {
       Timer.Interleaved ms = Timer.interleavedMedianMs(warmup, reps, List.of(
           new Timer.Case("bench-moe", moeStep),
-          new Timer.Case("bench-moe-sequential", sequentialStep),
           new Timer.Case("bench-dense", denseStep)));
       moeMs = ms.wallMs()[0];
-      moeSequentialMs = ms.wallMs()[1];
-      denseMs = ms.wallMs()[2];
+      denseMs = ms.wallMs()[1];
       cpuMs = ms.cpuMs();
     } else {
       moeMs = Timer.medianMs("bench-moe", warmup, reps, moeStep);
@@ -165,41 +148,25 @@ public final class MoeBenchmark implements Callable<Integer> {
 
     // Forward 3 gemms (6 T k d h flops) + backward 6 gemms (12 T k d h) + router (2 T d E, x3).
     double flops = 18.0 * t * k * d * h + 6.0 * t * d * e;
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("bench", "moe");
-    r.put("tokens", t);
-    r.put("dModel", d);
-    r.put("dHidden", h);
-    r.put("experts", e);
-    r.put("topK", k);
-    r.put("threads", threads);
-    r.put("dtype", "float32");
-    r.put("moeMs", round(moeMs));
-    r.put("denseMs", round(denseMs));
-    r.put("ratio", round(moeMs / denseMs));
-    if (compareSequential) {
-      r.put("moeSequentialMs", round(moeSequentialMs));
-      r.put("sequentialRatio", round(moeSequentialMs / denseMs));
-      if (!Double.isNaN(cpuMs[0])) {
-        r.put("moeCpuMs", round(cpuMs[0]));
-        r.put("moeSequentialCpuMs", round(cpuMs[1]));
-        r.put("denseCpuMs", round(cpuMs[2]));
-        if (cpuMs[2] > 0) { // CPU time counts in clock ticks (10 ms): tiny runs can read 0
-          r.put("cpuRatio", round(cpuMs[0] / cpuMs[2]));
-          r.put("sequentialCpuRatio", round(cpuMs[1] / cpuMs[2]));
-        }
+    Double moeCpu = null;
+    Double denseCpu = null;
+    Double cpuRatio = null;
+    if (interleaved && !Double.isNaN(cpuMs[0])) {
+      moeCpu = round(cpuMs[0]);
+      denseCpu = round(cpuMs[1]);
+      if (cpuMs[1] > 0) { // CPU time counts in clock ticks (10 ms): tiny runs can read 0
+        cpuRatio = round(cpuMs[0] / cpuMs[1]);
       }
     }
-    r.put("gflops", round(flops / (moeMs * 1e6)));
-    r.put("moeForwardMs", round(moeFwdMs));
-    r.put("denseForwardMs", round(denseFwdMs));
-    r.put("forwardRatio", round(moeFwdMs / denseFwdMs));
+    double gflops = round(flops / (moeMs * 1e6));
     List<Integer> counts = new ArrayList<>();
     for (int c : perExpert) {
       counts.add(c);
     }
-    r.put("tokensPerExpert", counts);
-    return r;
+    return new MoeBenchResult("moe", t, d, h, e, k, threads, "float32", round(moeMs),
+        round(denseMs), round(moeMs / denseMs), moeCpu, denseCpu, cpuRatio, gflops, round(moeFwdMs),
+        round(denseFwdMs), round(moeFwdMs / denseFwdMs), counts, round(peak),
+        round(gflops / peak));
   }
 
   /** ND4J float gemm on an n x n x n product into a preallocated output. */

@@ -1,9 +1,6 @@
 package org.evomoe.examples.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.evomoe.examples.proc.ProcStatus;
 
 /**
  * One line of a benchmark's {@code --rss-every} output: the process's resident memory after a
@@ -24,33 +21,14 @@ public record RssSample(String bench, long step, double rssMiB, double peakRssMi
   private static final double MIB = 1024.0 * 1024.0;
 
   /**
-   * A sample of this process now; -1 for both RSS sizes where /proc is missing. The peak is at
-   * least the current size: the kernel folds its per-CPU RSS counters into VmHWM lazily, so a
-   * reading can show VmHWM a few pages below VmRSS.
+   * A sample of this process now, from {@link ProcStatus}: -1 for a size /proc does not give (both
+   * where /proc is missing). The peak is at least the current size ({@link
+   * ProcStatus#peakRssMiB}).
    */
   static RssSample now(String bench, long step, double elapsedS) {
-    long rss = procKiB("VmRSS:");
-    long peak = rss < 0 ? -1 : Math.max(rss, procKiB("VmHWM:"));
-    return new RssSample(bench, step, rss / 1024.0, peak / 1024.0,
+    ProcStatus status = ProcStatus.self();
+    return new RssSample(bench, step, status.rssMiB(-1), status.peakRssMiB(-1),
         Runtime.getRuntime().totalMemory() / MIB,
         org.bytedeco.javacpp.Pointer.totalBytes() / MIB, elapsedS);
-  }
-
-  /** A field of /proc/self/status in KiB, or -1. */
-  static long procKiB(String field) {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.exists(status)) {
-      return -1;
-    }
-    try {
-      for (String line : Files.readAllLines(status)) {
-        if (line.startsWith(field)) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + status, e);
-    }
-    return -1;
   }
 }

@@ -1,9 +1,9 @@
 package org.evomoe.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.evomoe.examples.checkpoint.LoadedModel;
 import org.evomoe.examples.data.FashionMnist;
@@ -15,6 +15,7 @@ import org.evomoe.examples.pipeline.EvalResult;
 import org.evomoe.examples.pipeline.Evaluator;
 import org.evomoe.examples.pipeline.InstructionBatcher;
 import org.evomoe.examples.pipeline.ResultsTable;
+import org.evomoe.examples.study.Scores;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,12 +52,9 @@ public final class EvalCommand implements Callable<Integer> {
         InstructionBatcher.requiredLength(lm.tokenizer(), p, both), DataType.FLOAT);
     EvalResult r = new Evaluator(batcher, lm.tokenizer(), 64)
         .evaluate(lm.model(), test, generated.testHeldOut());
-    ObjectMapper om = new ObjectMapper();
-    ObjectNode results = om.createObjectNode();
-    ObjectNode arm = results.putArray("arms").addObject();
-    arm.put("arm", ckpt.checkpoint.getFileName().toString());
-    arm.setAll((ObjectNode) om.valueToTree(org.evomoe.examples.study.Scores.of(r)));
-    System.out.println(json ? om.writeValueAsString(arm) : ResultsTable.render(results));
+    EvalScores scores = new EvalScores(ckpt.checkpoint.getFileName().toString(), Scores.of(r));
+    System.out.println(json ? new ObjectMapper().writeValueAsString(scores)
+        : ResultsTable.render(Map.of(scores.arm(), scores.scores())));
     return 0;
   }
 }

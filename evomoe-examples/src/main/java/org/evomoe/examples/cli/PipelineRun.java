@@ -1,6 +1,5 @@
 package org.evomoe.examples.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,9 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.evomoe.checkpoint.AtomicFiles;
 import org.evomoe.examples.pipeline.PipelineDiagnostics;
+import org.evomoe.examples.proc.ProcStatus;
 import org.evomoe.examples.pipeline.ResultsTable;
 import org.evomoe.examples.report.ReportWriter;
 import org.evomoe.examples.study.RunOptions;
+import org.evomoe.examples.study.Scores;
 import org.evomoe.examples.study.StudyPlan;
 import org.evomoe.examples.study.StudyResults;
 import org.evomoe.examples.study.StudyRunner;
@@ -41,15 +42,16 @@ final class PipelineRun {
     ObjectMapper om = new ObjectMapper();
     Path json = out.resolve("results.json");
     try {
-      results = runner.run(command).withPeakRssMiB(MemoryStats.peakRssMiB());
+      results = runner.run(command).withPeakRssMiB(ProcStatus.self().peakRssMiB(Double.NaN));
       AtomicFiles.write(json, o -> om.writerWithDefaultPrettyPrinter().writeValue(o, results));
     } catch (IOException | java.io.UncheckedIOException e) {
       throw namingTheFolder(out, e);
     }
-    JsonNode tree = om.valueToTree(results);
     System.out.println();
     if (!results.arms().isEmpty()) {
-      System.out.println(ResultsTable.render(tree));
+      Map<String, Scores> scores = new LinkedHashMap<>();
+      results.arms().forEach(a -> scores.put(a.arm(), a.scores()));
+      System.out.println(ResultsTable.render(scores));
       System.out.println(StudyTable.render(results));
       Map<String, PipelineDiagnostics> diagnostics = new LinkedHashMap<>();
       results.arms().forEach(a -> diagnostics.put(a.arm(), a.diagnostics()));
@@ -57,7 +59,7 @@ final class PipelineRun {
     }
     System.out.println("results: " + json.toAbsolutePath());
     try {
-      System.out.println("report: " + ReportWriter.write(tree, out).toAbsolutePath());
+      System.out.println("report: " + ReportWriter.write(results, out).toAbsolutePath());
     } catch (Exception e) {
       System.err.println("warning: report not written (" + ErrorMessages.describe(e)
           + "); rerun with: evomoe report --results " + json);

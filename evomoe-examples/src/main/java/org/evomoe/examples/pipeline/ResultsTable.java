@@ -1,7 +1,5 @@
 package org.evomoe.examples.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,6 +13,9 @@ import org.evomoe.diagnostics.ModalitySeparation;
 import org.evomoe.diagnostics.RouterLogitStats;
 import org.evomoe.diagnostics.RoutingEntropy;
 import org.evomoe.diagnostics.StandaloneExperts;
+import org.evomoe.examples.study.PopeMetrics;
+import org.evomoe.examples.study.Scores;
+import org.evomoe.examples.study.TaskAccuracy;
 
 /** The demo's results as a plain-text table: one row per metric, one column per arm. */
 public final class ResultsTable {
@@ -22,52 +23,66 @@ public final class ResultsTable {
 
   private ResultsTable() {}
 
-  /** Renders the "arms" of a results tree. */
-  public static String render(JsonNode results) {
-    List<JsonNode> arms = new ArrayList<>();
-    results.get("arms").forEach(arms::add);
+  /**
+   * The scores of every arm, one column per arm: accuracy per task (every task any arm scored, in
+   * first-seen order), POPE accuracy and F1 per probe set with every metric of {@code all}, the
+   * average, and when any arm has held-out scores the held-out accuracy per task and average. A
+   * value that is missing or not finite shows as {@code -}.
+   *
+   * @param byArm each arm's scores by arm name, in column order
+   */
+  public static String render(Map<String, Scores> byArm) {
+    List<String> names = List.copyOf(byArm.keySet());
+    List<Scores> arms = List.copyOf(byArm.values());
     Set<String> tasks = new LinkedHashSet<>();
-    for (JsonNode a : arms) {
-      a.get("tasks").fieldNames().forEachRemaining(tasks::add);
+    for (Scores a : arms) {
+      tasks.addAll(a.tasks().keySet());
     }
+    int col = width(names, 12);
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-28s", "metric"));
-    for (JsonNode a : arms) {
-      sb.append(String.format(Locale.ROOT, "%" + width(names(arms), 12) + "s", a.get("arm").asText()));
+    for (String n : names) {
+      sb.append(String.format(Locale.ROOT, "%" + col + "s", n));
     }
     sb.append('\n');
     for (String t : tasks) {
-      row(sb, "accuracy " + t, arms, a -> a.path("tasks").path(t).path("accuracy"));
+      scoreRow(sb, "accuracy " + t, arms, col, a -> accuracy(a, t));
     }
-    for (String probe : new String[] {"random", "popular", "adversarial", "all"}) {
-      for (String m : new String[] {"accuracy", "precision", "recall", "f1", "yesRatio"}) {
-        if (!probe.equals("all") && !m.equals("accuracy") && !m.equals("f1")) {
+    for (String probe : PopeMetrics.PROBES) {
+      for (Map.Entry<String, ToDoubleFunction<PopeMetrics>> m : PopeMetrics.METRICS.entrySet()) {
+        String metric = m.getKey();
+        if (!probe.equals("all") && !metric.equals("accuracy") && !metric.equals("f1")) {
           continue;
         }
-        row(sb, "pope " + probe + " " + m, arms, a -> a.path("pope").path(probe).path(m));
+        scoreRow(sb, "pope " + probe + " " + metric, arms, col, a -> {
+          PopeMetrics p = a.pope().get(probe);
+          return p == null ? NaN : m.getValue().applyAsDouble(p);
+        });
       }
     }
-    row(sb, "average", arms, a -> a.path("average"));
-    if (arms.stream().anyMatch(a -> a.has("heldOut"))) {
+    scoreRow(sb, "average", arms, col, Scores::average);
+    if (arms.stream().anyMatch(a -> a.heldOut() != null)) {
       for (String t : tasks) {
-        row(sb, "held-out " + t, arms, a -> a.path("heldOut").path("tasks").path(t).path("accuracy"));
+        scoreRow(sb, "held-out " + t, arms, col,
+            a -> a.heldOut() == null ? NaN : accuracy(a.heldOut(), t));
       }
-      row(sb, "held-out average", arms, a -> a.path("heldOut").path("average"));
+      scoreRow(sb, "held-out average", arms, col,
+          a -> a.heldOut() == null ? NaN : a.heldOut().average());
     }
     return sb.toString();
   }
 
-  private static void row(StringBuilder sb, String label, List<JsonNode> arms,
-      java.util.function.Function<JsonNode, JsonNode> get) {
-    row(sb, label, arms, get, 28, width(names(arms), 12));
+  private static double accuracy(Scores s, String task) {
+    TaskAccuracy a = s.tasks().get(task);
+    return a == null ? NaN : a.accuracy();
   }
 
-  private static void row(StringBuilder sb, String label, List<JsonNode> arms,
-      java.util.function.Function<JsonNode, JsonNode> get, int width, int col) {
-    sb.append(String.format(Locale.ROOT, "%-" + width + "s", label));
-    for (JsonNode a : arms) {
-      JsonNode v = get.apply(a);
-      sb.append(v.isNumber() ? String.format(Locale.ROOT, "%" + col + ".4f", v.asDouble())
+  private static void scoreRow(StringBuilder sb, String label, List<Scores> arms, int col,
+      ToDoubleFunction<Scores> get) {
+    sb.append(String.format(Locale.ROOT, "%-28s", label));
+    for (Scores a : arms) {
+      double v = get.applyAsDouble(a);
+      sb.append(Double.isFinite(v) ? String.format(Locale.ROOT, "%" + col + ".4f", v)
           : String.format("%" + col + "s", "-"));
     }
     sb.append('\n');
@@ -178,10 +193,6 @@ public final class ResultsTable {
       }
     }
     return any ? v : NaN;
-  }
-
-  private static List<String> names(List<JsonNode> arms) {
-    return arms.stream().map(a -> a.path("arm").asText()).toList();
   }
 
   /** A column width that fits every name with two spaces before it. */

@@ -1,58 +1,43 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomoe.examples.pipeline.PipelineDiagnostics;
+import org.evomoe.examples.study.ArmSummary;
 
 /**
- * One entry of the results' {@code arms} list.
+ * One entry of the results' {@code arms} list, with the name the report shows.
  *
- * @param name the arm name ({@code dense}, {@code moe-llava}, {@code evomoe})
- * @param node the whole JSON entry
- * @param diagnostics the entry's {@code diagnostics} bound to their records, or null when the entry
- *     has none (a report that was not measured is a null field)
+ * @param name the arm name ({@code dense}, {@code moe-llava}, {@code evomoe}), or {@code arm <i>}
+ *     for an entry without one
+ * @param summary the entry as bound from the file
  */
-record ArmResult(String name, JsonNode node, PipelineDiagnostics diagnostics) {
-  /** Binds diagnostics; fields a newer or older version added are ignored. */
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+record ArmResult(String name, ArmSummary summary) {
+  ArmResult {
+    if (name == null || summary == null) {
+      throw new IllegalArgumentException("an arm needs a name and its entry");
+    }
+  }
 
-  /**
-   * The arms of a results tree in file order; unnamed arms are called {@code arm <i>}.
-   *
-   * @throws IllegalArgumentException naming the arm when its diagnostics do not bind to {@link
-   *     PipelineDiagnostics}
-   */
-  static List<ArmResult> all(JsonNode results) {
+  /** The arms of the results in file order; unnamed arms are called {@code arm <i>}. */
+  static List<ArmResult> all(ReportedResults results) {
     List<ArmResult> out = new ArrayList<>();
-    List<JsonNode> arms = JsonValues.elements(results.get("arms"));
+    List<ArmSummary> arms = results.arms();
     for (int i = 0; i < arms.size(); i++) {
-      JsonNode arm = arms.get(i);
-      String name = JsonValues.text(arm.get("arm"), "arm " + (i + 1));
-      out.add(new ArmResult(name, arm, diagnostics(name, arm.get("diagnostics"))));
+      ArmSummary a = arms.get(i);
+      out.add(new ArmResult(a.arm() == null ? "arm " + (i + 1) : a.arm(), a));
     }
     return out;
   }
 
-  private static PipelineDiagnostics diagnostics(String arm, JsonNode n) {
-    if (n == null || !n.isObject()) {
-      return null;
-    }
-    try {
-      return JSON.treeToValue(n, PipelineDiagnostics.class);
-    } catch (JsonProcessingException | RuntimeException e) {
-      String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.toString();
-      throw new IllegalArgumentException("arm " + arm + ": diagnostics do not match the results"
-          + " schema (docs/results-schema.md): " + why.lines().findFirst().orElse(""), e);
-    }
+  /** The entry's diagnostics, or null when it has none (a report not measured is a null field). */
+  PipelineDiagnostics diagnostics() {
+    return summary.diagnostics();
   }
 
   /** Whether the arm has any diagnostic report (the dense arm has none). */
   boolean hasDiagnostics() {
-    return diagnostics != null && diagnostics.measured();
+    PipelineDiagnostics d = diagnostics();
+    return d != null && d.measured();
   }
 }

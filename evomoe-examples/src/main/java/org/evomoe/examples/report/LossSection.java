@@ -1,11 +1,11 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.evomoe.examples.study.StageRecord;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
@@ -20,13 +20,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class LossSection {
   private LossSection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(ReportedResults results, ChartFiles files) throws IOException {
     List<String> notes = new ArrayList<>();
     List<ReportFigure> figures = new ArrayList<>();
     List<TrainingStage> stages = new ArrayList<>();
-    List<JsonNode> nodes = JsonValues.elements(results.get("stages"));
-    for (int i = 0; i < nodes.size(); i++) {
-      stages.add(TrainingStage.of(nodes.get(i), i));
+    List<StageRecord> records = results.stages();
+    for (int i = 0; i < records.size(); i++) {
+      stages.add(TrainingStage.of(records.get(i), i));
     }
     String description = "Training loss per step (answer-token cross-entropy plus the auxiliary"
         + " router losses of the MoE stages). Steps run on across stages: each arm's chart starts"
@@ -168,20 +168,19 @@ final class LossSection {
     HtmlTable t = new HtmlTable("Stages", List.of("arm", "stage", "steps", "seconds",
         "tokens/s", "first loss", "last loss", "trained parameters", "frozen parameters"));
     for (TrainingStage s : stages) {
-      JsonNode n = s.node();
+      StageRecord r = s.record();
       double[] l = s.losses();
-      t.row(List.of(s.arm(), s.stage(), count(n.get("steps")),
-          Html.number(JsonValues.number(n.get("seconds")), 1),
-          Html.number(JsonValues.number(n.get("tokensPerSecond")), 0),
+      Double tokensPerSecond = r.tokensPerSecond();
+      t.row(List.of(s.arm(), s.stage(), count(r.steps()), Html.number(r.seconds(), 1),
+          Html.number(tokensPerSecond == null ? Double.NaN : tokensPerSecond, 0),
           l.length == 0 ? "-" : Html.number(l[0], 4),
           l.length == 0 ? "-" : Html.number(l[l.length - 1], 4),
-          count(n.get("trainedParameters")), count(n.get("frozenParameters"))));
+          count(r.trainedParameters()), count(r.frozenParameters())));
     }
     return t;
   }
 
-  private static String count(JsonNode n) {
-    double v = JsonValues.number(n);
-    return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, "%,d", (long) v) : "-";
+  private static String count(long v) {
+    return String.format(java.util.Locale.ROOT, "%,d", v);
   }
 }

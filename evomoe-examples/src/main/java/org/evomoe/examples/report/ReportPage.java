@@ -1,6 +1,5 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** Renders the report as one self-contained HTML page that links its PNGs by relative name. */
@@ -24,7 +23,7 @@ final class ReportPage {
       nav ul { columns: 2; }
       """;
 
-  static String render(JsonNode results, List<ReportSection> sections) {
+  static String render(ReportedResults results, List<ReportSection> sections) {
     StringBuilder sb = new StringBuilder();
     sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     sb.append("<title>EvoMoE demo report</title>\n<style>\n").append(CSS).append("</style>\n");

@@ -1,6 +1,5 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,9 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomoe.checkpoint.AtomicFiles;
+import org.evomoe.examples.study.StudyResults;
 
 /**
- * Writes the demo report: PNG charts and {@code report.html} from a parsed {@code results.json}.
+ * Writes the demo report: PNG charts and {@code report.html} from a {@code results.json} bound to
+ * its records ({@link ReportedResults}).
  *
  * <p>The page shows the run header, the arms over seeds (means with confidence intervals as
  * error bars, paired differences to the baseline), the results table, the loss curves, the per-modality expert
@@ -36,20 +37,34 @@ public final class ReportWriter {
   private ReportWriter() {}
 
   /**
+   * Writes {@code report.html} and its PNG files for the results a run has just produced into
+   * {@code outDir} (created if needed; files of the same names are replaced). The page is the one
+   * {@link #writeFrom} gives for the results.json written from {@code results}.
+   *
+   * @param results the run's results
+   * @param outDir the folder for the report
+   * @return the path of {@code report.html}
+   * @throws IOException when a file cannot be written
+   */
+  public static Path write(StudyResults results, Path outDir) throws IOException {
+    if (results == null) {
+      throw new IllegalArgumentException("no results to report");
+    }
+    return write(ReportedResults.of(results), outDir);
+  }
+
+  /**
    * Writes {@code report.html} and its PNG files into {@code outDir} (created if needed; files of
    * the same names are replaced).
    *
-   * @param results the parsed results tree (a JSON object as the demo writes it)
+   * @param results results.json as bound from the file
    * @param outDir the folder for the report
    * @return the path of {@code report.html}
-   * @throws IllegalArgumentException when {@code results} is not a JSON object
+   * @throws IllegalArgumentException when {@code outDir} is not a folder, or an arm's diagnostics
+   *     do not bind to their records
    * @throws IOException when a file cannot be written
    */
-  public static Path write(JsonNode results, Path outDir) throws IOException {
-    if (results == null || !results.isObject()) {
-      throw new IllegalArgumentException("results must be a JSON object, got "
-          + (results == null ? "null" : results.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
-    }
+  static Path write(ReportedResults results, Path outDir) throws IOException {
     if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
       throw new IllegalArgumentException("report output " + outDir + " is not a folder");
     }
@@ -57,7 +72,7 @@ public final class ReportWriter {
     ChartFiles files = new ChartFiles(outDir);
     List<ArmResult> arms = ArmResult.all(results);
     List<ReportSection> sections = new ArrayList<>();
-    if (results.has("perSeed")) { // files of the multi-seed design (results.json version 2)
+    if (results.perSeed() != null) { // files of the multi-seed design (results.json version 2)
       sections.add(StudySection.build(results, files));
     }
     sections.add(ResultsSection.build(results));
@@ -73,15 +88,17 @@ public final class ReportWriter {
   }
 
   /**
-   * Reads {@code results.json} (a file, or a folder holding {@code results.json}) and writes the
-   * report into {@code outDir}, or next to the results file when {@code outDir} is null.
+   * Reads {@code results.json} (a file, or a folder holding {@code results.json}; version 1 or 2,
+   * docs/results-schema.md) and writes the report into {@code outDir}, or next to the results file
+   * when {@code outDir} is null.
    *
    * @return the path of {@code report.html}
-   * @throws IllegalArgumentException naming the path when it does not exist or is not valid JSON
+   * @throws IllegalArgumentException naming the path when it does not exist, is not valid JSON or
+   *     does not match the results schema
    */
   public static Path writeFrom(Path resultsPath, Path outDir) throws IOException {
     Path json = ResultsFile.locate(resultsPath);
-    JsonNode results = ResultsFile.read(json);
+    ReportedResults results = ResultsFile.read(json);
     Path dir = outDir != null ? outDir : json.toAbsolutePath().getParent();
     return write(results, dir);
   }

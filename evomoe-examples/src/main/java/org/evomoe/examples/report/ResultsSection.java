@@ -1,11 +1,15 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import org.evomoe.examples.study.PopeMetrics;
+import org.evomoe.examples.study.Scores;
+import org.evomoe.examples.study.TaskAccuracy;
 
 /**
  * The results table: every task's accuracy, the POPE metrics per probe and the average, one
@@ -17,20 +21,24 @@ final class ResultsSection {
   private ResultsSection() {}
 
   /** The POPE probes in table order. */
-  static final List<String> PROBES = List.of("random", "popular", "adversarial", "all");
-  /** The POPE metrics in table order. */
-  static final List<String> POPE_METRICS = List.of("accuracy", "precision", "recall", "f1", "yesRatio");
+  static final List<String> PROBES = PopeMetrics.PROBES;
 
-  private record Column(String name, JsonNode node) {}
+  /**
+   * One column: the arm (or Stage I) and its scores.
+   *
+   * @param name the column heading
+   * @param scores the scores shown
+   */
+  private record Column(String name, Scores scores) {}
 
-  static ReportSection build(JsonNode results) {
+  static ReportSection build(ReportedResults results) {
     List<String> notes = new ArrayList<>();
     List<Column> columns = new ArrayList<>();
-    if (results.path("stage1").isObject()) {
-      columns.add(new Column("Stage I", results.get("stage1")));
+    if (results.stage1() != null) {
+      columns.add(new Column("Stage I", results.stage1()));
     }
     for (ArmResult a : ArmResult.all(results)) {
-      columns.add(new Column(a.name(), a.node()));
+      columns.add(new Column(a.name(), a.summary().scores()));
     }
     String description = "Accuracy on the test split per task, POPE metrics per probe and the"
         + " average, one column per arm (Stage I: the shared starting point). The best value of"
@@ -41,7 +49,7 @@ final class ResultsSection {
     }
     Set<String> tasks = new LinkedHashSet<>();
     for (Column c : columns) {
-      c.node().path("tasks").fieldNames().forEachRemaining(tasks::add);
+      tasks.addAll(c.scores().tasks().keySet());
     }
     List<String> header = new ArrayList<>();
     header.add("metric");
@@ -51,39 +59,48 @@ final class ResultsSection {
     }
     HtmlTable table = new HtmlTable(null, header);
     for (String t : tasks) {
-      row(table, t + " accuracy", columns, n -> n.path("tasks").path(t), "accuracy", false);
+      row(table, t + " accuracy", columns, s -> {
+        TaskAccuracy a = s.tasks().get(t);
+        return a == null ? ScoreCell.ABSENT : ScoreCell.of(a.accuracy(), a.total());
+      }, false);
     }
     boolean pope = false;
     for (Column c : columns) {
-      pope |= c.node().path("pope").isObject();
+      pope |= !c.scores().pope().isEmpty();
     }
     if (pope) {
       for (String probe : PROBES) {
-        for (String m : POPE_METRICS) {
-          row(table, "POPE " + probe + " " + (m.equals("yesRatio") ? "yes-ratio" : m), columns,
-              n -> n.path("pope").path(probe), m, m.equals("yesRatio"));
+        for (Map.Entry<String, ToDoubleFunction<PopeMetrics>> m : PopeMetrics.METRICS.entrySet()) {
+          boolean yesRatio = m.getKey().equals("yesRatio");
+          row(table, "POPE " + probe + " " + (yesRatio ? "yes-ratio" : m.getKey()), columns, s -> {
+            PopeMetrics p = s.pope().get(probe);
+            return p == null ? ScoreCell.ABSENT
+                : ScoreCell.of(m.getValue().applyAsDouble(p), p.total());
+          }, yesRatio);
         }
       }
     } else {
       notes.add("No POPE metrics in results.json.");
     }
-    row(table, "average", columns, n -> n, "average", false);
+    row(table, "average", columns, s -> ScoreCell.withoutTotal(s.average()), false);
     return new ReportSection("results", "Results", description, List.of(table), List.of(), notes);
   }
 
   /**
-   * One row: {@code field} of the node {@code scope} selects in each column; the "n" cell is the
-   * node's {@code total} when every column that has one agrees.
+   * One row: the cell {@code cell} picks from each column's scores; the "n" cell is the entries'
+   * total when every column that has one agrees.
    */
   private static void row(HtmlTable table, String label, List<Column> columns,
-      Function<JsonNode, JsonNode> scope, String field, boolean closestToHalf) {
+      Function<Scores, ScoreCell> cell, boolean closestToHalf) {
     double[] v = new double[columns.size()];
+    boolean[] present = new boolean[columns.size()];
     Set<String> totals = new LinkedHashSet<>();
     for (int i = 0; i < v.length; i++) {
-      JsonNode node = scope.apply(columns.get(i).node());
-      v[i] = JsonValues.number(node.get(field));
-      if (JsonValues.isFinite(node.get("total"))) {
-        totals.add(Html.number(JsonValues.number(node.get("total")), 0));
+      ScoreCell c = cell.apply(columns.get(i).scores());
+      v[i] = c.value();
+      present[i] = c.present();
+      if (c.hasTotal()) {
+        totals.add(Html.number(c.total(), 0));
       }
     }
     double best = Double.NaN;
@@ -96,8 +113,7 @@ final class ResultsSection {
     cells.add(new HtmlTable.Cell(label, false, true));
     cells.add(HtmlTable.Cell.of(totals.size() == 1 ? totals.iterator().next() : totals.isEmpty() ? "" : "varies"));
     for (int i = 0; i < v.length; i++) {
-      boolean present = !scope.apply(columns.get(i).node()).path(field).isMissingNode();
-      String text = present ? Html.number(v[i], 4) : "-";
+      String text = present[i] ? Html.number(v[i], 4) : "-";
       boolean bold = Double.isFinite(v[i]) && score(v[i], closestToHalf) == score(best, closestToHalf)
           && countFinite(v) > 1;
       cells.add(new HtmlTable.Cell(text, bold, false));

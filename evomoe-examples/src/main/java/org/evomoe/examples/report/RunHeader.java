@@ -1,30 +1,34 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import org.evomoe.examples.study.DataInfo;
 
 /**
  * The report header: the command, seed, data source and sizes, model and training sizes, total
  * seconds and peak memory of the run, then every setting and data field in a collapsible table.
+ *
+ * <p>The settings are read by name from the fields as written ({@link ReportedResults#settings}):
+ * version 1 and version 2 files hold different settings, and a field a file lacks is left out of
+ * its line.
  */
 final class RunHeader {
   private RunHeader() {}
 
-  static HtmlTable summary(JsonNode results) {
-    JsonNode settings = results.path("settings");
-    JsonNode data = results.path("data");
+  static HtmlTable summary(ReportedResults results) {
+    Map<String, Object> settings = results.settings();
+    DataInfo data = results.data();
     HtmlTable t = new HtmlTable(null, List.of("run", "value"));
-    add(t, "command", text(results.get("command")));
-    JsonNode seed = results.has("seed") ? results.get("seed") : settings.get("seed");
-    add(t, "seed", text(seed));
-    add(t, "data source", text(data.get("source")));
-    add(t, "data sizes", fields(data, new String[][] {{"train", "train"}, {"test", "test"},
-        {"evaluated", "evaluated"}, {"vocabulary", "vocabulary"},
-        {"sequenceLength", "sequence length"}}));
+    add(t, "command", results.command() == null ? "" : results.command());
+    add(t, "seed", results.seed() != null ? Long.toString(results.seed())
+        : ResultsFile.text(scalar(settings.get("seed"))));
+    if (data != null) {
+      add(t, "data source", data.source() == null ? "" : data.source());
+      add(t, "data sizes", "train " + data.train() + ", test " + data.test() + ", evaluated "
+          + data.evaluated() + ", vocabulary " + data.vocabulary() + ", sequence length "
+          + data.sequenceLength());
+    }
     add(t, "model", fields(settings, new String[][] {{"dModel", "d_model"}, {"layers", "layers"},
         {"heads", "heads"}, {"kvHeads", "kv heads"}, {"ffnHidden", "FFN hidden"},
         {"experts", "experts"}, {"dVision", "vision width"}, {"patch", "patch"}}));
@@ -34,24 +38,23 @@ final class RunHeader {
         {"lrAfter", "lr after Stage I"}}));
     add(t, "evaluation", fields(settings, new String[][] {{"evalSamples", "evaluation samples"},
         {"diagnosticSamples", "diagnostic samples"}}));
-    double seconds = JsonValues.number(results.get("seconds"));
+    double seconds = results.seconds();
     add(t, "total seconds", Double.isFinite(seconds) ? Html.number(seconds, 1) : "");
-    double rss = JsonValues.number(results.get("peakRssMiB"));
+    double rss = results.peakRssMiB();
     add(t, "peak RSS (MiB)", Double.isFinite(rss) ? Html.number(rss, 0) : "");
     return t;
   }
 
-  /** Every scalar field of {@code settings} and {@code data}, for the collapsible details. */
-  static HtmlTable allFields(JsonNode results) {
+  /** Every field of {@code settings} and {@code data}, for the collapsible details. */
+  static HtmlTable allFields(ReportedResults results) {
     HtmlTable t = new HtmlTable(null, List.of("field", "value"));
-    for (String group : new String[] {"settings", "data"}) {
-      JsonNode n = results.path(group);
-      for (Map.Entry<String, JsonNode> e : iterable(n.fields())) {
-        t.row(List.of(group + "." + e.getKey(), e.getValue().isContainerNode()
-            ? e.getValue().toString() : text(e.getValue())));
-      }
-    }
+    rows(t, "settings", results.settings());
+    rows(t, "data", ResultsFile.fields(results.data()));
     return t;
+  }
+
+  private static void rows(HtmlTable t, String group, Map<String, Object> fields) {
+    fields.forEach((name, value) -> t.row(List.of(group + "." + name, ResultsFile.text(value))));
   }
 
   private static void add(HtmlTable t, String label, String value) {
@@ -60,24 +63,20 @@ final class RunHeader {
     }
   }
 
-  private static String fields(JsonNode n, String[][] keysAndLabels) {
+  /** "label value" for each named setting the file has (containers and nulls left out). */
+  private static String fields(Map<String, Object> settings, String[][] keysAndLabels) {
     StringJoiner j = new StringJoiner(", ");
     for (String[] kl : keysAndLabels) {
-      JsonNode v = n.get(kl[0]);
-      if (v != null && !v.isNull() && !v.isContainerNode()) {
-        j.add(kl[1] + " " + v.asText());
+      Object v = scalar(settings.get(kl[0]));
+      if (v != null) {
+        j.add(kl[1] + " " + ResultsFile.text(v));
       }
     }
     return j.toString();
   }
 
-  private static String text(JsonNode n) {
-    return JsonValues.text(n, "");
-  }
-
-  private static <T> Iterable<T> iterable(Iterator<T> it) {
-    List<T> out = new ArrayList<>();
-    it.forEachRemaining(out::add);
-    return out;
+  /** The value when it is a single value, null when it is absent, null or a list or object. */
+  private static Object scalar(Object v) {
+    return v instanceof Map || v instanceof List ? null : v;
   }
 }

@@ -1,8 +1,5 @@
 package org.evomoe.examples.report;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +10,6 @@ import org.evomoe.examples.study.ArmSummary;
 import org.evomoe.examples.study.CellResult;
 import org.evomoe.examples.study.PairedDifference;
 import org.evomoe.examples.study.SeedResult;
-import org.evomoe.examples.study.StudyResults;
 import org.evomoe.examples.study.Summary;
 import org.evomoe.examples.study.TaskSummary;
 import org.knowm.xchart.CategoryChart;
@@ -25,15 +21,12 @@ import org.knowm.xchart.style.Styler.LegendPosition;
  * The paired multi-seed comparison: per arm the mean average accuracy with its 95% confidence
  * interval (error bars), the paired difference to the baseline arm with its interval, wins over
  * seeds, the routing and trainable parameters; per task the paired differences; every seed's
- * averages. Read from results.json through the typed {@link StudyResults} records.
+ * averages. Read from the typed records of results.json version 2 ({@link ReportedResults}).
  */
 final class StudySection {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private StudySection() {}
 
-  static ReportSection build(JsonNode results, ChartFiles files) throws IOException {
+  static ReportSection build(ReportedResults r, ChartFiles files) throws IOException {
     String description = "Every arm starts from the same Stage I weights of a seed and trains on the"
         + " same batches in the same order with the same number of steps; seeds repeat the whole"
         + " run (data, initial weights, batch order). Intervals are 95% Student-t intervals over"
@@ -41,20 +34,12 @@ final class StudySection {
         + " seed-to-seed spread they share cancels. In-template: the prompt wordings of training;"
         + " held-out: paraphrases never seen in training.";
     List<String> notes = new ArrayList<>();
-    if (!results.has("perSeed")) {
+    if (r.perSeed() == null) {
       notes.add("results.json has no per-seed results (written before the paired design): no"
           + " statistics.");
       return new ReportSection("study", "Arms over seeds", description, List.of(), List.of(), notes);
     }
-    StudyResults r;
-    try {
-      r = JSON.treeToValue(results, StudyResults.class);
-    } catch (IOException | IllegalArgumentException e) {
-      notes.add("results.json does not bind to the study schema (" + e.getMessage().lines()
-          .findFirst().orElse("") + "): no statistics.");
-      return new ReportSection("study", "Arms over seeds", description, List.of(), List.of(), notes);
-    }
-    if (r.arms() == null || r.arms().isEmpty()) {
+    if (r.arms().isEmpty()) {
       notes.add("No arms ran: no statistics.");
       return new ReportSection("study", "Arms over seeds", description, List.of(), List.of(), notes);
     }
@@ -79,7 +64,7 @@ final class StudySection {
         description, tables, figures, notes);
   }
 
-  private static HtmlTable armTable(StudyResults r) {
+  private static HtmlTable armTable(ReportedResults r) {
     HtmlTable t = new HtmlTable("Average accuracy over seeds, and paired difference to "
         + (r.baseline() == null ? "the baseline" : r.baseline()),
         List.of("arm", "family", "routing (read from the trained layers)", "trainable parameters",
@@ -101,7 +86,7 @@ final class StudySection {
     return t;
   }
 
-  private static HtmlTable taskTable(StudyResults r) {
+  private static HtmlTable taskTable(ReportedResults r) {
     ArmSummary first = r.arms().get(0);
     if (r.baseline() == null) {
       return null;
@@ -128,7 +113,7 @@ final class StudySection {
     return t;
   }
 
-  private static HtmlTable seedTable(StudyResults r) {
+  private static HtmlTable seedTable(ReportedResults r) {
     List<String> header = new ArrayList<>(List.of("seed", "Stage I"));
     for (ArmSummary a : r.arms()) {
       header.add(a.arm());
@@ -146,7 +131,7 @@ final class StudySection {
     return t;
   }
 
-  private static ReportFigure meansChart(StudyResults r, ChartFiles files) throws IOException {
+  private static ReportFigure meansChart(ReportedResults r, ChartFiles files) throws IOException {
     CategoryChart chart = chart("Average accuracy per arm (mean over " + r.seeds().size()
         + " seeds, 95% CI)", "average accuracy");
     series(chart, "in-template", r.arms(), a -> a.averageStats(), 0);
@@ -157,7 +142,7 @@ final class StudySection {
         "Mean average accuracy per arm with 95% confidence intervals over seeds (error bars).");
   }
 
-  private static ReportFigure differenceChart(StudyResults r, ChartFiles files) throws IOException {
+  private static ReportFigure differenceChart(ReportedResults r, ChartFiles files) throws IOException {
     CategoryChart chart = chart("Paired difference to " + r.baseline() + " (95% CI)",
         "accuracy difference");
     List<ArmSummary> others = r.arms().stream().filter(a -> a.averageVsBaseline() != null).toList();

@@ -38,4 +38,14 @@ public record ArmSummary(
     PairedDifference averageVsBaseline,
     Map<String, PopeMetrics> pope,
     ScoreSummary heldOut,
-    PipelineDiagnostics diagnostics) {}
+    PipelineDiagnostics diagnostics) {
+
+  /**
+   * The arm's means over seeds as one {@link Scores} (tasks with {@code correct} -1, as in any
+   * mean over seeds), with the held-out scores when they were measured; missing maps read as
+   * empty.
+   */
+  public Scores scores() {
+    return Scores.ofSummaries(tasks, pope, average, heldOut == null ? null : heldOut.scores());
+  }
+}

@@ -86,7 +86,7 @@ final class CellTraining {
     for (int i = 0; i < o.stages().size(); i++) {
       StageResult r = o.stages().get(i);
       l.add(new StageRecord(arm, r.name(), r.losses().length, r.seconds(), r.trainedParameters(),
-          r.frozenParameters(), r.losses(), o.validation().get(i)));
+          r.frozenParameters(), r.losses(), o.validation().get(i), null));
     }
     return l;
   }

@@ -17,4 +17,10 @@ public record ScoreSummary(
     double average,
     Summary averageStats,
     PairedDifference averageVsBaseline,
-    Map<String, PopeMetrics> pope) {}
+    Map<String, PopeMetrics> pope) {
+
+  /** These means over seeds as one {@link Scores} (see {@link ArmSummary#scores}). */
+  public Scores scores() {
+    return Scores.ofSummaries(tasks, pope, average, null);
+  }
+}

@@ -21,8 +21,9 @@ public record Scores(
     double average,
     @JsonInclude(JsonInclude.Include.NON_NULL) Scores heldOut) {
   public Scores {
-    tasks = new LinkedHashMap<>(tasks);
-    pope = new LinkedHashMap<>(pope);
+    // A file without one of the maps (a hand-written one) reads as no tasks or no POPE probes.
+    tasks = tasks == null ? new LinkedHashMap<>() : new LinkedHashMap<>(tasks);
+    pope = pope == null ? new LinkedHashMap<>() : new LinkedHashMap<>(pope);
     if (heldOut != null && heldOut.heldOut != null) {
       throw new IllegalArgumentException("held-out scores cannot nest");
     }
@@ -42,6 +43,19 @@ public record Scores(
     pope.forEach((name, s) -> p.put(name, new PopeMetrics(s.accuracy(), s.precision(),
         s.recall(), s.f1(), s.yesRatio(), s.total())));
     return new Scores(t, p, average, heldOut);
+  }
+
+  /**
+   * Means over seeds as scores: each task's mean accuracy and per-seed total, {@code correct} -1;
+   * null maps read as empty.
+   */
+  static Scores ofSummaries(Map<String, TaskSummary> tasks, Map<String, PopeMetrics> pope,
+      double average, Scores heldOut) {
+    Map<String, TaskAccuracy> t = new LinkedHashMap<>();
+    if (tasks != null) {
+      tasks.forEach((name, s) -> t.put(name, new TaskAccuracy(s.accuracy(), -1, s.total())));
+    }
+    return new Scores(t, pope, average, heldOut);
   }
 
   /** The tasks scored in any of the evaluations, in first-seen order. */

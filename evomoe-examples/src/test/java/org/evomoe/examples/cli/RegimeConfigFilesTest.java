@@ -1,5 +1,6 @@
 package org.evomoe.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,13 +10,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.evomoe.examples.pipeline.DemoSettings;
+import org.evomoe.examples.pipeline.TaskMix;
 import org.evomoe.examples.study.Arm;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code train --config} files that docs/regime-sweep.md recommends (docs/regime/*.train.json)
- * bind to valid settings with a real Stage I / after-Stage-I task split that keeps Stage I's tasks,
- * and name only known arms.
+ * The {@code train --config} files of docs/regime-sweep.md (docs/regime/*.train.json) bind to
+ * valid settings whose arms keep Stage I's tasks, and name only known arms; the one-mix file gives
+ * the settings of the study before the task split (every stage on every task, Stage I 700 steps).
  */
 class RegimeConfigFilesTest {
   @Test
@@ -31,7 +33,6 @@ class RegimeConfigFilesTest {
       TrainConfig tc = StrictJson.bind(StrictJson.readObject(f, "--config"), TrainConfig.class,
           where, "");
       DemoSettings s = TrainCommand.settings(tc, where);
-      assertFalse(s.stage1Tasks().equals(s.armTasks()), f + ": Stage I and the arms share a mix");
       if (tc.arms() != null) {
         for (String a : tc.arms()) {
           assertNotNull(Arm.of(a), a);
@@ -40,6 +41,19 @@ class RegimeConfigFilesTest {
       // The arms' mix adds to Stage I's: no task Stage I learnt is dropped after it.
       assertTrue(s.armTasks().tasks().containsAll(s.stage1Tasks().tasks()), f.toString());
     }
+  }
+
+  @Test
+  void theOneMixFileGivesThePreviousStudy() throws Exception {
+    Path f = docs().resolve("regime/one-mix.train.json");
+    String where = "--config " + f;
+    TrainConfig tc = StrictJson.bind(StrictJson.readObject(f, "--config"), TrainConfig.class,
+        where, "");
+    DemoSettings s = TrainCommand.settings(tc, where);
+    DemoSettings before = DemoSettings.study(false).withTasks(TaskMix.all(), TaskMix.all())
+        .withSteps(s.alignSteps(), 700, s.stage2Steps(), s.stage3Steps()).withOut(s.out());
+    assertEquals(before, s);
+    assertEquals(Arm.values().length, tc.arms().size());
   }
 
   private static Path docs() {

@@ -11,15 +11,30 @@ import org.evomoe.examples.data.instruct.InstructionSample;
 import org.junit.jupiter.api.Test;
 
 /**
- * The default settings' batches, as indices into the training split, against fingerprints
- * recorded before the task mixes existed (commit 9027070): a change of the default data, of its
- * order or of the batch order changes them, and with it every published result.
+ * The default settings' batches, as indices into the training split, against recorded
+ * fingerprints: a change of the default data, of its order, of the task mixes or of the batch
+ * order changes them, and with it every published result.
  */
 class DefaultBatchOrderTest {
   @Test
-  void defaultBatchesAreTheRecordedOnes() throws Exception {
-    assertEquals(RECORDED_QUICK, fingerprint(new DemoPipeline(DemoSettings.defaults(true))));
+  void everyTaskGivesTheBatchesOfBeforeTheMixes() throws Exception {
+    DemoSettings every = DemoSettings.defaults(true).withTasks(TaskMix.all(), TaskMix.all());
+    assertEquals(RECORDED_QUICK, fingerprint(new DemoPipeline(every)));
   }
+
+  @Test
+  void defaultBatchesAreTheRecordedOnes() throws Exception {
+    assertEquals(RECORDED_SPLIT, fingerprint(new DemoPipeline(DemoSettings.defaults(true))));
+  }
+
+  /**
+   * The quick defaults with Stage I on {@link DemoSettings#defaultStage1Tasks()}: captions as
+   * before, Stage I and the arms drawn from their mixes.
+   */
+  static final String RECORDED_SPLIT = "CAPTIONS0:14923,19636,2463,8864,16421,6070,10875,6115,2073,1"
+      + " STAGE10:15662,4017,4598,4441,3331,14239,529,13115,3721,17972"
+      + " ARMS0:1367,9615,19468,14937,11577,2245,10924,7756,11084,8838"
+      + " fe43dae12562b6a027d92f86923b5b9b9f1099359037ebece0718adb99e5d70d";
 
   /** Measured at commit 9027070 (before the task mixes) with this test's fingerprint. */
   static final String RECORDED_QUICK = "CAPTIONS0:14923,19636,2463,8864,16421,6070,10875,6115,2073,1"

@@ -50,20 +50,27 @@ class TaskMixTest {
   }
 
   @Test
-  void settingsDefaultToEveryTaskAndOldSettingsReadTheSame() throws Exception {
+  void stageOneDefaultsToItsMixAndOldSettingsReadAsEveryTask() throws Exception {
     for (boolean quick : new boolean[] {false, true}) {
       DemoSettings d = DemoSettings.defaults(quick);
-      assertEquals(TaskMix.all(), d.stage1Tasks());
+      assertEquals(DemoSettings.defaultStage1Tasks(), d.stage1Tasks());
       assertEquals(TaskMix.all(), d.armTasks());
+      assertTrue(d.armTasks().tasks().containsAll(d.stage1Tasks().tasks()),
+          "the arms keep Stage I's tasks, so no arm is scored on forgetting alone");
+      assertEquals(List.of(InstructionTask.COUNTING, InstructionTask.POPE),
+          TaskMix.all().tasks().stream().filter(t -> !d.stage1Tasks().contains(t)).toList(),
+          "Stage I leaves counting and POPE to the arms");
       ObjectNode n = JSON.valueToTree(d);
-      assertEquals(JSON.valueToTree(TaskMix.all().names()), n.get("stage1Tasks"),
+      assertEquals(JSON.valueToTree(d.stage1Tasks().names()), n.get("stage1Tasks"),
           "results.json's settings record the mixes by task name");
       DemoSettings back = JSON.treeToValue(n, DemoSettings.class);
       assertEquals(d.withOut(back.out()), back); // a Path reads back absolute
-      // Settings written before the mixes existed (results.json, plan.json of earlier runs).
+      // Settings written before the mixes existed (results.json, plan.json of earlier runs)
+      // trained every stage on every task, and read so.
       n.remove("stage1Tasks");
       n.remove("armTasks");
-      assertEquals(back, JSON.treeToValue(n, DemoSettings.class));
+      assertEquals(back.withTasks(TaskMix.all(), TaskMix.all()),
+          JSON.treeToValue(n, DemoSettings.class));
     }
   }
 
@@ -90,7 +97,7 @@ class TaskMixTest {
       assertTrue(b.contains(s.task()));
     }
     // Same data either way: the mixes change which samples a stage draws, not the data.
-    DemoPipeline every = new DemoPipeline(TinySettings.of(3));
+    DemoPipeline every = new DemoPipeline(TinySettings.of(3).withTasks(TaskMix.all(), TaskMix.all()));
     assertEquals(every.trainPool(), p.trainPool());
     assertSame(every.validation(), every.validation(DemoPipeline.Pool.ARMS));
     assertSame(every.trainPool(), every.poolSamples(DemoPipeline.Pool.STAGE1));

@@ -47,6 +47,11 @@ class ReportWriterTest {
     }
   }
 
+  /** Binds the tree as the report binds a results.json and writes the report. */
+  private static Path write(JsonNode results, Path dir) throws IOException {
+    return ReportWriter.write(ResultsFile.parse(JSON.writeValueAsBytes(results), "results.json"), dir);
+  }
+
   /** The arm's diagnostics bound to their records. */
   private static PipelineDiagnostics diagnostics(JsonNode arm) throws IOException {
     return JSON.treeToValue(arm.get("diagnostics"), PipelineDiagnostics.class);
@@ -124,7 +129,7 @@ class ReportWriterTest {
   @Test
   void fullReportHasEveryArmTaskAndChart(@TempDir Path dir) throws IOException {
     ObjectNode results = fixture();
-    Path report = ReportWriter.write(results, dir);
+    Path report = write(results, dir);
     assertEquals(dir.resolve("report.html"), report);
     String html = Files.readString(report, StandardCharsets.UTF_8);
 
@@ -246,7 +251,7 @@ class ReportWriterTest {
     // Round trip through text, as the report reads it from a file.
     JsonNode reread = JSON.readTree(JSON.writeValueAsString(results));
 
-    Path report = ReportWriter.write(reread, dir);
+    Path report = write(reread, dir);
     String html = Files.readString(report, StandardCharsets.UTF_8);
     List<String> names = images(html);
     assertFalse(names.isEmpty());
@@ -308,7 +313,7 @@ class ReportWriterTest {
       losses.set(i, nf.textNode("NaN"));
     }
     JsonNode reread = JSON.readTree(JSON.writeValueAsString(results));
-    String html = Files.readString(ReportWriter.write(reread, dir), StandardCharsets.UTF_8);
+    String html = Files.readString(write(reread, dir), StandardCharsets.UTF_8);
     assertImagesValid(dir, html);
     List<String> names = images(html);
     assertTrue(names.contains("shuffle.png"), names.toString());
@@ -325,7 +330,7 @@ class ReportWriterTest {
 
   @Test
   void emptyResultsGiveAPageOfNotes(@TempDir Path dir) throws IOException {
-    Path report = ReportWriter.write(JSON.createObjectNode(), dir.resolve("sub"));
+    Path report = write(JSON.createObjectNode(), dir.resolve("sub"));
     String html = Files.readString(report, StandardCharsets.UTF_8);
     assertTrue(images(html).isEmpty());
     assertTrue(html.contains("No training stages in results.json"));
@@ -347,7 +352,7 @@ class ReportWriterTest {
     }
     results.put("command", "demo \"--quick\" & <b>more</b>");
     Path out = dir.resolve("out");
-    String html = Files.readString(ReportWriter.write(results, out), StandardCharsets.UTF_8);
+    String html = Files.readString(write(results, out), StandardCharsets.UTF_8);
     assertFalse(html.contains("<script>"));
     assertFalse(html.contains("<b>more</b>"));
     assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;/../../escape"));
@@ -368,7 +373,7 @@ class ReportWriterTest {
     ((ObjectNode) results.get("arms").get(2).get("diagnostics").get("shuffle"))
         .put("seeds", "not a list");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ReportWriter.write(results, dir));
+        () -> write(results, dir));
     assertTrue(e.getMessage().startsWith("arm evomoe: diagnostics do not match the results schema"),
         e.getMessage());
   }
@@ -376,7 +381,13 @@ class ReportWriterTest {
   @Test
   void rejectsNonObjects(@TempDir Path dir) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ReportWriter.write(JSON.createArrayNode(), dir));
-    assertTrue(e.getMessage().contains("array"), e.getMessage());
+        () -> write(JSON.createArrayNode(), dir));
+    assertEquals("results.json does not hold a JSON object, it holds an array", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ResultsFile.parse("3".getBytes(StandardCharsets.UTF_8), "r.json"));
+    assertEquals("r.json does not hold a JSON object, it holds a single value", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ResultsFile.parse(new byte[0], "r.json"));
+    assertEquals("r.json does not hold a JSON object", e.getMessage());
   }
 }

@@ -89,7 +89,9 @@ class PreviousFormatTest {
         Files.copy(in, to);
       }
     }
-    StudyPlan plan = new StudyPlan("study", TinySettings.of(dir, 1),
+    // The old folder's settings: written before the task mixes, so every stage on every task.
+    StudyPlan plan = new StudyPlan("study",
+        TinySettings.of(dir, 1).withTasks(TaskMix.all(), TaskMix.all()),
         List.of(Arm.DENSE, Arm.MOE_LLAVA, Arm.EVOMOE));
     RunOptions d = RunOptions.defaults();
     StudyResults resumed = new StudyRunner(plan, dir,

@@ -133,7 +133,7 @@ class StudyRunnerTest {
       assertTrue(a.trainableParameters() > 0);
     }
     // The report draws the arms with error bars and the paired differences.
-    Path report = org.evomoe.examples.report.ReportWriter.write(JSON.valueToTree(one), dir.resolve("report"));
+    Path report = org.evomoe.examples.report.ReportWriter.write(one, dir.resolve("report"));
     String html = Files.readString(report);
     assertTrue(html.contains("Arms over seeds (2 seeds)"), "study section present");
     assertTrue(html.contains("study-arms.png") && html.contains("study-differences.png"));

@@ -213,7 +213,8 @@ public final class StageTrainer implements AutoCloseable {
 
   /**
    * Continues from an exported state. The model's weights must already hold the values they had
-   * when the state was exported.
+   * when the state was exported. Every parameter with optimiser state gets its (zero) gradient
+   * buffer, as it has in the uninterrupted run, so the next steps update the same parameters.
    *
    * @throws IllegalArgumentException if the state belongs to another stage or does not fit
    */
@@ -231,6 +232,17 @@ public final class StageTrainer implements AutoCloseable {
           + stage.name());
     }
     optimizer.restoreState(s.optimizer());
+    // AdamW steps the trainable parameters that have a gradient buffer, and a buffer, once a
+    // micro-batch has allocated it, stays (zeroed between steps) while the parameter trains: in
+    // the uninterrupted run every parameter with optimiser state has one. A fresh model has none
+    // until a micro-batch reaches the parameter, so without these a parameter that the first
+    // resumed step does not reach (an expert that gets no token) would be skipped where the
+    // uninterrupted run moves it by its momentum.
+    for (Parameter p : trainable) {
+      if (optimizer.hasState(p.name())) {
+        p.grad();
+      }
+    }
     if (evolution != null) {
       evolution.restoreState(s.evolution());
     }

@@ -173,7 +173,9 @@ public final class AdamW {
   /**
    * Detached copies of all state, keyed by parameter name, for a checkpoint. Restoring it with
    * {@link #restoreState(Map)} into an optimiser over parameters with the same values resumes
-   * bit-identically.
+   * bit-identically, provided the same parameters have gradient buffers ({@link #step()} skips a
+   * parameter without one, even one with state; {@code StageTrainer.restoreState} gives every
+   * parameter with state its buffer).
    */
   public Map<String, AdamWParameterState> exportState() {
     Map<String, AdamWParameterState> out = new LinkedHashMap<>();

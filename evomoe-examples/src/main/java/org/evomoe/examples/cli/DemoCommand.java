@@ -38,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DemoSettings s = Settings.common(DemoSettings.defaults(quick), pipeline.seed, seeds, out, pipeline.data, pipeline.steps);
-    RunOptions o = run.apply();
+    RunOptions o = run.apply(false);
     PipelineRun.execute(new StudyPlan("demo", s, Arm.DEMO), o, run.outputMode(), "demo" + (quick ? " --quick" : ""));
     return 0;
   }

@@ -6,8 +6,10 @@ import picocli.CommandLine.Option;
 
 /** The flags of the training commands that change how a run executes, never its results. */
 final class RunFlags {
-  @Option(names = "--jobs", description = "(arm, seed) cells trained at once (default: ${DEFAULT-VALUE}).")
-  int jobs = 1;
+  @Option(names = "--jobs", description = "(arm, seed) cells trained at once (default: 2 on a"
+      + " machine with 2 or more cores, else 1; with --spark 1, and the executors decide). The"
+      + " numbers do not depend on it.")
+  Integer jobs;
 
   @Option(names = "--threads",
       description = "CPU threads per job (default: 1; results depend on it in the last"
@@ -37,12 +39,31 @@ final class RunFlags {
         : overwrite ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH;
   }
 
-  /** Applies --threads and returns the run options. */
-  RunOptions apply() {
+  /**
+   * Cells trained at once when --jobs is not given: two where there are two cores, so that the
+   * demo's two seeds train side by side (one thread each, at the numbers of one at a time), but no
+   * more, since every cell holds its own model, optimiser and evaluation in memory.
+   */
+  static int defaultJobs() {
+    return Math.min(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** The --jobs value as given, or null. */
+  Integer givenJobs() {
+    return jobs;
+  }
+
+  /**
+   * Applies --threads and returns the run options.
+   *
+   * @param spark whether the cells train on Spark (then the default is one cell at a time here)
+   */
+  RunOptions apply(boolean spark) {
     if (threads != null && (threads < 1 || threads > 1024)) {
       throw new IllegalArgumentException("--threads must be in [1, 1024], got " + threads);
     }
-    RunOptions o = new RunOptions(jobs, checkpointEvery, resume);
+    RunOptions o = new RunOptions(jobs != null ? jobs : spark ? 1 : defaultJobs(),
+        checkpointEvery, resume);
     // One thread per job unless asked: a default that followed --jobs (cores / jobs) would make
     // the numbers depend on --jobs, since float sums round differently on 1 and 2 threads.
     Threads.set(threads != null ? threads : 1);

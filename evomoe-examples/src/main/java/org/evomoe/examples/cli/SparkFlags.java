@@ -42,10 +42,10 @@ final class SparkFlags {
   /**
    * Refuses inconsistent flags and a missing Spark, before any work.
    *
-   * @param jobs the --jobs value (cells at once in this JVM)
+   * @param jobs the --jobs value as given (cells at once in this JVM), or null
    * @param defaultSplit the command's split when neither --spark-split nor --shards is given
    */
-  void check(DemoSettings s, int jobs, Split defaultSplit) {
+  void check(DemoSettings s, Integer jobs, Split defaultSplit) {
     if (spark == null) {
       if (shards != null) {
         throw new IllegalArgumentException("--shards needs --spark");
@@ -64,12 +64,17 @@ final class SparkFlags {
       throw new IllegalArgumentException("--shards " + shards + " exceeds the batch of "
           + s.batchSize() + " samples (settings.batchSize): every shard needs a sample");
     }
-    if (jobs != 1) {
+    if (jobs != null && jobs != 1) {
       throw new IllegalArgumentException("--jobs " + jobs + " cannot be combined with --spark:"
           + " on Spark the executors' cores decide how many tasks run at once (with"
           + " --spark-split cells, that many cells); --jobs counts cells in this JVM");
     }
     org.evomoe.examples.spark.SparkRuntime.require();
+  }
+
+  /** Whether --spark was given. */
+  boolean enabled() {
+    return spark != null;
   }
 
   private static Split parse(String v) {

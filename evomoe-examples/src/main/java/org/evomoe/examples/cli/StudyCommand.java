@@ -59,8 +59,8 @@ public final class StudyCommand implements Callable<Integer> {
         chosen.add(Arm.of(a.trim()));
       }
     }
-    sparkFlags.check(s, run.jobs, SparkFlags.Split.CELLS);
-    RunOptions o = run.apply();
+    sparkFlags.check(s, run.givenJobs(), SparkFlags.Split.CELLS);
+    RunOptions o = run.apply(sparkFlags.enabled());
     sparkFlags.execute(new StudyPlan("study", s, chosen), o, run.outputMode(),
         "study" + (quick ? " --quick" : ""));
     return 0;

@@ -65,8 +65,8 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       s = s.withOut(out);
     }
-    sparkFlags.check(s, run.jobs, SparkFlags.Split.STEPS);
-    RunOptions o = run.apply();
+    sparkFlags.check(s, run.givenJobs(), SparkFlags.Split.STEPS);
+    RunOptions o = run.apply(sparkFlags.enabled());
     sparkFlags.execute(new StudyPlan("train", s, arms), o, run.outputMode(),
         "train --config " + config);
     return 0;

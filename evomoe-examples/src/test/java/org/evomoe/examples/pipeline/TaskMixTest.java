@@ -54,6 +54,8 @@ class TaskMixTest {
     for (boolean quick : new boolean[] {false, true}) {
       DemoSettings d = DemoSettings.defaults(quick);
       assertEquals(DemoSettings.defaultStage1Tasks(), d.stage1Tasks());
+      // Stage I at its plateau (docs/regime-sweep.md, sweeps 3 and 4; docs/demo-results.md).
+      assertEquals(quick ? 2400 : 1400, d.stage1Steps());
       assertEquals(TaskMix.all(), d.armTasks());
       assertTrue(d.armTasks().tasks().containsAll(d.stage1Tasks().tasks()),
           "the arms keep Stage I's tasks, so no arm is scored on forgetting alone");

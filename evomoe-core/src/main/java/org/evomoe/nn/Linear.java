@@ -3,19 +3,31 @@ package org.evomoe.nn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.FrozenDerived;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** y = x W^T + b. Weight stored [out, in] as in PyTorch; bias optional. */
+/**
+ * y = x W^T + b. Weight stored [out, in] as in PyTorch; bias optional.
+ *
+ * <p>Inside a {@link FrozenWeights} scope, a forward of at most {@link
+ * TransposedWeights#MAX_ROWS} rows runs in plain Java on a transposed copy of W (and b) made once
+ * per scope ({@link TransposedWeights}); every other forward is one ND4J gemm. The backward is the
+ * same either way.
+ */
 public final class Linear implements Layer {
   private final int in;
   private final int out;
   private final Parameter weight; // [out, in]
   private final Parameter bias; // [out] or null
+  private final FrozenDerived<TransposedWeights> frozen = new FrozenDerived<>();
   private INDArray x; // cached input [T, in]
 
   /**
@@ -72,11 +84,30 @@ public final class Linear implements Layer {
     Shapes.requireMatrix(weight.name() + " input", x, in);
     this.x = x;
     INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), out);
+    if (FrozenWeights.currentId() == 0) {
+      frozen.drop();
+    } else if (x.size(0) <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(x.dataType())
+        && x.dataType() == weight.value().dataType()) {
+      INDArray xd = Buffers.isDense(x) ? x : x.dup('c');
+      transposed().multiply(xd, y);
+      return y;
+    }
     Nd4j.gemm(x, weight.value(), y, false, true, 1.0, 0.0);
     if (bias != null) {
       y.addiRowVector(bias.value());
     }
     return y;
+  }
+
+  /** The transposed copy of W (and b) for the open {@link FrozenWeights} scope. */
+  private TransposedWeights transposed() {
+    return frozen.get(() -> TransposedWeights.pack(new INDArray[] {weight.value()},
+        bias == null ? null : new INDArray[] {bias.value()}));
+  }
+
+  /** The transposed copy kept from the last scope, or null (tests). */
+  TransposedWeights keptTransposed() {
+    return frozen.kept();
   }
 
   /** dy [T, out] -> dx [T, in]; accumulates dW = dy^T x and db = sum_t dy. */

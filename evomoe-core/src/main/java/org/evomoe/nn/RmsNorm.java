@@ -31,6 +31,17 @@ public final class RmsNorm implements Layer {
     return weight;
   }
 
+  /** The weight as doubles, read from its memory (no ND4J op) when it is dense. */
+  private double[] weightValues() {
+    INDArray w = weight.value();
+    if (!Buffers.isDense(w) || !Buffers.supports(w.dataType())) {
+      return w.toDoubleVector();
+    }
+    double[] out = new double[dim];
+    Buffers.of(w).read(0, out, 0, dim);
+    return out;
+  }
+
   /** x [T, dim] -> y [T, dim]. */
   public INDArray forward(INDArray x) {
     Shapes.requireMatrix(weight.name() + " input", x, dim);
@@ -38,7 +49,7 @@ public final class RmsNorm implements Layer {
     this.x = xd;
     int rows = (int) xd.size(0);
     INDArray y = Nd4j.createUninitialized(xd.dataType(), rows, dim);
-    double[] w = weight.value().toDoubleVector();
+    double[] w = weightValues();
     double[] inv = new double[rows];
     Buffers bx = Buffers.of(xd);
     Buffers by = Buffers.of(y);
@@ -75,7 +86,7 @@ public final class RmsNorm implements Layer {
     INDArray dyd = dy.isView() ? dy.dup('c') : dy;
     int rows = (int) x.size(0);
     INDArray dx = Nd4j.createUninitialized(x.dataType(), rows, dim);
-    double[] w = weight.value().toDoubleVector();
+    double[] w = weightValues();
     boolean needDw = weight.trainable();
     Buffers bx = Buffers.of(x);
     Buffers bdy = Buffers.of(dyd);

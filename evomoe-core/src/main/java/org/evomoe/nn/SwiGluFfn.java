@@ -2,9 +2,13 @@ package org.evomoe.nn;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.FrozenDerived;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,6 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The LLaMA feed-forward block and the MoE expert: y = down(silu(gate(x)) * up(x)), no biases.
  * Three gemms forward, six backward (four when frozen), one fused Java pass for the activation.
+ *
+ * <p>Inside a {@link FrozenWeights} scope, a forward of at most {@link
+ * TransposedWeights#MAX_ROWS} rows runs its products in plain Java instead ({@link
+ * TransposedWeights}): gate and up as one product against one transposed copy of both weights
+ * (writing g and u), down against a transposed copy of its own, both copies made once per scope.
+ * Every other forward, and every backward, is unchanged.
  */
 public final class SwiGluFfn implements Layer {
   private final int dModel;
@@ -19,6 +29,8 @@ public final class SwiGluFfn implements Layer {
   private final Parameter gate; // gate_proj.weight [dHidden, dModel]
   private final Parameter up; // up_proj.weight [dHidden, dModel]
   private final Parameter down; // down_proj.weight [dModel, dHidden]
+  private final FrozenDerived<TransposedWeights> frozenGateUp = new FrozenDerived<>();
+  private final FrozenDerived<TransposedWeights> frozenDown = new FrozenDerived<>();
   // Cached by forward for backward:
   private INDArray x; // [T, dModel]
   private INDArray g; // x gate^T [T, dHidden]
@@ -153,6 +165,19 @@ public final class SwiGluFfn implements Layer {
     if (t == 0) {
       return y;
     }
+    if (FrozenWeights.currentId() == 0) {
+      frozenGateUp.drop();
+      frozenDown.drop();
+    } else if (t <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(x.dataType())
+        && x.dataType() == gate.value().dataType()) {
+      INDArray xd = Buffers.isDense(x) ? x : x.dup('c');
+      frozenGateUp.get(() -> TransposedWeights.pack(
+          new INDArray[] {gate.value(), up.value()}, null)).multiply(xd, g, u);
+      Kernels.siluMul(g, u, h, s);
+      frozenDown.get(() -> TransposedWeights.pack(new INDArray[] {down.value()}, null))
+          .multiply(h, y);
+      return y;
+    }
     Nd4j.gemm(x, gate.value(), g, false, true, 1.0, 0.0);
     Nd4j.gemm(x, up.value(), u, false, true, 1.0, 0.0);
     Kernels.siluMul(g, u, h, s);
@@ -199,6 +224,11 @@ public final class SwiGluFfn implements Layer {
     Nd4j.gemm(dg, gate.value(), dx, false, false, 1.0, 0.0);
     Nd4j.gemm(du, up.value(), dx, false, false, 1.0, 1.0);
     return dx;
+  }
+
+  /** The transposed copies kept from the last scope, {gate and up, down} (entries may be null; tests). */
+  TransposedWeights[] keptTransposed() {
+    return new TransposedWeights[] {frozenGateUp.kept(), frozenDown.kept()};
   }
 
   @Override

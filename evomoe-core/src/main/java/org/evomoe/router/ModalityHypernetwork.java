@@ -9,6 +9,7 @@ import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -62,6 +63,11 @@ final class ModalityHypernetwork {
   private INDArray frozenDown; // as packedDown
   private INDArray frozenUp; // as packedUp
   private INDArray frozenAll; // as packedAll
+  // The same three in the layout of the plain-Java products of a few rows (TransposedWeights),
+  // built with them: forwards of at most TransposedWeights.MAX_ROWS rows in the scope use these.
+  private TransposedWeights frozenDownRows; // y = z M
+  private TransposedWeights frozenUpRows; // y = hid [W2 | b2]^T
+  private TransposedWeights frozenAllRows; // y = hid [W2 | b2]^T
 
   /**
    * Fresh weights: W1 ~ N(0, 1/d), b1 = 0; W2's Theta_down rows ~ N(0, 1/(h d)) and Theta_up rows
@@ -138,14 +144,21 @@ final class ModalityHypernetwork {
     packedUp = null;
     packedAll = null;
     boolean reuse = reusePacked(type, contraction);
+    // A few rows inside the scope (decoding): plain-Java products on the kept copies.
+    boolean fewRows = reuse && n <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type);
     if (contraction == ThetaContraction.CONTRACTED) {
       packedDown = reuse ? frozenDown : packDown(type);
       packedUp = reuse ? frozenUp : packRows(type, downSize, m * r);
       packedAll = null;
       q = Nd4j.createUninitialized(type, n, 2L * r * hp);
-      Nd4j.gemm(z, packedDown, q, false, false, 1.0, 0.0);
       theta = Nd4j.createUninitialized(type, n, (long) m * r);
-      Nd4j.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
+      if (fewRows) {
+        frozenDownRows.multiply(z, q);
+        frozenUpRows.multiply(hid, theta);
+      } else {
+        Nd4j.gemm(z, packedDown, q, false, false, 1.0, 0.0);
+        Nd4j.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
+      }
       ContractedKernels.forward(r, m, hp, q, hid, theta, a, bMid, e);
     } else {
       packedAll = reuse ? frozenAll : packRows(type, 0, p);
@@ -153,7 +166,11 @@ final class ModalityHypernetwork {
       packedUp = null;
       q = null;
       theta = Nd4j.createUninitialized(type, n, p);
-      Nd4j.gemm(hid, packedAll, theta, false, true, 1.0, 0.0);
+      if (fewRows) {
+        frozenAllRows.multiply(hid, theta);
+      } else {
+        Nd4j.gemm(hid, packedAll, theta, false, true, 1.0, 0.0);
+      }
       forwardMaterialised(n, e);
     }
     return e;
@@ -235,6 +252,11 @@ final class ModalityHypernetwork {
         frozenUp = null;
       }
     }
+    if (TransposedWeights.supports(type)) {
+      frozenDownRows = contracted ? TransposedWeights.forRightProduct(frozenDown) : null;
+      frozenUpRows = contracted ? TransposedWeights.pack(new INDArray[] {frozenUp}, null) : null;
+      frozenAllRows = contracted ? null : TransposedWeights.pack(new INDArray[] {frozenAll}, null);
+    }
     packedScope = scope;
     return true;
   }
@@ -247,6 +269,9 @@ final class ModalityHypernetwork {
     frozenDown = null;
     frozenUp = null;
     frozenAll = null;
+    frozenDownRows = null;
+    frozenUpRows = null;
+    frozenAllRows = null;
     packedScope = 0;
   }
 

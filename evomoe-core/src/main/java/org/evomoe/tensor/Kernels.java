@@ -176,6 +176,45 @@ public final class Kernels {
   }
 
   /**
+   * {@code a += b} element-wise in plain Java, for small arrays where an ND4J op costs more in
+   * dispatch than in arithmetic (a decoding step's residual additions). Both dense, the same
+   * length and data type (FLOAT or DOUBLE); the same bits as ND4J's {@code addi}, since a float sum
+   * computed in double and rounded once to float is the correctly rounded float sum.
+   */
+  public static void addInPlace(INDArray a, INDArray b) {
+    requireDenseSameType(a, b);
+    if (a.length() != b.length()) {
+      throw new IllegalArgumentException("cannot add " + b.length() + " elements to "
+          + a.length());
+    }
+    int n = Math.toIntExact(a.length());
+    int oa = off(a), ob = off(b);
+    if (a.dataType() == DataType.FLOAT) {
+      FloatBuffer ba = a.data().asNioFloat();
+      FloatBuffer bb = b.data().asNioFloat();
+      float[] x = Scratch.floats(0, n);
+      float[] y = Scratch.floats(1, n);
+      ba.get(oa, x, 0, n);
+      bb.get(ob, y, 0, n);
+      for (int i = 0; i < n; i++) {
+        x[i] += y[i];
+      }
+      ba.put(oa, x, 0, n);
+    } else {
+      DoubleBuffer ba = a.data().asNioDouble();
+      DoubleBuffer bb = b.data().asNioDouble();
+      double[] x = Scratch.doubles(0, n);
+      double[] y = Scratch.doubles(1, n);
+      ba.get(oa, x, 0, n);
+      bb.get(ob, y, 0, n);
+      for (int i = 0; i < n; i++) {
+        x[i] += y[i];
+      }
+      ba.put(oa, x, 0, n);
+    }
+  }
+
+  /**
    * {@code acc += sum over rows of m}: the column sums of {@code m} [T, n] (a bias gradient from
    * an output gradient) added to {@code acc} (any shape of n elements, dense, the same data type).
    * Each column is summed in double over rows 0..T-1 in order and added once, so the result is the

@@ -17,6 +17,7 @@ import org.evomoe.router.DynamicTokenRouterTest.Sized;
 import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.StepWorkspace;
+import org.evomoe.tensor.TransposedWeights;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,11 +28,22 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The DTR keeps its packed [W2 | b2] between forwards inside a {@link FrozenWeights} scope: the
- * outputs must equal the unscoped forward (which packs every call) bit for bit, and every change
- * of the weights between scopes must be seen by the next scope's first forward.
+ * outputs must equal the unscoped forward (which packs every call), and every change of the
+ * weights between scopes must be seen by the next scope's first forward. Inside a scope a
+ * modality's products of at most {@link TransposedWeights#MAX_ROWS} rows (and the first layer's)
+ * run in plain Java ({@link TransposedWeights}), which rounds differently from the gemm: those
+ * results are compared to within a float's rounding; every change tested moves the logits by
+ * far more.
  */
 class FrozenPackingTest {
   private static final DataType F = DataType.FLOAT;
+
+  /** Scoped against unscoped: 1e-6 relative to the largest value (float rounding of the sums). */
+  private static void assertScopedClose(INDArray got, INDArray want, String what) {
+    double scale = 1 + want.amaxNumber().doubleValue();
+    double diff = maxAbsDiff(got, want);
+    assertTrue(diff <= 1e-6 * scale, what + ": " + diff);
+  }
 
   private static Sized sized(ThetaContraction order) {
     return new Sized(12, 5, new DtrConfig(3, 4, 7, HyperActivation.SILU, true, order));
@@ -59,7 +71,7 @@ class FrozenPackingTest {
         try (MemoryWorkspace ws = StepWorkspace.open("frozen-packing-test")) {
           Nd4j.createUninitialized(F, 64, 1024).assign(Float.NaN);
           INDArray got = r.forward(step % 2 == 0 ? x1 : x2, step % 2 == 0 ? t1 : t2);
-          assertEquals(0.0, maxAbsDiff(got, step % 2 == 0 ? want1 : want2), "step " + step);
+          assertScopedClose(got, step % 2 == 0 ? want1 : want2, "step " + step);
         }
       }
     } finally {
@@ -87,8 +99,8 @@ class FrozenPackingTest {
     INDArray want = unscoped(twin, x, tags);
     assertTrue(maxAbsDiff(want, before) > 1e-4, "the change did not move the logits");
     try (FrozenWeights ignored = FrozenWeights.open()) {
-      assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want));
-      assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want));
+      assertScopedClose(r.forward(x, tags), want, "first forward of the next scope");
+      assertScopedClose(r.forward(x, tags), want, "second forward of the next scope");
     }
   }
 
@@ -152,11 +164,11 @@ class FrozenPackingTest {
       INDArray got;
       java.util.List<INDArray> kept;
       try (FrozenWeights ignored = FrozenWeights.open()) {
-        assertEquals(0.0, maxAbsDiff(r.forward(x, tags), want), "generation " + generation);
+        assertScopedClose(r.forward(x, tags), want, "generation " + generation);
         kept = r.keptPackedArrays();
         assertEquals(order == ThetaContraction.CONTRACTED ? 4 : 2, kept.size(), "two modalities");
         got = r.forward(x, tags);
-        assertEquals(0.0, maxAbsDiff(got, want), "generation " + generation + ", reused");
+        assertScopedClose(got, want, "generation " + generation + ", reused");
         java.util.List<INDArray> again = r.keptPackedArrays();
         for (int i = 0; i < kept.size(); i++) {
           org.junit.jupiter.api.Assertions.assertSame(kept.get(i), again.get(i), "reused, not rebuilt");
@@ -166,7 +178,7 @@ class FrozenPackingTest {
       for (INDArray a : kept) {
         org.junit.jupiter.api.Assertions.assertFalse(a.wasClosed(), "generation " + generation);
       }
-      assertEquals(0.0, maxAbsDiff(r.backward(dy), wantDx), "generation " + generation + " dx");
+      assertScopedClose(r.backward(dy), wantDx, "generation " + generation + " dx");
       for (INDArray a : earlier) {
         assertTrue(a.wasClosed(), "an earlier generation is closed at generation " + generation);
       }

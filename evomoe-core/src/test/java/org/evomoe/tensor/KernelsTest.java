@@ -32,6 +32,27 @@ class KernelsTest {
   }
 
   @Test
+  void addInPlaceGivesTheBitsOfNd4jsAddition() {
+    for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray a = normal(3, t, 9, 37).muli(1e3);
+      INDArray b = normal(4, t, 9, 37).muli(1e-3);
+      INDArray want = a.dup().addi(b);
+      INDArray got = a.dup();
+      Kernels.addInPlace(got, b);
+      assertTrue(maxAbsDiff(got, want) == 0.0, t + " diff " + maxAbsDiff(got, want));
+      // Row-range views at an offset.
+      INDArray big = normal(5, t, 12, 37);
+      INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 5),
+          org.nd4j.linalg.indexing.NDArrayIndex.all());
+      INDArray wantView = view.dup().addi(b.getRows(0, 1, 2));
+      Kernels.addInPlace(view, b.getRows(0, 1, 2).dup());
+      assertTrue(maxAbsDiff(view, wantView) == 0.0, t + " view");
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Kernels.addInPlace(Nd4j.zeros(DataType.FLOAT, 3), Nd4j.zeros(DataType.FLOAT, 4)));
+  }
+
+  @Test
   void kernelsHonourRowRangeViews() {
     INDArray g = normal(1, DataType.DOUBLE, 10, 8);
     INDArray u = normal(2, DataType.DOUBLE, 10, 8);

@@ -11,6 +11,8 @@ import org.evomoe.nn.RmsNorm;
 import org.evomoe.nn.Shapes;
 import org.evomoe.nn.SwiGluFfn;
 import org.evomoe.router.Modality;
+import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -157,7 +159,7 @@ public final class DecoderBlock implements Layer {
     Modality.validate(modalities, z.size(0));
     mask.requireSize(z.size(0));
     INDArray a = attention.forward(inputNorm.forward(z), batch, seqLen, positions);
-    return residualFfn(z, a, modalities, mask);
+    return residualFfn(z, a, modalities, mask, false);
   }
 
   /**
@@ -169,14 +171,29 @@ public final class DecoderBlock implements Layer {
     Shapes.requireMatrix(prefix(index) + " input", z, dModel);
     Modality.validate(modalities, z.size(0));
     INDArray a = attention.forwardCached(inputNorm.forward(z), batch, newLen, cache, index);
-    return residualFfn(z, a, modalities, TokenMask.allReal((int) z.size(0)));
+    return residualFfn(z, a, modalities, TokenMask.allReal((int) z.size(0)), true);
   }
 
-  private INDArray residualFfn(
-      INDArray z, INDArray attnOut, Modality[] modalities, TokenMask mask) {
-    INDArray mid = attnOut.addi(z); // z' = z + Attn(Norm(z))
+  /**
+   * The residual additions and the FFN; {@code plainJavaAdds} (decoding: a few rows) adds in plain
+   * Java instead of two ND4J ops, with the same bits ({@link Kernels#addInPlace}).
+   */
+  private INDArray residualFfn(INDArray z, INDArray attnOut, Modality[] modalities,
+      TokenMask mask, boolean plainJavaAdds) {
+    boolean java = plainJavaAdds && Buffers.isDense(attnOut) && Buffers.isDense(z)
+        && Buffers.supports(z.dataType()) && z.dataType() == attnOut.dataType();
+    INDArray mid = attnOut; // z' = z + Attn(Norm(z))
+    if (java) {
+      Kernels.addInPlace(mid, z);
+    } else {
+      mid.addi(z);
+    }
     INDArray h = postAttentionNorm.forward(mid);
     INDArray f = moe != null ? moe.forward(h, modalities, mask) : dense.forward(h);
+    if (java && Buffers.isDense(f) && f.dataType() == mid.dataType()) {
+      Kernels.addInPlace(f, mid);
+      return f;
+    }
     return f.addi(mid);
   }
 

@@ -199,9 +199,20 @@ public final class MultiHeadAttention implements Layer {
     }
     int[] pos = defaultPositions(batch, newLen, offset);
     checkPositions(pos, batch * newLen);
-    INDArray qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, bh, group * newLen);
-    INDArray kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, bh, newLen);
-    INDArray vNew = toHeads(v.forward(x), 0, batch, newLen, kvHeads, null, bh, newLen);
+    INDArray qhNew;
+    INDArray kNew;
+    INDArray vNew;
+    INDArray fused = qkv.frozenForward(x); // one product while the weights are frozen, else null
+    if (fused != null) {
+      int qw = heads * headDim;
+      qhNew = toHeads(fused, 0, batch, newLen, heads, pos, bh, group * newLen);
+      kNew = toHeads(fused, qw, batch, newLen, kvHeads, pos, bh, newLen);
+      vNew = toHeads(fused, qw + kvHeads * headDim, batch, newLen, kvHeads, null, bh, newLen);
+    } else {
+      qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, bh, group * newLen);
+      kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, bh, newLen);
+      vNew = toHeads(v.forward(x), 0, batch, newLen, kvHeads, null, bh, newLen);
+    }
     cache.appendRows(layer, kNew, vNew);
     int total = offset + newLen;
     // A handful of query rows per slice: one Java pass over the cache buffers (scores, mask,

@@ -3,9 +3,12 @@ package org.evomoe.examples.model;
 import org.evomoe.nn.Linear;
 import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Buffers;
+import org.evomoe.tensor.FrozenDerived;
+import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Scratch;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -23,6 +26,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * of the separate projections (docs/performance.md, "Training step, fourth round"). Sums over the
  * packed width round differently from three products and two additions: the input gradient
  * differs from the separate path's in the last float bits.
+ *
+ * <p>Decoding ({@link #frozenForward}) uses a transposed copy of the three weights and biases
+ * instead, made once per {@link FrozenWeights} scope ({@link TransposedWeights}).
  */
 final class QkvProjection {
   private final Linear q;
@@ -33,6 +39,7 @@ final class QkvProjection {
   private final int nk;
   private final int width; // nq + 2 nk
   private final boolean bias;
+  private final FrozenDerived<TransposedWeights> frozen = new FrozenDerived<>();
 
   // Cached by forward for backward:
   private INDArray x; // [T, d]
@@ -84,6 +91,37 @@ final class QkvProjection {
       y.addiRowVector(b);
     }
     return y;
+  }
+
+  /**
+   * The inference form of {@link #forward}: inside a {@link FrozenWeights} scope and for at most
+   * {@link TransposedWeights#MAX_ROWS} rows, x [T, d] -> [T, nq + 2 nk] (same columns) in plain
+   * Java against a transposed copy of the three weights and biases made once per scope; keeps
+   * nothing for a backward. Returns null otherwise (the caller runs the projections as it does
+   * outside a scope); outside a scope the kept copy is dropped.
+   */
+  INDArray frozenForward(INDArray x) {
+    Shapes.requireMatrix(q.weight().name() + " input", x, d);
+    if (FrozenWeights.currentId() == 0) {
+      frozen.drop();
+      return null;
+    }
+    if (x.size(0) > TransposedWeights.MAX_ROWS || !TransposedWeights.supports(x.dataType())
+        || x.dataType() != q.weight().value().dataType()) {
+      return null;
+    }
+    TransposedWeights t = frozen.get(() -> TransposedWeights.pack(
+        new INDArray[] {q.weight().value(), k.weight().value(), v.weight().value()},
+        bias ? new INDArray[] {q.bias().value(), k.bias().value(), v.bias().value()} : null));
+    INDArray xd = Buffers.isDense(x) ? x : x.dup('c');
+    INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), width);
+    t.multiply(xd, y);
+    return y;
+  }
+
+  /** The transposed copy kept from the last scope, or null (tests). */
+  TransposedWeights keptTransposed() {
+    return frozen.kept();
   }
 
   /**

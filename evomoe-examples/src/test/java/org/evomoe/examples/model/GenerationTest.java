@@ -136,6 +136,76 @@ class GenerationTest {
         "changing the hypernetworks did not change the generation");
   }
 
+  /**
+   * Greedy tokens and their log-probabilities by re-encoding the whole sequences for every token
+   * (no cache, no scope: the training forward), {tokens[b][i], logProbs[b][i]}.
+   */
+  private static Object[] naiveGreedy(DecoderModel m, int[][] prompts, INDArray imageRows, int n) {
+    int batch = prompts.length;
+    int[][] seq = new int[batch][];
+    for (int b = 0; b < batch; b++) {
+      seq[b] = prompts[b].clone();
+    }
+    int[][] tokens = new int[batch][n];
+    double[][] logProbs = new double[batch][n];
+    for (int i = 0; i < n; i++) {
+      INDArray l = reencode(m, seq, imageRows);
+      int len = seq[0].length;
+      for (int b = 0; b < batch; b++) {
+        double[] lp = TokenSampler.logSoftmax(row(l, b * len + len - 1));
+        tokens[b][i] = TokenSampler.argmax(lp);
+        logProbs[b][i] = lp[tokens[b][i]];
+      }
+      for (int b = 0; b < batch; b++) {
+        seq[b] = Arrays.copyOf(seq[b], len + 1);
+        seq[b][len] = tokens[b][i];
+      }
+    }
+    return new Object[] {tokens, logProbs};
+  }
+
+  /**
+   * Every weight of a DTR model (attention, FFNs, experts, routers, norms, embeddings, LM head)
+   * changed by an AdamW step between two generations: the second generation equals the naive
+   * re-encoding loop with the new weights, in double to 1e-9 and in float to float rounding (the
+   * generation's products of a few rows run in plain Java on copies made once per generation).
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.api.buffer.DataType.class,
+      names = {"DOUBLE", "FLOAT"})
+  void aGenerationAfterAnOptimiserStepOnEveryWeightEqualsTheNaiveLoop(
+      org.nd4j.linalg.api.buffer.DataType type) {
+    ModelConfig c = new ModelConfig(13, 16, 3, 4, 2, 12, 10000, 1e-6,
+        ModelConfig.everyOtherLayer(3), MoeSettings.evoMoe(3));
+    DecoderModel m = DecoderModel.create(c, type, new SplittableRandom(11));
+    INDArray imageRows = Grad.normal(12, 4, 16).castTo(type);
+    int[][] prompts = {{0, 0, 7, 2, 4}, {0, 0, 3, 3, 9}};
+    int[] flat = {0, 0, 7, 2, 4, 0, 0, 3, 3, 9};
+    DecoderInput in = DecoderInput.withImages(2, 5, flat, 2, imageRows);
+    Generator gen = new Generator(m);
+    GenerationResult first = gen.generate(in, 6, SamplingConfig.greedy(), -1);
+    long seed = 100;
+    for (org.evomoe.tensor.Parameter p : m.parameters()) {
+      p.grad().assign(Grad.normal(++seed, p.value().shape()).castTo(type));
+    }
+    new org.evomoe.optim.AdamW(org.evomoe.optim.AdamWConfig.withDefaults(0.05, 0.0),
+        m.parameters()).step();
+    GenerationResult second = gen.generate(in, 6, SamplingConfig.greedy(), -1);
+    Object[] naive = naiveGreedy(m, prompts, imageRows, 6);
+    int[][] tokens = (int[][]) naive[0];
+    double[][] logProbs = (double[][]) naive[1];
+    double tol = type == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? 1e-9 : 1e-4;
+    boolean moved = false;
+    for (int b = 0; b < 2; b++) {
+      assertArrayEquals(tokens[b], second.tokens(b), "sequence " + b);
+      for (int i = 0; i < 6; i++) {
+        assertEquals(logProbs[b][i], second.logProbs(b)[i], tol, "sequence " + b + " token " + i);
+      }
+      moved |= Math.abs(first.logProbs(b)[0] - second.logProbs(b)[0]) > 1e-3;
+    }
+    assertTrue(moved, "the optimiser step did not change the generation");
+  }
+
   @Test
   void generationStopsAfterTheEndToken() {
     DecoderModel m = model(5);

@@ -106,4 +106,39 @@ class QkvProjectionTest {
     QkvProjection ok = new QkvProjection(q, k, new Linear("v", 8, 4, false, DataType.FLOAT, rng));
     assertThrows(IllegalStateException.class, () -> ok.backward(Nd4j.zeros(DataType.FLOAT, 2, 16)));
   }
+
+  /**
+   * The decoding form inside a scope: the three projections' columns, within rounding of the
+   * separate Linears (plain-Java products on a copy made once per scope); null outside a scope and
+   * for more than TransposedWeights.MAX_ROWS rows; a weight changed between scopes is seen.
+   */
+  @ParameterizedTest
+  @CsvSource({"DOUBLE, 1e-12", "FLOAT, 2e-5"})
+  void theFrozenFormMatchesTheProjectionsAndSeesChangesBetweenScopes(DataType type, double tol) {
+    Linear[] sep = linears(12, 8, 4, true, type, 21);
+    for (Linear l : sep) {
+      l.bias().value().assign(Nd4j.rand(type, l.out()).subi(0.5));
+    }
+    QkvProjection fused = new QkvProjection(sep[0], sep[1], sep[2]);
+    INDArray x = Nd4j.rand(type, 3, 12).subi(0.5);
+    org.junit.jupiter.api.Assertions.assertNull(fused.frozenForward(x), "no scope");
+    INDArray y;
+    try (org.evomoe.tensor.FrozenWeights ignored = org.evomoe.tensor.FrozenWeights.open()) {
+      y = fused.frozenForward(x).dup();
+      org.junit.jupiter.api.Assertions.assertNull(fused.frozenForward(
+          Nd4j.rand(type, org.evomoe.tensor.TransposedWeights.MAX_ROWS + 1, 12)), "many rows");
+      org.junit.jupiter.api.Assertions.assertSame(fused.keptTransposed(),
+          fused.keptTransposed(), "kept for the scope");
+    }
+    assertTrue(maxDiff(y.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 8)), sep[0].forward(x)) < tol);
+    assertTrue(maxDiff(y.get(NDArrayIndex.all(), NDArrayIndex.interval(8, 12)), sep[1].forward(x)) < tol);
+    assertTrue(maxDiff(y.get(NDArrayIndex.all(), NDArrayIndex.interval(12, 16)), sep[2].forward(x)) < tol);
+    sep[1].weight().value().muli(-3); // between two scopes, no unscoped forward of the fused form
+    sep[2].bias().value().addi(1);
+    try (org.evomoe.tensor.FrozenWeights ignored = org.evomoe.tensor.FrozenWeights.open()) {
+      y = fused.frozenForward(x).dup();
+    }
+    assertTrue(maxDiff(y.get(NDArrayIndex.all(), NDArrayIndex.interval(8, 12)), sep[1].forward(x)) < tol);
+    assertTrue(maxDiff(y.get(NDArrayIndex.all(), NDArrayIndex.interval(12, 16)), sep[2].forward(x)) < tol);
+  }
 }

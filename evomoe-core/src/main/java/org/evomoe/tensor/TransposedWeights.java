@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Arithmetic: each output is {@code sum_c x[c] W[c]} accumulated in the weights' precision in
  * the order c = 0, 1, ..., K-1 (each product and each addition rounded, no fused multiply-add),
  * then the bias added: within a float's rounding of a BLAS product, not bit for bit equal to it.
- * FLOAT and DOUBLE weights are supported.
+ * FLOAT and DOUBLE weights are supported. Each {@link #multiply} counts as one product in {@link
+ * Products#count()}.
  */
 public final class TransposedWeights {
   /**
@@ -198,11 +199,13 @@ public final class TransposedWeights {
       return;
     }
     Buffers.requireDense(x);
-    if (f != null) {
-      multiplyFloat(x, m, outs, single);
-    } else {
-      multiplyDouble(x, m, outs, single);
-    }
+    Products.inJava(() -> {
+      if (f != null) {
+        multiplyFloat(x, m, outs, single);
+      } else {
+        multiplyDouble(x, m, outs, single);
+      }
+    });
   }
 
   private void multiplyFloat(INDArray x, int m, INDArray[] outs, boolean single) {

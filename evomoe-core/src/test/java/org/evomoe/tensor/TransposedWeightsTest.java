@@ -130,6 +130,19 @@ class TransposedWeightsTest {
   }
 
   @Test
+  void eachProductCountsAsOneCall() {
+    TransposedWeights t = TransposedWeights.pack(
+        new INDArray[] {normal(1, DataType.FLOAT, 4, 6), normal(2, DataType.FLOAT, 3, 6)}, null);
+    INDArray x = normal(3, DataType.FLOAT, 2, 6);
+    try (Products.Count c = Products.count()) {
+      t.multiply(x, Nd4j.createUninitialized(DataType.FLOAT, 2, 7));
+      t.multiply(x, Nd4j.createUninitialized(DataType.FLOAT, 2, 4),
+          Nd4j.createUninitialized(DataType.FLOAT, 2, 3));
+      assertEquals(2, c.calls());
+    }
+  }
+
+  @Test
   void badShapesAndTypesAreRejected() {
     DataType f = DataType.FLOAT;
     INDArray w = normal(1, f, 4, 6);

@@ -37,6 +37,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * H*dh]} (LLaMA: {@code o_proj}; CLIP: {@code out_proj}), plus {@code .bias} when configured.
  */
 public final class MultiHeadAttention implements Layer {
+  /**
+   * Longest sequence for which training runs {@link FusedAttention} instead of the batched
+   * products (docs/performance.md, "Training attention at small sequence lengths").
+   */
+  static final int FUSED_MAX_SEQ_LEN = 64;
+
   private final AttentionConfig config;
   private final int heads;
   private final int kvHeads;
@@ -49,6 +55,8 @@ public final class MultiHeadAttention implements Layer {
   private final Linear v;
   private final Linear o;
   private final QkvProjection qkv; // q, k and v as one product (training forward and backward)
+  private final FusedAttention fused; // the training path for seqLen <= fusedMaxSeqLen
+  private int fusedMaxSeqLen = FUSED_MAX_SEQ_LEN;
 
   // Cached by the training forward for backward:
   private int batch;
@@ -82,6 +90,15 @@ public final class MultiHeadAttention implements Layer {
     this.v = new Linear(prefix + ".v_proj", d, kvHeads * headDim, bias, type, rng);
     this.o = new Linear(prefix + "." + outputName, heads * headDim, d, bias, type, rng);
     this.qkv = new QkvProjection(q, k, v);
+    this.fused = new FusedAttention(heads, kvHeads, headDim, config.causal(), rope);
+  }
+
+  /**
+   * Sets the longest sequence length trained with the fused kernel (0: never); for tests that
+   * compare the two paths.
+   */
+  void fusedMaxSeqLen(int maxSeqLen) {
+    this.fusedMaxSeqLen = maxSeqLen;
   }
 
   public AttentionConfig config() {
@@ -137,6 +154,14 @@ public final class MultiHeadAttention implements Layer {
     this.batch = batch;
     this.seqLen = seqLen;
     this.positions = positions.clone();
+    if (seqLen <= fusedMaxSeqLen) {
+      qh = null;
+      kh = null;
+      vh = null;
+      probs = null;
+      return o.forward(fused.forward(qkvp, batch, seqLen, this.positions));
+    }
+    fused.clear();
     qh = toHeads(qkvp, 0, batch, seqLen, heads, positions, batch * kvHeads, group * seqLen);
     kh = toHeads(qkvp, qw, batch, seqLen, kvHeads, positions, batch * kvHeads, seqLen);
     vh = toHeads(qkvp, qw + kw, batch, seqLen, kvHeads, null, batch * kvHeads, seqLen);
@@ -156,9 +181,13 @@ public final class MultiHeadAttention implements Layer {
    * @return dx [B*S, d]
    */
   public INDArray backward(INDArray dy) {
-    Shapes.requireForward(o.weight().name() + " (attention; a cached forward has no backward)", probs);
+    Shapes.requireForward(o.weight().name() + " (attention; a cached forward has no backward)",
+        fused.ready() ? dy : probs);
     int rows = batch * seqLen;
     Shapes.requireShape("attention output gradient", dy, rows, config.dModel());
+    if (fused.ready()) {
+      return qkv.backward(fused.backward(o.backward(dy)));
+    }
     int bh = batch * kvHeads;
     INDArray dMerged = o.backward(dy);
     INDArray dOh = toHeads(dMerged, 0, batch, seqLen, heads, null, bh, group * seqLen);
@@ -210,6 +239,7 @@ public final class MultiHeadAttention implements Layer {
     AttentionKernel.cachedForward(qhNew, cache.keyBuffer(layer), cache.valueBuffer(layer), total,
         newLen, offset, scale, oh);
     probs = null; // a cached forward cannot be differentiated
+    fused.clear();
     qh = null;
     kh = null;
     vh = null;

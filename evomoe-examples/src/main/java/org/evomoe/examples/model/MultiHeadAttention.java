@@ -31,7 +31,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Backward: {@code dV = P^T dO}, {@code dP = dO V^T}, {@code dS = P * (dP - rowsum(P * dP)) /
  * sqrt(dh)}, {@code dQ = dS K}, {@code dK = dS^T Q}, then the inverse rotation and the projections'
  * backward. The products are ND4J batched matmuls with transpose flags; softmax and its backward
- * are one Java pass over the score buffer.
+ * are one Java pass over the score buffer. In training, sequences of at most {@link
+ * #FUSED_MAX_SEQ_LEN} positions take {@link FusedAttention} instead: the same computation in one
+ * plain-Java pass per (sequence, key/value head) group straight from the fused projection output,
+ * without the head permutations and the batched products.
  *
  * <p>Parameter names: {@code prefix.q_proj.weight [H*dh, d]}, {@code prefix.k_proj.weight
  * [Hkv*dh, d]}, {@code prefix.v_proj.weight [Hkv*dh, d]}, {@code prefix.<outputName>.weight [d,

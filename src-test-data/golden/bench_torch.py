@@ -154,8 +154,10 @@ class ProductShare:
                "profiledStepCpuMs": round(med(self.prof_cpu), 3),
                "profiledStepWallMs": round(med(self.prof_wall), 3)}
         if out["productCallsPerStep"] != out["profilerProductCallsPerStep"]:
-            print(f"warning: {out['productCallsPerStep']} products per step timed, "
-                  f"{out['profilerProductCallsPerStep']} seen by the profiler", file=sys.stderr)
+            print(f"note: {out['productCallsPerStep']} products per step timed, "
+                  f"{out['profilerProductCallsPerStep']} seen by the profiler, in different steps"
+                  " (in generate each step runs the products of the experts its tokens chose)",
+                  file=sys.stderr)
         if out["productCpuMsPerStep"] > out["stepCpuMs"]:
             print(f"warning: products {out['productCpuMsPerStep']} ms > step {out['stepCpuMs']} ms"
                   " of CPU: more than one thread?", file=sys.stderr)

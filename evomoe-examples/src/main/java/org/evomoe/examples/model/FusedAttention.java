@@ -3,6 +3,7 @@ package org.evomoe.examples.model;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Scratch;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -18,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * and skips the masked half of a causal score matrix (in blocks of four rows).
  *
  * <p>The products are small register-tiled loops (four by four sums at a time). All arithmetic is
- * in double (FLOAT arrays are widened on reading and rounded once on writing); every sum runs in
+ * in double (FLOAT arrays are widened on reading and rounded once on writing; the scores are
+ * rounded to float before the softmax, so that overflow shows as on the batched path); every sum runs in
  * a fixed order (over its inner index, ascending, then over the group's heads) on one thread, so
  * results do not depend on the thread count. The rotated projections and the probabilities of the
  * last forward are kept (as doubles, grown on demand) for the backward.
@@ -90,6 +92,7 @@ final class FusedAttention {
     Buffers.of(x).read(0, a, 0, n);
     int outLen = rowCount * qw;
     double[] o = Scratch.doubles(0, outLen);
+    boolean toFloat = x.dataType() == DataType.FLOAT;
     boolean rotate = rope != null;
     double sc = scale;
     Parallel.forRange(batch * kvHeads, minGroupsPerTask(s), (n0, n1) -> {
@@ -122,7 +125,7 @@ final class FusedAttention {
           }
           for (int t = 0; t < s; t++) {
             int limit = causal ? t + 1 : s;
-            softmaxRow(p, po + t * s, limit, sc);
+            softmaxRow(p, po + t * s, limit, sc, toFloat);
             java.util.Arrays.fill(p, po + t * s + limit, po + (t + 1) * s, 0.0); // masked keys
           }
           int oo = row0 * qw + h * dh;
@@ -239,11 +242,15 @@ final class FusedAttention {
     return dQkv;
   }
 
-  /** Masked, scaled softmax of row {@code x[o .. o + limit)} in place; the rest of the row is 0. */
-  private static void softmaxRow(double[] x, int o, int limit, double sc) {
+  /**
+   * Masked, scaled softmax of row {@code x[o .. o + limit)} in place. With {@code toFloat} each
+   * score is first rounded to float, as a float product's output would be: a score that overflows
+   * float becomes infinite (and the softmax NaN) as on the batched path.
+   */
+  private static void softmaxRow(double[] x, int o, int limit, double sc, boolean toFloat) {
     double max = Double.NEGATIVE_INFINITY;
     for (int j = 0; j < limit; j++) {
-      x[o + j] *= sc;
+      x[o + j] = (toFloat ? (float) x[o + j] : x[o + j]) * sc;
       max = Math.max(max, x[o + j]);
     }
     double sum = 0;

@@ -235,12 +235,12 @@ public final class MultiHeadAttention implements Layer {
     INDArray qhNew;
     INDArray kNew;
     INDArray vNew;
-    INDArray fused = qkv.frozenForward(x); // one product while the weights are frozen, else null
-    if (fused != null) {
+    INDArray qkvRows = qkv.frozenForward(x); // one product while the weights are frozen, else null
+    if (qkvRows != null) {
       int qw = heads * headDim;
-      qhNew = toHeads(fused, 0, batch, newLen, heads, pos, bh, group * newLen);
-      kNew = toHeads(fused, qw, batch, newLen, kvHeads, pos, bh, newLen);
-      vNew = toHeads(fused, qw + kvHeads * headDim, batch, newLen, kvHeads, null, bh, newLen);
+      qhNew = toHeads(qkvRows, 0, batch, newLen, heads, pos, bh, group * newLen);
+      kNew = toHeads(qkvRows, qw, batch, newLen, kvHeads, pos, bh, newLen);
+      vNew = toHeads(qkvRows, qw + kvHeads * headDim, batch, newLen, kvHeads, null, bh, newLen);
     } else {
       qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, bh, group * newLen);
       kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, bh, newLen);

@@ -16,6 +16,21 @@ prints one JSON line with the same fields, so the two can be compared side by si
             preallocated cache written in place, no repeated keys/values); --check first compares
             each step's logits with the golden full forward and both decoders' tokens.
 
+--count-ops (both benchmarks) adds, from extra steps run after the timed ones, the share of a
+step spent in matrix products, per step (medians), with the field names of the Java benchmarks:
+productCallsPerStep and productCpuMsPerStep, the calls of the leaf BLAS ops (PRODUCT_OPS: aten::mm,
+addmm, bmm, baddbmm, ...; aten::matmul and aten::linear only dispatch to them, so nothing is
+counted twice) and the calling thread's CPU time inside them (ProductClock, a dispatch mode
+reading time.thread_time_ns as the Java side reads its thread's CPU time), and stepCpuMs, the
+process's CPU time (time.process_time) of a step run with neither. torch.profiler (CPU activities)
+gives the same count and its self time of the same ops over further steps
+(profilerProductCallsPerStep, profilerProductMsPerStep); its times are wall-clock times, inflated
+when the machine preempts the process, which profiledStepCpuMs against profiledStepWallMs (the
+profiled steps' process CPU and wall time) shows. For generate a step is one decoding step after
+the prompt (one new token per sequence: the argmax of the last logits and the forward of the
+chosen tokens). Meaningful with one thread (OPENBLAS_NUM_THREADS=1 --threads 1), where OpenBLAS
+runs on the calling thread; the script warns when the products' time exceeds the step's.
+
 Debian's PyTorch calls the system BLAS (libblas.so.3), which is whatever Debian's alternatives
 system points at: with only `libblas3` installed that is the unoptimised reference BLAS, 5-10x
 slower on this model's products, and every comparison against it is meaningless. Install
@@ -31,6 +46,7 @@ logits without that tensor, contracting the token with the hypernetwork's output
 before every run.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -40,11 +56,98 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import evomoe_torch as ref  # noqa: E402
 from generate import decoder_shapes  # noqa: E402
+
+
+# The aten ops that call BLAS themselves (leaves of aten::matmul, aten::linear, aten::einsum).
+PRODUCT_OPS = frozenset(("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::addbmm",
+                         "aten::mv", "aten::addmv", "aten::dot", "aten::vdot"))
+
+
+class ProductClock(TorchDispatchMode):
+    """While active, sums the calling thread's CPU time (time.thread_time_ns, the clock the Java
+    side reads) inside the leaf BLAS ops, and counts them. Every aten op passes through Python
+    here, so the step itself runs slower; only the products' own time is kept. Composite ops that
+    reach the mode (aten::linear, aten::matmul under inference_mode) are decomposed into the ops
+    they run, so their products are seen too."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls, self.ns = 0, 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = func._schema.name
+        if name in PRODUCT_OPS:
+            c0 = time.thread_time_ns()
+            out = func(*args, **kwargs)
+            self.ns += time.thread_time_ns() - c0
+            self.calls += 1
+            return out
+        with self:
+            out = func.decompose(*args, **kwargs)
+        return func(*args, **kwargs) if out is NotImplemented else out
+
+
+class ProductShare:
+    """Per-step measurements of --count-ops. Each step runs inside one of: plain() (the process's
+    CPU time of the step), clocked() (ProductClock: the products' calls and thread CPU time) or
+    profiled() (torch.profiler: the products' calls and self time, and the profiled step's process
+    CPU and wall time); fields() gives the medians."""
+
+    def __init__(self):
+        self.step_cpu, self.calls, self.product_ms = [], [], []
+        self.prof_calls, self.prof_ms, self.prof_cpu, self.prof_wall = [], [], [], []
+
+    @contextlib.contextmanager
+    def plain(self):
+        c0 = time.process_time()
+        yield
+        self.step_cpu.append((time.process_time() - c0) * 1e3)
+
+    @contextlib.contextmanager
+    def clocked(self):
+        clock = ProductClock()
+        with clock:
+            yield
+        self.calls.append(clock.calls); self.product_ms.append(clock.ns / 1e6)
+
+    @contextlib.contextmanager
+    def profiled(self):
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            c0, w0 = time.process_time(), time.perf_counter()
+            yield
+            c1, w1 = time.process_time(), time.perf_counter()
+        self.prof_cpu.append((c1 - c0) * 1e3); self.prof_wall.append((w1 - w0) * 1e3)
+        calls, us = 0, 0.0
+        for e in prof.key_averages():
+            if e.key in PRODUCT_OPS:
+                calls += e.count; us += e.self_cpu_time_total
+        self.prof_calls.append(calls); self.prof_ms.append(us / 1e3)
+
+    def fields(self):
+        if not (self.step_cpu and self.calls and self.prof_calls):
+            raise SystemExit("--count-ops: no step was measured")
+        med = statistics.median
+        out = {"productCallsPerStep": med(self.calls),
+               "productCpuMsPerStep": round(med(self.product_ms), 3),
+               "stepCpuMs": round(med(self.step_cpu), 3),
+               "profilerProductCallsPerStep": med(self.prof_calls),
+               "profilerProductMsPerStep": round(med(self.prof_ms), 3),
+               "profiledStepCpuMs": round(med(self.prof_cpu), 3),
+               "profiledStepWallMs": round(med(self.prof_wall), 3)}
+        if out["productCallsPerStep"] != out["profilerProductCallsPerStep"]:
+            print(f"warning: {out['productCallsPerStep']} products per step timed, "
+                  f"{out['profilerProductCallsPerStep']} seen by the profiler", file=sys.stderr)
+        if out["productCpuMsPerStep"] > out["stepCpuMs"]:
+            print(f"warning: products {out['productCpuMsPerStep']} ms > step {out['stepCpuMs']} ms"
+                  " of CPU: more than one thread?", file=sys.stderr)
+        return out
 
 
 def blas_library():
@@ -160,18 +263,20 @@ def train(args):
     targets[:, P:S - 1] = tokens[:, P + 1:]
     with_image = [True] * B
 
-    def step():
-        t0 = time.perf_counter()
-        losses = []
-        logits = ref.forward(tokens, pixels, with_image, losses)
-        loss = F.cross_entropy(logits.reshape(B * S, -1), targets.reshape(-1), ignore_index=-1) + sum(losses)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=False)
-        t3 = time.perf_counter()
+    def step(wrap=contextlib.nullcontext):
+        with wrap():
+            t0 = time.perf_counter()
+            losses = []
+            logits = ref.forward(tokens, pixels, with_image, losses)
+            loss = F.cross_entropy(logits.reshape(B * S, -1), targets.reshape(-1),
+                                   ignore_index=-1) + sum(losses)
+            t1 = time.perf_counter()
+            loss.backward()
+            t2 = time.perf_counter()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=False)
+            t3 = time.perf_counter()
         return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
 
     for _ in range(args.warmup):
@@ -179,14 +284,24 @@ def train(args):
     ph = [step() for _ in range(args.steps)]
     total = [sum(p) for p in ph]
     med = statistics.median(total)
-    return {"bench": "train", "impl": "pytorch", "torch": torch.__version__, "threads": args.threads,
+    share = {}
+    if args.count_ops:
+        counter = ProductShare()
+        for _ in range(args.count_steps):
+            step(counter.plain)
+        for _ in range(args.count_steps):
+            step(counter.clocked)
+        for _ in range(args.count_steps):
+            step(counter.profiled)
+        share = counter.fields()
+    return {**{"bench": "train", "impl": "pytorch", "torch": torch.__version__, "threads": args.threads,
             "batch": B, "seq": S, "trainableParams": sum(t.numel() for t in trainable),
             "steps": args.steps, "warmup": args.warmup, "medianStepMs": round(med, 3),
             "minStepMs": round(min(total), 3), "tokensPerSecond": round(B * S / med * 1e3, 3),
             "forwardMs": round(statistics.median(p[0] for p in ph), 3),
             "backwardMs": round(statistics.median(p[1] for p in ph), 3),
             "optimizerMs": round(statistics.median(p[2] for p in ph), 3),
-            "dtr": args.dtr, "blas": args.blas}
+            "dtr": args.dtr, "blas": args.blas}, **share}
 
 
 def rope_at(x, start, theta):                    # x [B, heads, n, dh] at positions start..start+n-1
@@ -280,8 +395,15 @@ class StaticCacheDecoder:
         return ref.lin(ref.rms_norm(x, "model.norm", eps), "lm_head")
 
 
-def decode(impl, prompt, new_tokens):
-    """Greedy decoding; returns the tokens [B, prompt + new] and each step's last logits [B, V]."""
+def step_scope(wrap, wanted):
+    return wrap() if wrap is not None and wanted else contextlib.nullcontext()
+
+
+def decode(impl, prompt, new_tokens, wrap=None):
+    """Greedy decoding; returns the tokens [B, prompt + new] and each step's last logits [B, V].
+    wrap (optional): a context manager factory around each decoding step after the prompt's (the
+    argmax of the last logits and the forward of the chosen tokens); the last step's argmax, whose
+    forward is not needed, is left out."""
     B, S = prompt.shape
     toks, steps = [prompt], []
     if impl == "static":
@@ -289,20 +411,22 @@ def decode(impl, prompt, new_tokens):
             dec = StaticCacheDecoder(B, S + new_tokens)
             logits = dec.forward(prompt, 0)
             for pos in range(S, S + new_tokens):
-                steps.append(logits[:, -1])
-                nxt = logits[:, -1].argmax(-1, keepdim=True)
-                toks.append(nxt)
-                logits = dec.forward(nxt, pos)
+                with step_scope(wrap, pos < S + new_tokens - 1):
+                    steps.append(logits[:, -1])
+                    nxt = logits[:, -1].argmax(-1, keepdim=True)
+                    toks.append(nxt)
+                    logits = dec.forward(nxt, pos)
     else:
         with torch.no_grad():
             cache = [None] * ref.cfg["num_hidden_layers"]
             logits = decode_forward(prompt, cache, 0)
             pos = S
             for _ in range(new_tokens):
-                steps.append(logits[:, -1])
-                nxt = logits[:, -1].argmax(-1, keepdim=True)
-                toks.append(nxt)
-                logits = decode_forward(nxt, cache, pos)
+                with step_scope(wrap, pos < S + new_tokens - 1):
+                    steps.append(logits[:, -1])
+                    nxt = logits[:, -1].argmax(-1, keepdim=True)
+                    toks.append(nxt)
+                    logits = decode_forward(nxt, cache, pos)
                 pos += 1
     return torch.cat(toks, 1), steps
 
@@ -351,6 +475,15 @@ def generate(args):
     for _ in range(args.reps):
         t0 = time.perf_counter(); run(); secs.append(time.perf_counter() - t0)
     med = statistics.median(secs)
+    share = {}
+    if args.count_ops:
+        if args.new_tokens < 2:
+            sys.exit("--count-ops counts the decoding steps after the first token: "
+                     "--new-tokens must be >= 2")
+        counter = ProductShare()
+        for wrap in (counter.plain, counter.clocked, counter.profiled):
+            decode(args.impl, prompt, args.new_tokens, wrap)
+        share = counter.fields()
     out = {"bench": "generate", "impl": "pytorch" if args.impl == "reference" else "pytorch-static",
            "torch": torch.__version__,
             "threads": args.threads, "dModel": d, "layers": args.layers, "batch": args.batch,
@@ -360,6 +493,7 @@ def generate(args):
             "dtr": args.dtr, "blas": args.blas}
     if check is not None:
         out["maxAbsDiffToFullForward"] = check
+    out.update(share)
     return out
 
 
@@ -387,7 +521,15 @@ def main():
     gn.add_argument("--check", action="store_true",
                     help="first check the decoder's logits against the golden full forward and "
                          "that both decoders generate the same tokens")
+    t.add_argument("--count-steps", type=int, default=10,
+                   help="with --count-ops: steps run plain, then as many with the products "
+                        "clocked, then as many profiled")
     for p in (t, gn):
+        p.add_argument("--count-ops", action="store_true",
+                       help="also measure, over extra steps after the timed ones, the products' "
+                            "calls and self CPU time (torch.profiler) and the step's CPU time "
+                            "(time.process_time), per step; exact with OPENBLAS_NUM_THREADS=1 "
+                            "--threads 1, where OpenBLAS runs on the calling thread")
         p.add_argument("--threads", type=int, default=os.cpu_count())
         p.add_argument("--dtr", choices=("contract", "materialise"), default="contract",
                        help="DTR formulation: contract z with W2 first (default), or materialise "

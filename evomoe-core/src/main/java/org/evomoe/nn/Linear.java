@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -72,7 +73,7 @@ public final class Linear implements Layer {
     Shapes.requireMatrix(weight.name() + " input", x, in);
     this.x = x;
     INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), out);
-    Nd4j.gemm(x, weight.value(), y, false, true, 1.0, 0.0);
+    Products.gemm(x, weight.value(), y, false, true, 1.0, 0.0);
     if (bias != null) {
       y.addiRowVector(bias.value());
     }
@@ -84,13 +85,13 @@ public final class Linear implements Layer {
     Shapes.requireForward(weight.name(), x);
     Shapes.requireShape(weight.name() + " output gradient", dy, x.size(0), out);
     if (weight.trainable()) {
-      Nd4j.gemm(dy, x, weight.grad(), true, false, 1.0, 1.0);
+      Products.gemm(dy, x, weight.grad(), true, false, 1.0, 1.0);
     }
     if (bias != null && bias.trainable()) {
       Kernels.addColumnSums(dy, bias.grad());
     }
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), in);
-    Nd4j.gemm(dy, weight.value(), dx, false, false, 1.0, 0.0);
+    Products.gemm(dy, weight.value(), dx, false, false, 1.0, 0.0);
     return dx;
   }
 

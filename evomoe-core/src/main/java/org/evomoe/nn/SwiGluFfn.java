@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -153,10 +154,10 @@ public final class SwiGluFfn implements Layer {
     if (t == 0) {
       return y;
     }
-    Nd4j.gemm(x, gate.value(), g, false, true, 1.0, 0.0);
-    Nd4j.gemm(x, up.value(), u, false, true, 1.0, 0.0);
+    Products.gemm(x, gate.value(), g, false, true, 1.0, 0.0);
+    Products.gemm(x, up.value(), u, false, true, 1.0, 0.0);
     Kernels.siluMul(g, u, h, s);
-    Nd4j.gemm(h, down.value(), y, false, true, 1.0, 0.0);
+    Products.gemm(h, down.value(), y, false, true, 1.0, 0.0);
     return y;
   }
 
@@ -183,21 +184,21 @@ public final class SwiGluFfn implements Layer {
       return dx;
     }
     if (down.trainable()) {
-      Nd4j.gemm(dy, h, down.grad(), true, false, 1.0, 1.0); // [dModel, T] x [T, dHidden]
+      Products.gemm(dy, h, down.grad(), true, false, 1.0, 1.0); // [dModel, T] x [T, dHidden]
     }
     INDArray dh = a.dh();
-    Nd4j.gemm(dy, down.value(), dh, false, false, 1.0, 0.0); // [T, dModel] x [dModel, dHidden]
+    Products.gemm(dy, down.value(), dh, false, false, 1.0, 0.0); // [T, dModel] x [dModel, dHidden]
     INDArray dg = a.dg();
     INDArray du = a.du();
     Kernels.siluMulBackward(g, u, s, dh, dg, du);
     if (gate.trainable()) {
-      Nd4j.gemm(dg, x, gate.grad(), true, false, 1.0, 1.0);
+      Products.gemm(dg, x, gate.grad(), true, false, 1.0, 1.0);
     }
     if (up.trainable()) {
-      Nd4j.gemm(du, x, up.grad(), true, false, 1.0, 1.0);
+      Products.gemm(du, x, up.grad(), true, false, 1.0, 1.0);
     }
-    Nd4j.gemm(dg, gate.value(), dx, false, false, 1.0, 0.0);
-    Nd4j.gemm(du, up.value(), dx, false, false, 1.0, 1.0);
+    Products.gemm(dg, gate.value(), dx, false, false, 1.0, 0.0);
+    Products.gemm(du, up.value(), dx, false, false, 1.0, 1.0);
     return dx;
   }
 

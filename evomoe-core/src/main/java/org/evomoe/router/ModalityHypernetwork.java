@@ -9,6 +9,7 @@ import org.evomoe.tensor.FrozenWeights;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -143,9 +144,9 @@ final class ModalityHypernetwork {
       packedUp = reuse ? frozenUp : packRows(type, downSize, m * r);
       packedAll = null;
       q = Nd4j.createUninitialized(type, n, 2L * r * hp);
-      Nd4j.gemm(z, packedDown, q, false, false, 1.0, 0.0);
+      Products.gemm(z, packedDown, q, false, false, 1.0, 0.0);
       theta = Nd4j.createUninitialized(type, n, (long) m * r);
-      Nd4j.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
+      Products.gemm(hid, packedUp, theta, false, true, 1.0, 0.0);
       ContractedKernels.forward(r, m, hp, q, hid, theta, a, bMid, e);
     } else {
       packedAll = reuse ? frozenAll : packRows(type, 0, p);
@@ -153,7 +154,7 @@ final class ModalityHypernetwork {
       packedUp = null;
       q = null;
       theta = Nd4j.createUninitialized(type, n, p);
-      Nd4j.gemm(hid, packedAll, theta, false, true, 1.0, 0.0);
+      Products.gemm(hid, packedAll, theta, false, true, 1.0, 0.0);
       forwardMaterialised(n, e);
     }
     return e;
@@ -178,23 +179,23 @@ final class ModalityHypernetwork {
       ContractedKernels.backward(r, m, hp, dE, a, bMid, theta, q, hid, dThetaUp, dq, dHid);
       if (fc2Trainable) {
         INDArray dPackedDown = Nd4j.createUninitialized(type, d, 2L * r * hp);
-        Nd4j.gemm(z, dq, dPackedDown, true, false, 1.0, 0.0);
+        Products.gemm(z, dq, dPackedDown, true, false, 1.0, 0.0);
         unpackDown(dPackedDown);
         INDArray dPackedUp = Nd4j.createUninitialized(type, (long) m * r, hp);
-        Nd4j.gemm(dThetaUp, hid, dPackedUp, true, false, 1.0, 0.0);
+        Products.gemm(dThetaUp, hid, dPackedUp, true, false, 1.0, 0.0);
         unpackRows(dPackedUp, downSize, m * r);
       }
-      Nd4j.gemm(dq, packedDown, dz, false, true, 1.0, 0.0);
-      Nd4j.gemm(dThetaUp, packedUp, dHid, false, false, 1.0, 1.0);
+      Products.gemm(dq, packedDown, dz, false, true, 1.0, 0.0);
+      Products.gemm(dThetaUp, packedUp, dHid, false, false, 1.0, 1.0);
     } else {
       INDArray dTheta = Nd4j.createUninitialized(type, n, p);
       backwardMaterialised(n, dE, dTheta, dz);
       if (fc2Trainable) {
         INDArray dPacked = Nd4j.createUninitialized(type, p, hp);
-        Nd4j.gemm(dTheta, hid, dPacked, true, false, 1.0, 0.0);
+        Products.gemm(dTheta, hid, dPacked, true, false, 1.0, 0.0);
         unpackRows(dPacked, 0, p);
       }
-      Nd4j.gemm(dTheta, packedAll, dHid, false, false, 1.0, 0.0);
+      Products.gemm(dTheta, packedAll, dHid, false, false, 1.0, 0.0);
     }
     INDArray dPre = Nd4j.createUninitialized(type, n, h);
     activationBackward(dHid, dPre);

@@ -16,6 +16,12 @@ package org.evomoe.examples.bench;
  * @param recomputeTokensPerSecond new tokens per second re-encoding the whole sequence each time
  * @param speedup cached over re-encoding
  * @param sameTokens whether both ways chose the same tokens in every run
+ * @param productCallsPerStep with {@code --count-ops}: median matrix products per cached decoding
+ *     step after the prompt (one new token per sequence), else -1
+ * @param productCpuMsPerStep with {@code --count-ops}: median CPU milliseconds of the calling
+ *     thread inside the products per such step (their whole CPU time with one thread), else -1
+ * @param stepCpuMs with {@code --count-ops}: median CPU milliseconds of the calling thread per
+ *     such step (the step's whole CPU time with one thread), else -1
  */
 public record GenerateBenchResult(
     String bench,
@@ -30,4 +36,7 @@ public record GenerateBenchResult(
     double cachedTokensPerSecond,
     double recomputeTokensPerSecond,
     double speedup,
-    boolean sameTokens) {}
+    boolean sameTokens,
+    double productCallsPerStep,
+    double productCpuMsPerStep,
+    double stepCpuMs) {}

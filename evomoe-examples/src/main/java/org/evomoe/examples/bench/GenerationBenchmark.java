@@ -10,6 +10,7 @@ import org.evomoe.examples.model.Generator;
 import org.evomoe.examples.model.ModelConfig;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.examples.model.SamplingConfig;
+import org.evomoe.tensor.Products;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tensor.Threads;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -60,11 +61,18 @@ public final class GenerationBenchmark implements Callable<Integer> {
   @Option(names = "--rss-every", description = "Instead of timing: one cached generation of --new-tokens tokens, printing the process's RSS (a JSON line) after the first token and every N tokens (default: off).")
   int rssEvery;
 
+  @Option(names = "--count-ops", description = "After the timed runs, one more cached generation counting the matrix products of every decoding step after the prompt (one new token per sequence): calls, the calling thread's CPU time inside them and for the whole step (medians per step). With --threads 1 ND4J, OpenBLAS and the Java kernels all run on the calling thread, so these CPU times are exact; with more threads the other threads' work is missing from them. Needs --new-tokens >= 2.")
+  boolean countOps;
+
   @Override
   public Integer call() throws Exception {
     if (batch < 1 || prompt < 1 || newTokens < 1 || reps < 1 || warmup < 0 || rssEvery < 0) {
       throw new IllegalArgumentException(
           "--batch, --prompt, --new-tokens and --reps must be >= 1, --warmup and --rss-every >= 0");
+    }
+    if (countOps && newTokens < 2) {
+      throw new IllegalArgumentException("--count-ops counts the decoding steps after the first"
+          + " token: --new-tokens must be >= 2, got " + newTokens);
     }
     Threads.set(threads);
     ModelConfig cfg = new ModelConfig(vocab, dModel, layers, 8, 4, dModel * 11 / 4, 10000.0, 1e-5,
@@ -115,13 +123,15 @@ public final class GenerationBenchmark implements Callable<Integer> {
         }
       }
     }
+    ProductShare products = countOps ? countDecodingSteps(gen, in) : ProductShare.NOT_COUNTED;
     double cached = TrainBenchmark.median(cachedS);
     double recomputed = TrainBenchmark.median(recomputeS);
     GenerateBenchResult r = new GenerateBenchResult("generate", threads, dModel, layers, batch,
         prompt, newTokens, reps, warmup,
         MoeBenchmark.round(batch * newTokens / cached),
         MoeBenchmark.round(batch * newTokens / recomputed),
-        MoeBenchmark.round(recomputed / cached), same);
+        MoeBenchmark.round(recomputed / cached), same, products.productCallsPerStep(),
+        products.productCpuMsPerStep(), products.stepCpuMs());
     ObjectMapper om = new ObjectMapper();
     if (json) {
       System.out.println(om.writeValueAsString(r));
@@ -129,6 +139,33 @@ public final class GenerationBenchmark implements Callable<Integer> {
       System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(r));
     }
     return same ? 0 : 1;
+  }
+
+  /**
+   * One cached greedy generation with the products counted; per decoding step after the first
+   * (the prompt's), the products' calls and CPU time and the step's CPU time on this thread, taken
+   * between consecutive calls of the generator's after-step hook.
+   */
+  private ProductShare countDecodingSteps(Generator gen, DecoderInput in) {
+    int n = newTokens - 1;
+    long[] calls = new long[n];
+    long[] productCpu = new long[n];
+    long[] stepCpu = new long[n];
+    long[] previous = new long[3]; // calls, product CPU, thread CPU at the last hook
+    try (Products.Count count = Products.count()) {
+      gen.generate(in, newTokens, SamplingConfig.greedy(), -1, step -> {
+        long now = ProductShare.threadCpuNanos();
+        if (step >= 2) {
+          calls[step - 2] = count.calls() - previous[0];
+          productCpu[step - 2] = count.cpuNanos() - previous[1];
+          stepCpu[step - 2] = now - previous[2];
+        }
+        previous[0] = count.calls();
+        previous[1] = count.cpuNanos();
+        previous[2] = now;
+      });
+    }
+    return ProductShare.medians(calls, productCpu, stepCpu);
   }
 
   /**

@@ -17,6 +17,11 @@ package org.evomoe.examples.bench;
  * @param backwardMs median of the backward pass
  * @param optimizerMs median of clipping and the AdamW step (and zeroing the gradients)
  * @param ndOpsPerStep ND4J operations executed in one step, or -1 when not counted
+ * @param productCallsPerStep with {@code --count-ops}: median matrix products per step, else -1
+ * @param productCpuMsPerStep with {@code --count-ops}: median CPU milliseconds of the calling
+ *     thread inside the products per step (the products' whole CPU time with one thread), else -1
+ * @param stepCpuMs with {@code --count-ops}: median CPU milliseconds of the calling thread per
+ *     step (the step's whole CPU time with one thread, the garbage collector's excepted), else -1
  */
 public record TrainBenchResult(
     String bench,
@@ -32,4 +37,7 @@ public record TrainBenchResult(
     double forwardMs,
     double backwardMs,
     double optimizerMs,
-    long ndOpsPerStep) {}
+    long ndOpsPerStep,
+    double productCallsPerStep,
+    double productCpuMsPerStep,
+    double stepCpuMs) {}

@@ -22,6 +22,7 @@ import org.evomoe.optim.AdamW;
 import org.evomoe.optim.AdamWConfig;
 import org.evomoe.optim.GradientClipping;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.evomoe.tensor.StepWorkspace;
 import org.evomoe.tensor.Threads;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -66,8 +67,11 @@ public final class TrainBenchmark implements Callable<Integer> {
   @Option(names = "--steps", description = "Timed steps (default: ${DEFAULT-VALUE}).")
   int steps = 30;
 
-  @Option(names = "--count-ops", description = "Also count the ND4J operations of one step (profiling on for that step only).")
+  @Option(names = "--count-ops", description = "Also count the ND4J operations of one step (profiling on for that step only), then run --count-steps more steps counting the matrix products: calls, the calling thread's CPU time inside them and for the whole step (medians per step). With --threads 1 ND4J, OpenBLAS and the Java kernels all run on the calling thread, so these CPU times are exact; with more threads the other threads' work is missing from them.")
   boolean countOps;
+
+  @Option(names = "--count-steps", description = "Steps run after the timed ones with the products counted, with --count-ops (default: ${DEFAULT-VALUE}).")
+  int countSteps = 10;
 
   @Option(names = "--write-config", description = "Write the config.json of the benchmarked model to this file (for bench_torch.py).")
   Path writeConfig;
@@ -80,9 +84,9 @@ public final class TrainBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1 || rssEvery < 0) {
-      throw new IllegalArgumentException(
-          "--batch, --steps and --threads must be >= 1, --warmup and --rss-every >= 0");
+    if (batch < 1 || steps < 1 || warmup < 0 || threads < 1 || rssEvery < 0 || countSteps < 1) {
+      throw new IllegalArgumentException("--batch, --steps, --threads and --count-steps must be"
+          + " >= 1, --warmup and --rss-every >= 0");
     }
     Threads.set(threads);
     VisionLanguageModel model;
@@ -115,7 +119,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         throw new IllegalStateException(e);
       }
     };
-    TrainBenchResult r = run(model, batch, seq, threads, warmup, steps, countOps, rssEvery, rss);
+    TrainBenchResult r =
+        run(model, batch, seq, threads, warmup, steps, countOps ? countSteps : 0, rssEvery, rss);
     if (json) {
       System.out.println(om.writeValueAsString(r));
     } else {
@@ -124,18 +129,14 @@ public final class TrainBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  /** Times {@code steps} training steps of {@code model} after {@code warmup} untimed ones. */
-  static TrainBenchResult run(VisionLanguageModel model, int batch, int seq, int threads,
-      int warmup, int steps, boolean countOps) {
-    return run(model, batch, seq, threads, warmup, steps, countOps, 0, null);
-  }
-
   /**
-   * As above; with {@code rssEvery > 0}, {@code rss} receives the process's RSS after the first
-   * step and after every {@code rssEvery}-th step (warm-up steps counted).
+   * Times {@code steps} training steps of {@code model} after {@code warmup} untimed ones; with
+   * {@code countSteps > 0}, then counts the ND4J operations of one step and the products of
+   * {@code countSteps} more. With {@code rssEvery > 0}, {@code rss} receives the process's RSS
+   * after the first step and after every {@code rssEvery}-th step (warm-up steps counted).
    */
   static TrainBenchResult run(VisionLanguageModel model, int batch, int seq, int threads,
-      int warmup, int steps, boolean countOps, int rssEvery,
+      int warmup, int steps, int countSteps, int rssEvery,
       java.util.function.Consumer<RssSample> rss) {
     for (Parameter v : model.visionParameters()) {
       v.setTrainable(false);
@@ -168,7 +169,8 @@ public final class TrainBenchmark implements Callable<Integer> {
       }
     }
     long ops = -1;
-    if (countOps) {
+    ProductShare products = ProductShare.NOT_COUNTED;
+    if (countSteps > 0) {
       OpExecutioner ex = Nd4j.getExecutioner();
       OpProfiler.getInstance().reset();
       ex.setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
@@ -178,6 +180,19 @@ public final class TrainBenchmark implements Callable<Integer> {
         ex.setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
       }
       ops = OpProfiler.getInstance().getInvocationsCount();
+      long[] calls = new long[countSteps];
+      long[] productCpu = new long[countSteps];
+      long[] stepCpu = new long[countSteps];
+      for (int i = 0; i < countSteps; i++) {
+        long c0 = ProductShare.threadCpuNanos();
+        try (Products.Count count = Products.count()) {
+          step(model, data, trainable, opt);
+          calls[i] = count.calls();
+          productCpu[i] = count.cpuNanos();
+        }
+        stepCpu[i] = ProductShare.threadCpuNanos() - c0;
+      }
+      products = ProductShare.medians(calls, productCpu, stepCpu);
     }
     double median = median(total);
     double min = Arrays.stream(total).min().orElseThrow();
@@ -185,7 +200,8 @@ public final class TrainBenchmark implements Callable<Integer> {
         MoeBenchmark.round(median), MoeBenchmark.round(min),
         MoeBenchmark.round(batch * (double) seq / median * 1000.0),
         MoeBenchmark.round(median(phases[0])), MoeBenchmark.round(median(phases[1])),
-        MoeBenchmark.round(median(phases[2])), ops);
+        MoeBenchmark.round(median(phases[2])), ops, products.productCallsPerStep(),
+        products.productCpuMsPerStep(), products.stepCpuMs());
   }
 
   /** One step; returns the milliseconds of forward+loss, backward and the optimiser. */

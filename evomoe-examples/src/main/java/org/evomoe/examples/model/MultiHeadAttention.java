@@ -9,6 +9,7 @@ import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -326,7 +327,7 @@ public final class MultiHeadAttention implements Layer {
   private static INDArray bmm(
       INDArray a, INDArray b, boolean transA, boolean transB, long n, long rows, long cols) {
     INDArray out = Nd4j.createUninitialized(a.dataType(), n, rows, cols);
-    Nd4j.matmul(a, b, out, transA, transB, false);
+    Products.batchedMatmul(a, b, out, transA, transB);
     return out;
   }
 

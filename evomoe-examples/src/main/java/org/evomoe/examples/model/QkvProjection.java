@@ -5,6 +5,7 @@ import org.evomoe.nn.Shapes;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.Products;
 import org.evomoe.tensor.Scratch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -75,7 +76,7 @@ final class QkvProjection {
     copyRows(k.weight().value(), packed, nq);
     copyRows(v.weight().value(), packed, nq + nk);
     INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), width);
-    Nd4j.gemm(x, packed, y, false, true, 1.0, 0.0);
+    Products.gemm(x, packed, y, false, true, 1.0, 0.0);
     if (bias) {
       INDArray b = Nd4j.createUninitialized(x.dataType(), width);
       copyRows(q.bias().value(), b, 0);
@@ -95,7 +96,7 @@ final class QkvProjection {
     Shapes.requireShape("fused projections' output gradient", dy, x.size(0), width);
     if (q.weight().trainable() || k.weight().trainable() || v.weight().trainable()) {
       INDArray gw = Nd4j.createUninitialized(dy.dataType(), width, d);
-      Nd4j.gemm(dy, x, gw, true, false, 1.0, 0.0);
+      Products.gemm(dy, x, gw, true, false, 1.0, 0.0);
       addRows(gw, 0, nq, q.weight());
       addRows(gw, nq, nk, k.weight());
       addRows(gw, nq + nk, nk, v.weight());
@@ -108,7 +109,7 @@ final class QkvProjection {
       addRows(gb, nq + nk, nk, v.bias());
     }
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), d);
-    Nd4j.gemm(dy, packed, dx, false, false, 1.0, 0.0);
+    Products.gemm(dy, packed, dx, false, false, 1.0, 0.0);
     return dx;
   }
 

@@ -36,6 +36,7 @@ class BenchCommandsTest {
     assertTrue(r.minStepMs() > 0 && r.minStepMs() <= r.medianStepMs(), out);
     assertEquals(2 * 20 / r.medianStepMs() * 1000, r.tokensPerSecond(), 0.01 * r.tokensPerSecond());
     assertTrue(r.ndOpsPerStep() > 0, out);
+    assertProductsCounted(r.productCallsPerStep(), r.productCpuMsPerStep(), r.stepCpuMs(), out);
     // The demo model trains decoder and projector; the written config rebuilds the same model.
     var spec = ModelSpecJson.read(cfg);
     assertEquals(64, spec.decoder().dModel());
@@ -44,6 +45,16 @@ class BenchCommandsTest {
     TrainBenchResult r2 = new ObjectMapper().readValue(again.strip(), TrainBenchResult.class);
     assertEquals(r.trainableParams(), r2.trainableParams());
     assertEquals(-1, r2.ndOpsPerStep());
+    assertEquals(-1, r2.productCallsPerStep());
+    assertEquals(-1, r2.productCpuMsPerStep());
+    assertEquals(-1, r2.stepCpuMs());
+  }
+
+  /** Products were counted: a whole number of calls per step, their CPU time within the step's. */
+  private static void assertProductsCounted(double calls, double productCpuMs, double stepCpuMs,
+      String out) {
+    assertTrue(calls >= 1 && calls * 2 == Math.rint(calls * 2), out); // a median of whole counts
+    assertTrue(productCpuMs >= 0 && productCpuMs <= stepCpuMs && stepCpuMs > 0, out);
   }
 
   @Test
@@ -109,5 +120,14 @@ class BenchCommandsTest {
     assertEquals(1, r.warmup());
     assertTrue(r.cachedTokensPerSecond() > 0, out);
     assertTrue(r.sameTokens(), out);
+    assertEquals(-1, r.productCallsPerStep());
+    String counted = run(0, "bench", "generate", "--json", "--threads", "1", "--batch", "2",
+        "--prompt", "4", "--new-tokens", "4", "--d-model", "32", "--layers", "2", "--vocab", "50",
+        "--reps", "1", "--warmup", "0", "--count-ops");
+    GenerateBenchResult c = new ObjectMapper().readValue(counted.strip(), GenerateBenchResult.class);
+    assertProductsCounted(c.productCallsPerStep(), c.productCpuMsPerStep(), c.stepCpuMs(), counted);
+    assertTrue(c.sameTokens(), counted);
+    assertNotEquals(0, Main.commandLine().execute("bench", "generate", "--new-tokens", "1",
+        "--count-ops"));
   }
 }

@@ -16,14 +16,15 @@ prints one JSON line with the same fields, so the two can be compared side by si
             preallocated cache written in place, no repeated keys/values); --check first compares
             each step's logits with the golden full forward and both decoders' tokens.
 
---count-ops (both benchmarks) adds, from extra steps run after the timed ones, the share of a
+--count-ops (both benchmarks) adds, from extra steps run after the timed ones (three kinds, run in
+turn: plain, products clocked, profiled; for generate three more generations), the share of a
 step spent in matrix products, per step (medians), with the field names of the Java benchmarks:
 productCallsPerStep and productCpuMsPerStep, the calls of the leaf BLAS ops (PRODUCT_OPS: aten::mm,
 addmm, bmm, baddbmm, ...; aten::matmul and aten::linear only dispatch to them, so nothing is
 counted twice) and the calling thread's CPU time inside them (ProductClock, a dispatch mode
 reading time.thread_time_ns as the Java side reads its thread's CPU time), and stepCpuMs, the
 process's CPU time (time.process_time) of a step run with neither. torch.profiler (CPU activities)
-gives the same count and its self time of the same ops over further steps
+gives the same count and its self time of the same ops over the third kind of step
 (profilerProductCallsPerStep, profilerProductMsPerStep); its times are wall-clock times, inflated
 when the machine preempts the process, which profiledStepCpuMs against profiledStepWallMs (the
 profiled steps' process CPU and wall time) shows. For generate a step is one decoding step after
@@ -130,6 +131,17 @@ class ProductShare:
                 calls += e.count; us += e.self_cpu_time_total
         self.prof_calls.append(calls); self.prof_ms.append(us / 1e3)
 
+    def rotating(self):
+        """A context manager factory that gives plain, clocked and profiled in turn, so that a
+        change of the machine's load reaches the three kinds of step alike."""
+        kinds = (self.plain, self.clocked, self.profiled)
+        turn = [0]
+
+        def next_kind():
+            turn[0] += 1
+            return kinds[(turn[0] - 1) % 3]()
+        return next_kind
+
     def fields(self):
         if not (self.step_cpu and self.calls and self.prof_calls):
             raise SystemExit("--count-ops: no step was measured")
@@ -142,8 +154,10 @@ class ProductShare:
                "profiledStepCpuMs": round(med(self.prof_cpu), 3),
                "profiledStepWallMs": round(med(self.prof_wall), 3)}
         if out["productCallsPerStep"] != out["profilerProductCallsPerStep"]:
-            print(f"warning: {out['productCallsPerStep']} products per step timed, "
-                  f"{out['profilerProductCallsPerStep']} seen by the profiler", file=sys.stderr)
+            print(f"note: {out['productCallsPerStep']} products per step timed, "
+                  f"{out['profilerProductCallsPerStep']} seen by the profiler, in different steps"
+                  " (in generate each step runs the products of the experts its tokens chose)",
+                  file=sys.stderr)
         if out["productCpuMsPerStep"] > out["stepCpuMs"]:
             print(f"warning: products {out['productCpuMsPerStep']} ms > step {out['stepCpuMs']} ms"
                   " of CPU: more than one thread?", file=sys.stderr)
@@ -287,12 +301,9 @@ def train(args):
     share = {}
     if args.count_ops:
         counter = ProductShare()
-        for _ in range(args.count_steps):
-            step(counter.plain)
-        for _ in range(args.count_steps):
-            step(counter.clocked)
-        for _ in range(args.count_steps):
-            step(counter.profiled)
+        wrap = counter.rotating()
+        for _ in range(3 * args.count_steps):
+            step(wrap)
         share = counter.fields()
     return {**{"bench": "train", "impl": "pytorch", "torch": torch.__version__, "threads": args.threads,
             "batch": B, "seq": S, "trainableParams": sum(t.numel() for t in trainable),
@@ -481,7 +492,8 @@ def generate(args):
             sys.exit("--count-ops counts the decoding steps after the first token: "
                      "--new-tokens must be >= 2")
         counter = ProductShare()
-        for wrap in (counter.plain, counter.clocked, counter.profiled):
+        wrap = counter.rotating()
+        for _ in range(3):
             decode(args.impl, prompt, args.new_tokens, wrap)
         share = counter.fields()
     out = {"bench": "generate", "impl": "pytorch" if args.impl == "reference" else "pytorch-static",
@@ -522,8 +534,8 @@ def main():
                     help="first check the decoder's logits against the golden full forward and "
                          "that both decoders generate the same tokens")
     t.add_argument("--count-steps", type=int, default=10,
-                   help="with --count-ops: steps run plain, then as many with the products "
-                        "clocked, then as many profiled")
+                   help="with --count-ops: steps of each kind (plain, products clocked, "
+                        "profiled), run in turn")
     for p in (t, gn):
         p.add_argument("--count-ops", action="store_true",
                        help="also measure, over extra steps after the timed ones, the products' "

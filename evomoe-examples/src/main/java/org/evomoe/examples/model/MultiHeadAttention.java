@@ -31,13 +31,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * Backward: {@code dV = P^T dO}, {@code dP = dO V^T}, {@code dS = P * (dP - rowsum(P * dP)) /
  * sqrt(dh)}, {@code dQ = dS K}, {@code dK = dS^T Q}, then the inverse rotation and the projections'
  * backward. The products are ND4J batched matmuls with transpose flags; softmax and its backward
- * are one Java pass over the score buffer.
+ * are one Java pass over the score buffer. In training, sequences of at most {@link
+ * #FUSED_MAX_SEQ_LEN} positions take {@link FusedAttention} instead: the same computation in one
+ * plain-Java pass per (sequence, key/value head) group straight from the fused projection output,
+ * without the head permutations and the batched products.
  *
  * <p>Parameter names: {@code prefix.q_proj.weight [H*dh, d]}, {@code prefix.k_proj.weight
  * [Hkv*dh, d]}, {@code prefix.v_proj.weight [Hkv*dh, d]}, {@code prefix.<outputName>.weight [d,
  * H*dh]} (LLaMA: {@code o_proj}; CLIP: {@code out_proj}), plus {@code .bias} when configured.
  */
 public final class MultiHeadAttention implements Layer {
+  /**
+   * Longest sequence for which training runs {@link FusedAttention} instead of the batched
+   * products (docs/performance.md, "Training attention at small sequence lengths").
+   */
+  static final int FUSED_MAX_SEQ_LEN = 64;
+
   private final AttentionConfig config;
   private final int heads;
   private final int kvHeads;
@@ -50,6 +59,8 @@ public final class MultiHeadAttention implements Layer {
   private final Linear v;
   private final Linear o;
   private final QkvProjection qkv; // q, k and v as one product (training forward and backward)
+  private final FusedAttention fused; // the training path for seqLen <= fusedMaxSeqLen
+  private int fusedMaxSeqLen = FUSED_MAX_SEQ_LEN;
 
   // Cached by the training forward for backward:
   private int batch;
@@ -83,6 +94,15 @@ public final class MultiHeadAttention implements Layer {
     this.v = new Linear(prefix + ".v_proj", d, kvHeads * headDim, bias, type, rng);
     this.o = new Linear(prefix + "." + outputName, heads * headDim, d, bias, type, rng);
     this.qkv = new QkvProjection(q, k, v);
+    this.fused = new FusedAttention(heads, kvHeads, headDim, config.causal(), rope);
+  }
+
+  /**
+   * Sets the longest sequence length trained with the fused kernel (0: never); for tests that
+   * compare the two paths.
+   */
+  void fusedMaxSeqLen(int maxSeqLen) {
+    this.fusedMaxSeqLen = maxSeqLen;
   }
 
   public AttentionConfig config() {
@@ -138,6 +158,14 @@ public final class MultiHeadAttention implements Layer {
     this.batch = batch;
     this.seqLen = seqLen;
     this.positions = positions.clone();
+    if (seqLen <= fusedMaxSeqLen) {
+      qh = null;
+      kh = null;
+      vh = null;
+      probs = null;
+      return o.forward(fused.forward(qkvp, batch, seqLen, this.positions));
+    }
+    fused.clear();
     qh = toHeads(qkvp, 0, batch, seqLen, heads, positions, batch * kvHeads, group * seqLen);
     kh = toHeads(qkvp, qw, batch, seqLen, kvHeads, positions, batch * kvHeads, seqLen);
     vh = toHeads(qkvp, qw + kw, batch, seqLen, kvHeads, null, batch * kvHeads, seqLen);
@@ -157,9 +185,13 @@ public final class MultiHeadAttention implements Layer {
    * @return dx [B*S, d]
    */
   public INDArray backward(INDArray dy) {
-    Shapes.requireForward(o.weight().name() + " (attention; a cached forward has no backward)", probs);
+    Shapes.requireForward(o.weight().name() + " (attention; a cached forward has no backward)",
+        fused.ready() ? dy : probs);
     int rows = batch * seqLen;
     Shapes.requireShape("attention output gradient", dy, rows, config.dModel());
+    if (fused.ready()) {
+      return qkv.backward(fused.backward(o.backward(dy)));
+    }
     int bh = batch * kvHeads;
     INDArray dMerged = o.backward(dy);
     INDArray dOh = toHeads(dMerged, 0, batch, seqLen, heads, null, bh, group * seqLen);
@@ -211,6 +243,7 @@ public final class MultiHeadAttention implements Layer {
     AttentionKernel.cachedForward(qhNew, cache.keyBuffer(layer), cache.valueBuffer(layer), total,
         newLen, offset, scale, oh);
     probs = null; // a cached forward cannot be differentiated
+    fused.clear();
     qh = null;
     kh = null;
     vh = null;

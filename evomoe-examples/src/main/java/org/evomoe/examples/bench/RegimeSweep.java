@@ -1,16 +1,15 @@
 package org.evomoe.examples.bench;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +26,12 @@ import org.evomoe.examples.pipeline.DemoSettings;
 import org.evomoe.examples.pipeline.EvalResult;
 import org.evomoe.examples.study.Arm;
 import org.evomoe.examples.study.ArmRecipe;
+import org.evomoe.examples.study.ValidationCurve;
+import org.evomoe.examples.bench.RegimeSweepConfig.RouterVariant;
+import org.evomoe.examples.bench.RegimeSweepConfig.Stage2Variant;
+import org.evomoe.examples.bench.Stage2VariantResult.ExpertFunction;
+import org.evomoe.examples.bench.Stage2VariantResult.LayerWeights;
+import org.evomoe.examples.bench.Stage2VariantResult.TaskChange;
 import org.evomoe.examples.model.MoeSettings;
 import org.evomoe.diagnostics.ModalitySeparation;
 import org.evomoe.diagnostics.RouterLogitStats;
@@ -77,7 +82,8 @@ import picocli.CommandLine.Option;
  * upcycled-dtr arm from the same Stage I weights with another z-loss weight or learning rate, and
  * report the router logit range, routing entropy, image/text separation and scores.
  *
- * Results of the runs are recorded in docs/regime-sweep.md.
+ * <p>The sweep file binds to {@link RegimeSweepConfig}, the output file to {@link
+ * RegimeSweepResult}. Results of the runs are recorded in docs/regime-sweep.md.
  */
 @Command(
     name = "regime",
@@ -87,6 +93,8 @@ public final class RegimeSweep implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /** Writes the arrays of the printed lines on one line. */
+  private static final ObjectMapper COMPACT = new ObjectMapper();
 
   @Option(names = "--config", required = true, description = "JSON sweep file.")
   Path config;
@@ -97,61 +105,9 @@ public final class RegimeSweep implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: number of cores).")
   Integer threads;
 
-  /**
-   * One variant after Stage I, from the Stage I weights: {@code stage} {@code evolution} (Stage II:
-   * the seed trains, the experts evolve; the default) or {@code dense-continued} (every parameter
-   * of the dense model trains: the study's dense control), at peak {@code lr} for {@code steps} on
-   * the batches of the task mix {@code tasks} (null: the settings' {@code armTasks}).
-   */
-  record Variant(double lr, int steps, TaskMix tasks, String stage) {
-    Variant {
-      if (!(lr > 0) || Double.isInfinite(lr) || steps < 1) {
-        throw new IllegalArgumentException("stage2 variant needs a finite lr > 0 and steps >= 1, got lr "
-            + lr + ", steps " + steps);
-      }
-      stage = stage == null ? EVOLUTION : stage;
-      if (!stage.equals(EVOLUTION) && !stage.equals(DENSE)) {
-        throw new IllegalArgumentException("stage2 variant stage must be '" + EVOLUTION + "' or '"
-            + DENSE + "', got '" + stage + "'");
-      }
-    }
-
-    static final String EVOLUTION = "evolution";
-    static final String DENSE = "dense-continued";
-  }
-
-  /**
-   * One router-training variant after Stage I: {@code arm} is {@code evomoe} (Stage II evolution
-   * at the settings' learning rate, once for all such variants, then Stage III, router only, at
-   * {@code lr}) or {@code upcycled-dtr} (copies of the seed, experts and DTR train together at
-   * {@code lr}); {@code zLoss} replaces the z-loss weight of the arm's routing (null: the arm's
-   * default); {@code steps} 0 means the settings' steps.
-   */
-  record RouterVariant(String arm, double lr, Double zLoss, int steps) {
-    RouterVariant {
-      Arm a = Arm.of(arm);
-      if (a != Arm.EVOMOE && a != Arm.UPCYCLED_DTR) {
-        throw new IllegalArgumentException("router variants support evomoe and upcycled-dtr, got " + arm);
-      }
-      if (!(lr > 0) || steps < 0 || (zLoss != null && !(zLoss >= 0))) {
-        throw new IllegalArgumentException("router variant needs lr > 0, steps >= 0, zLoss >= 0");
-      }
-    }
-  }
-
-  /** The sweep file. */
-  record SweepConfig(boolean quick, ObjectNode settings, List<Variant> stage2,
-      List<RouterVariant> router) {
-    SweepConfig {
-      settings = settings == null ? JSON.createObjectNode() : settings;
-      stage2 = stage2 == null ? List.of() : List.copyOf(stage2);
-      router = router == null ? List.of() : List.copyOf(router);
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
-    SweepConfig c = JSON.readValue(config.toFile(), SweepConfig.class);
+    RegimeSweepConfig c = JSON.readValue(config.toFile(), RegimeSweepConfig.class);
     ObjectNode merged = JSON.valueToTree(DemoSettings.defaults(c.quick()));
     c.settings().fields().forEachRemaining(e -> {
       if (!merged.has(e.getKey())) {
@@ -171,31 +127,26 @@ public final class RegimeSweep implements Callable<Integer> {
     // arms' pool differs, so a variant on the settings' armTasks trains on the study's batches.
     Map<TaskMix, DemoPipeline> byMix = new HashMap<>();
     byMix.put(s.armTasks(), p);
-    for (Variant v : c.stage2()) {
+    for (Stage2Variant v : c.stage2()) {
       if (v.tasks() != null && !byMix.containsKey(v.tasks())) {
         byMix.put(v.tasks(), new DemoPipeline(s.withTasks(s.stage1Tasks(), v.tasks())));
       }
     }
-    ObjectNode result = JSON.createObjectNode();
-    result.set("config", JSON.valueToTree(c));
-    result.set("settings", JSON.valueToTree(s));
     VisionLanguageModel m = p.newModel(p.baseMoe());
-    ArrayNode stage1 = result.putArray("stages");
+    List<SweepStage> stages = new ArrayList<>();
     if (s.alignSteps() > 0) {
-      train(stage1.addObject(), m, p, Stages.alignment(ArmRecipe.optim(s.alignSteps(), s.lr())),
-          DemoPipeline.Pool.CAPTIONS);
+      stages.add(train(m, p, Stages.alignment(ArmRecipe.optim(s.alignSteps(), s.lr())),
+          DemoPipeline.Pool.CAPTIONS));
     }
-    train(stage1.addObject(), m, p, Stages.warmup(ArmRecipe.optim(s.stage1Steps(), s.lr())),
-        DemoPipeline.Pool.STAGE1);
+    stages.add(train(m, p, Stages.warmup(ArmRecipe.optim(s.stage1Steps(), s.lr())),
+        DemoPipeline.Pool.STAGE1));
     EvalResult e = seedOnly(m, () -> p.evaluate(m)); // as Stage I trained, as the study scores it
-    result.put("stage1Average", e.average());
-    result.put("stage1HeldOutAverage", e.heldOutAverage());
     Map<String, double[]> weights = snapshot(m);
     Map<ValidationLoss, double[][]> before = new HashMap<>();
-    System.out.println(line("stage1", result));
+    System.out.println(stage1Line(stages, e));
 
-    ArrayNode variants = result.putArray("stage2");
-    for (Variant v : c.stage2()) {
+    List<Stage2VariantResult> variants = new ArrayList<>();
+    for (Stage2Variant v : c.stage2()) {
       TaskMix mix = v.tasks() == null ? s.armTasks() : v.tasks();
       DemoPipeline q = byMix.get(mix);
       ValidationLoss own = q.validation(DemoPipeline.Pool.ARMS);
@@ -204,49 +155,45 @@ public final class RegimeSweep implements Callable<Integer> {
       for (ValidationLoss vl : List.of(own, stage1Mix, val)) {
         before.computeIfAbsent(vl, k -> seedOnly(m, k)); // Stage I weights
       }
-      ObjectNode n = variants.addObject();
-      n.put("lr", v.lr());
-      n.put("steps", v.steps());
-      n.put("variant", v.stage());
-      n.set("tasks", JSON.valueToTree(mix));
-      StageConfig stage = v.stage().equals(Variant.DENSE)
+      StageConfig stage = v.stage().equals(Stage2Variant.DENSE)
           ? Stages.denseContinued(ArmRecipe.optim(v.steps(), v.lr()))
           : Stages.evolution(ArmRecipe.optim(v.steps(), v.lr()),
               EvolutionConfig.paperDefaults(s.experts(), s.seed()));
-      train(n, m, q, stage, DemoPipeline.Pool.ARMS);
+      SweepStage training = train(m, q, stage, DemoPipeline.Pool.ARMS);
       double[][] after = seedOnly(m, own);
       double[] change = pairedChange(before.get(own), after);
-      n.put("validationSamples", own.size());
-      n.put("validationBefore", ValidationLoss.tokenMean(before.get(own)));
-      n.put("validationAfter", ValidationLoss.tokenMean(after));
-      n.put("validationChange", change[0]);
-      n.put("validationChangeStdError", change[1]);
       double[] change1 = pairedChange(before.get(stage1Mix), seedOnly(m, stage1Mix));
-      n.put("stage1MixValidationSamples", stage1Mix.size());
-      n.put("stage1MixValidationChange", change1[0]);
-      n.put("stage1MixValidationChangeStdError", change1[1]);
-      byTask(n.putObject("validationChangeByTask"), val, before.get(val), seedOnly(m, val));
-      if (v.stage().equals(Variant.EVOLUTION)) {
-        divergence(n, m, q, own);
+      Map<String, TaskChange> byTask = byTask(val, before.get(val), seedOnly(m, val));
+      List<LayerWeights> distances = null;
+      ExpertFunction function = null;
+      if (v.stage().equals(Stage2Variant.EVOLUTION)) {
+        distances = weightDistances(m);
+        function = functionDistances(m, q, own);
       }
-      System.out.println(line("stage2 " + v.stage() + " lr " + v.lr() + " x " + v.steps()
-          + " on " + mix, n));
-      AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
+      Stage2VariantResult r = Stage2VariantResult.of(v.lr(), v.steps(), v.stage(), mix, training,
+          own.size(), ValidationLoss.tokenMean(before.get(own)), ValidationLoss.tokenMean(after),
+          change, stage1Mix.size(), change1, byTask, distances, function);
+      variants.add(r);
+      System.out.println(stage2Line("stage2 " + v.stage() + " lr " + v.lr() + " x " + v.steps()
+          + " on " + mix, r));
+      AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(new RegimeSweepResult(c, s, stages,
+          e.average(), e.heldOutAverage(), variants, null)));
     }
-    routerVariants(result, c.router(), p, weights);
-    AtomicFiles.writeBytes(out, JSON.writeValueAsBytes(result));
+    routerVariants(new RegimeSweepResult(c, s, stages, e.average(), e.heldOutAverage(), variants,
+        null), c.router(), p, weights);
     return 0;
   }
 
   /**
    * The router variants from the Stage I weights: per variant the routing it trained with, its
    * stage's validation curve, and after training the router logit range, the mean routing entropy,
-   * the image/text separation (hard top-1 and soft) per MoE layer and the scores.
+   * the image/text separation (hard top-1 and soft) per MoE layer and the scores. Writes {@code
+   * result} with the variants done after each, and once more at the end.
    */
-  private void routerVariants(ObjectNode result, List<RouterVariant> variants, DemoPipeline p,
-      Map<String, double[]> stage1) throws java.io.IOException {
+  private void routerVariants(RegimeSweepResult result, List<RouterVariant> variants,
+      DemoPipeline p, Map<String, double[]> stage1) throws java.io.IOException {
     DemoSettings s = p.settings();
-    ArrayNode out = result.putArray("router");
+    List<RouterVariantResult> done = new ArrayList<>();
     Map<String, double[]> stage2 = null;
     for (RouterVariant v : variants) {
       Arm arm = Arm.of(v.arm());
@@ -255,21 +202,19 @@ public final class RegimeSweep implements Callable<Integer> {
           : RoutingConfig.moeLlava().withRouterKind(RouterKind.DTR);
       RoutingConfig routing = v.zLoss() == null ? base : base.withZLossWeight(v.zLoss());
       VisionLanguageModel m = p.newModel(new MoeSettings(s.experts(), routing));
-      ObjectNode n = out.addObject();
-      n.put("arm", v.arm());
-      n.put("lr", v.lr());
-      n.set("routing", JSON.valueToTree(routing));
+      SweepStage sharedStage2 = null;
+      SweepStage training;
       if (arm == Arm.EVOMOE) {
         if (stage2 == null) {
           loadMatching(m, stage1);
-          train(n.putObject("stage2"), m, p, Stages.evolution(ArmRecipe.optim(s.stage2Steps(), s.lrAfter()),
+          sharedStage2 = train(m, p, Stages.evolution(ArmRecipe.optim(s.stage2Steps(), s.lrAfter()),
               EvolutionConfig.paperDefaults(s.experts(), s.seed())), DemoPipeline.Pool.ARMS, 0);
           stage2 = snapshot(m);
         } else {
           load(m, stage2);
         }
         int steps = v.steps() == 0 ? s.stage3Steps() : v.steps();
-        train(n, m, p, Stages.dtr(ArmRecipe.optim(steps, v.lr())).requiring(routing),
+        training = train(m, p, Stages.dtr(ArmRecipe.optim(steps, v.lr())).requiring(routing),
             DemoPipeline.Pool.ARMS, s.stage2Steps());
       } else {
         loadMatching(m, stage1);
@@ -277,7 +222,7 @@ public final class RegimeSweep implements Callable<Integer> {
           Upcycling.copyExpertIntoOthers(layer, 0);
         }
         int steps = v.steps() == 0 ? s.stage2Steps() + s.stage3Steps() : v.steps();
-        train(n, m, p, new StageConfig("upcycled-moe",
+        training = train(m, p, new StageConfig("upcycled-moe",
             EnumSet.of(ParameterRole.EXPERT_SEED, ParameterRole.EXPERT_OTHER, ParameterRole.ROUTER),
             StageRouting.ROUTED, null, ArmRecipe.optim(steps, v.lr())).requiring(routing),
             DemoPipeline.Pool.ARMS, 0);
@@ -291,29 +236,27 @@ public final class RegimeSweep implements Callable<Integer> {
         min = Math.min(min, cell.min());
         max = Math.max(max, cell.max());
       }
-      n.put("logitMin", min);
-      n.put("logitMax", max);
-      ArrayNode entropy = n.putArray("meanTokenEntropy");
-      for (RoutingEntropy.LayerEntropy le : RoutingEntropy.measure(layers, pass).layers()) {
-        entropy.add(le.meanTokenEntropy());
-      }
-      ArrayNode hard = n.putArray("hardTotalVariation");
-      ArrayNode soft = n.putArray("softTotalVariation");
+      double[] entropy = RoutingEntropy.measure(layers, pass).layers().stream()
+          .mapToDouble(RoutingEntropy.LayerEntropy::meanTokenEntropy).toArray();
+      double[] hard = new double[layers.size()];
+      double[] soft = new double[layers.size()];
       ModalitySeparation sep = ModalitySeparation.measure(layers, pass);
       for (int l = 0; l < layers.size(); l++) {
         ModalitySeparation.PairSeparation ps = sep.pair(l, Modality.IMAGE, Modality.TEXT);
-        hard.add(ps.hardTotalVariation());
-        soft.add(ps.softTotalVariation());
+        hard[l] = ps.hardTotalVariation();
+        soft[l] = ps.softTotalVariation();
       }
       EvalResult e = p.evaluate(m);
-      n.put("average", e.average());
-      n.put("heldOutAverage", e.heldOutAverage());
+      done.add(RouterVariantResult.of(v.arm(), v.lr(), routing, sharedStage2, training, min, max,
+          entropy, hard, soft, e.average(), e.heldOutAverage()));
       System.out.println(String.format(Locale.ROOT,
           "router %s lr %s z %s: val %s logits [%.3g, %.3g] entropy %s hardTV %s softTV %s avg %.3f held-out %.3f (%.0f s)",
-          v.arm(), v.lr(), routing.zLossWeight(), n.at("/validation/losses"), min, max, entropy,
-          hard, soft, e.average(), e.heldOutAverage(), n.get("seconds").asDouble()));
-      AtomicFiles.writeBytes(this.out, JSON.writeValueAsBytes(result));
+          v.arm(), v.lr(), routing.zLossWeight(), compact(training.validation().losses()), min,
+          max, compact(entropy), compact(hard), compact(soft), e.average(), e.heldOutAverage(),
+          training.seconds()));
+      AtomicFiles.writeBytes(this.out, JSON.writeValueAsBytes(result.withRouter(done)));
     }
+    AtomicFiles.writeBytes(this.out, JSON.writeValueAsBytes(result.withRouter(done)));
   }
 
   private static void loadMatching(VisionLanguageModel m, Map<String, double[]> w) {
@@ -356,7 +299,9 @@ public final class RegimeSweep implements Callable<Integer> {
    * Per task of the validation samples: the token-weighted validation loss before and after and
    * the paired change with its standard error ({@link #pairedChange}).
    */
-  private static void byTask(ObjectNode n, ValidationLoss val, double[][] before, double[][] after) {
+  private static Map<String, TaskChange> byTask(ValidationLoss val, double[][] before,
+      double[][] after) {
+    Map<String, TaskChange> byTask = new LinkedHashMap<>();
     List<InstructionSample> samples = val.samples();
     for (org.evomoe.examples.data.instruct.InstructionTask t
         : org.evomoe.examples.data.instruct.InstructionTask.values()) {
@@ -372,13 +317,10 @@ public final class RegimeSweep implements Callable<Integer> {
       double[][] b = rows(before, idx);
       double[][] a = rows(after, idx);
       double[] change = pairedChange(b, a);
-      ObjectNode o = n.putObject(t.taskName());
-      o.put("samples", idx.size());
-      o.put("before", ValidationLoss.tokenMean(b));
-      o.put("after", ValidationLoss.tokenMean(a));
-      o.put("change", change[0]);
-      o.put("changeStdError", change[1]);
+      byTask.put(t.taskName(), new TaskChange(idx.size(), ValidationLoss.tokenMean(b),
+          ValidationLoss.tokenMean(a), change[0], change[1]));
     }
+    return byTask;
   }
 
   private static double[][] rows(double[][] perSample, List<Integer> idx) {
@@ -390,14 +332,14 @@ public final class RegimeSweep implements Callable<Integer> {
     return r;
   }
 
-  /** Runs one stage on {@code pool} with the validation curve; records both curves into n. */
-  private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
+  /** Runs one stage on {@code pool} with the validation curve of the pool's task mix. */
+  private static SweepStage train(VisionLanguageModel m, DemoPipeline p, StageConfig stage,
       DemoPipeline.Pool pool) {
-    train(n, m, p, stage, pool, 0);
+    return train(m, p, stage, pool, 0);
   }
 
   /** As above, stage step i on the batch of pool step {@code offset + i}. */
-  private static void train(ObjectNode n, VisionLanguageModel m, DemoPipeline p, StageConfig stage,
+  private static SweepStage train(VisionLanguageModel m, DemoPipeline p, StageConfig stage,
       DemoPipeline.Pool pool, int offset) {
     ValidationLoss val = p.validation(pool); // the pool's task mix
     int every = p.settings().validationEvery();
@@ -414,15 +356,10 @@ public final class RegimeSweep implements Callable<Integer> {
         }
       });
     }
-    n.put("stage", r.name());
-    n.put("seconds", r.seconds());
-    n.set("trainLosses", JSON.valueToTree(r.losses()));
-    n.put("trainLossFirst20", mean(r.losses(), 0, 20));
-    n.put("trainLossLast20", mean(r.losses(), r.losses().length - 20, r.losses().length));
-    ObjectNode vn = n.putObject("validation");
-    vn.put("samples", val.size());
-    vn.set("steps", JSON.valueToTree(steps));
-    vn.set("losses", JSON.valueToTree(losses));
+    return new SweepStage(r.name(), r.seconds(), r.losses(), mean(r.losses(), 0, 20),
+        mean(r.losses(), r.losses().length - 20, r.losses().length),
+        new ValidationCurve(val.size(), steps.stream().mapToInt(Integer::intValue).toArray(),
+            losses.stream().mapToDouble(Double::doubleValue).toArray()));
   }
 
   /** Token-weighted change after - before and its standard error over samples (paired). */
@@ -446,15 +383,13 @@ public final class RegimeSweep implements Callable<Integer> {
     return new double[] {mean, Math.sqrt(var / n)};
   }
 
-  /** Weight and function distances of each evolved expert from the seed (expert 0). */
-  private static void divergence(ObjectNode n, VisionLanguageModel m, DemoPipeline p,
-      ValidationLoss val) {
+  /** Weight distances of each evolved expert from the seed (expert 0), per MoE layer. */
+  private static List<LayerWeights> weightDistances(VisionLanguageModel m) {
     List<MoeLayer> layers = m.moeLayers();
     int experts = layers.get(0).experts().size();
     ExpertSimilarity sim = ExpertSimilarity.of(layers);
-    ArrayNode w = n.putArray("weights");
+    List<LayerWeights> w = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
-      ObjectNode o = w.addObject();
       double[][] cos = sim.layers().get(l).cosine();
       double[] cosSeed = new double[experts];
       double[] relDist = new double[experts];
@@ -470,10 +405,19 @@ public final class RegimeSweep implements Callable<Integer> {
         }
         relDist[e] = Math.sqrt(dd / ss);
       }
-      o.set("cosineToSeed", JSON.valueToTree(cosSeed));
-      o.set("relativeDistanceToSeed", JSON.valueToTree(relDist));
-      o.put("meanOffDiagonalCosine", sim.layers().get(l).meanOffDiagonal());
+      w.add(new LayerWeights(cosSeed, relDist, sim.layers().get(l).meanOffDiagonal()));
     }
+    return w;
+  }
+
+  /**
+   * Function distances of each evolved expert from the seed (expert 0) on the validation samples
+   * {@code val}.
+   */
+  private static ExpertFunction functionDistances(VisionLanguageModel m, DemoPipeline p,
+      ValidationLoss val) {
+    List<MoeLayer> layers = m.moeLayers();
+    int experts = layers.get(0).experts().size();
     // Function: every MoE layer runs expert e alone; next-token distributions on the validation
     // samples' supervised positions.
     int[] forced = new int[layers.size()];
@@ -510,11 +454,7 @@ public final class RegimeSweep implements Callable<Integer> {
         agree[e] += (a0 == ae ? 1.0 : 0.0) / seed.length;
       }
     }
-    ObjectNode f = n.putObject("function");
-    f.set("standaloneValidationLoss", JSON.valueToTree(standalone));
-    f.set("totalVariationToSeed", JSON.valueToTree(tv));
-    f.set("argmaxAgreementWithSeed", JSON.valueToTree(agree));
-    f.put("positions", seed.length);
+    return new ExpertFunction(standalone, tv, agree, seed.length);
   }
 
   /** Softmax rows [positions][V] of the supervised positions of the validation samples. */
@@ -585,29 +525,43 @@ public final class RegimeSweep implements Callable<Integer> {
     return s / Math.max(1, to - from);
   }
 
-  private static String line(String label, JsonNode n) {
-    StringBuilder sb = new StringBuilder(label).append(": ");
-    if (n.has("stages")) {
-      for (JsonNode st : n.get("stages")) {
-        sb.append(st.get("stage").asText()).append(" val ").append(st.path("validation").path("losses"))
-            .append(String.format(Locale.ROOT, " (%.1f s); ", st.get("seconds").asDouble()));
-      }
-      sb.append(String.format(Locale.ROOT, "stage1 average %.3f, held-out %.3f",
-          n.get("stage1Average").asDouble(), n.get("stage1HeldOutAverage").asDouble()));
-    } else {
-      sb.append("val ").append(n.at("/validation/losses"))
-          .append(String.format(Locale.ROOT, " %.4f -> %.4f change %.4f +- %.4f; train %.4f -> %.4f; ",
-              n.get("validationBefore").asDouble(), n.get("validationAfter").asDouble(),
-              n.get("validationChange").asDouble(), n.get("validationChangeStdError").asDouble(),
-              n.get("trainLossFirst20").asDouble(), n.get("trainLossLast20").asDouble()))
-          .append("cos ").append(n.at("/weights/0/cosineToSeed"))
-          .append(" relDist ").append(n.at("/weights/0/relativeDistanceToSeed"))
-          .append(String.format(Locale.ROOT, "; stage1 mix change %.4f +- %.4f;",
-              n.get("stage1MixValidationChange").asDouble(),
-              n.get("stage1MixValidationChangeStdError").asDouble()))
-          .append(" tv ").append(n.at("/function/totalVariationToSeed"))
-          .append(" standalone ").append(n.at("/function/standaloneValidationLoss"));
+  /** The printed line after Stage I: each stage's validation curve and seconds, the scores. */
+  private static String stage1Line(List<SweepStage> stages, EvalResult e) {
+    StringBuilder sb = new StringBuilder("stage1: ");
+    for (SweepStage st : stages) {
+      sb.append(st.stage()).append(" val ").append(compact(st.validation().losses()))
+          .append(String.format(Locale.ROOT, " (%.1f s); ", st.seconds()));
     }
+    sb.append(String.format(Locale.ROOT, "stage1 average %.3f, held-out %.3f", e.average(),
+        e.heldOutAverage()));
     return sb.toString();
+  }
+
+  /** The printed line after a Stage II variant. */
+  private static String stage2Line(String label, Stage2VariantResult r) {
+    LayerWeights first = r.weights() == null ? null : r.weights().get(0);
+    ExpertFunction f = r.function();
+    return label + ": val " + compact(r.validation().losses())
+        + String.format(Locale.ROOT, " %.4f -> %.4f change %.4f +- %.4f; train %.4f -> %.4f; ",
+            r.validationBefore(), r.validationAfter(), r.validationChange(),
+            r.validationChangeStdError(), r.trainLossFirst20(), r.trainLossLast20())
+        + "cos " + compact(first == null ? null : first.cosineToSeed())
+        + " relDist " + compact(first == null ? null : first.relativeDistanceToSeed())
+        + String.format(Locale.ROOT, "; stage1 mix change %.4f +- %.4f;",
+            r.stage1MixValidationChange(), r.stage1MixValidationChangeStdError())
+        + " tv " + compact(f == null ? null : f.totalVariationToSeed())
+        + " standalone " + compact(f == null ? null : f.standaloneValidationLoss());
+  }
+
+  /** {@code values} as compact JSON ({@code [1.0,0.5]}); the empty string for null. */
+  private static String compact(double[] values) {
+    if (values == null) {
+      return "";
+    }
+    try {
+      return COMPACT.writeValueAsString(values);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

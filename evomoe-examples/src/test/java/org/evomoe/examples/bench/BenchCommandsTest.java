@@ -130,44 +130,4 @@ class BenchCommandsTest {
     assertNotEquals(0, Main.commandLine().execute("bench", "generate", "--new-tokens", "1",
         "--count-ops"));
   }
-
-  @Test
-  void regimeVariantsTrainOnTheirMixAndTheirChangeIsTheSeedsCurve() throws Exception {
-    String a = "[\"caption\", \"position\", \"text-plural\"]";
-    Path cfg = dir.resolve("sweep.json");
-    Files.writeString(cfg, "{\"quick\": true, \"settings\": {\"alignSteps\": 1, \"stage1Steps\": 3,"
-        + " \"batchSize\": 4, \"dModel\": 16, \"layers\": 2, \"heads\": 2, \"kvHeads\": 1,"
-        + " \"ffnHidden\": 32, \"dVision\": 16, \"validationSamples\": 60, \"validationEvery\": 2,"
-        + " \"evalSamples\": 16, \"stage1Tasks\": " + a + "},"
-        + " \"stage2\": [{\"lr\": 0.01, \"steps\": 3}, {\"lr\": 0.01, \"steps\": 3, \"tasks\": " + a + "},"
-        + " {\"lr\": 0.01, \"steps\": 3, \"stage\": \"dense-continued\"}]}");
-    Path outFile = dir.resolve("sweep.out.json");
-    run(0, "bench", "regime", "--config", cfg.toString(), "--out", outFile.toString(),
-        "--threads", "1");
-    var r = new ObjectMapper().readTree(outFile.toFile());
-    var stage1 = r.at("/stages/1/validation");
-    int stage1Samples = stage1.get("samples").asInt();
-    assertTrue(stage1Samples > 0 && stage1Samples < 60, "Stage I validated on its mix: " + stage1);
-    double stage1End = stage1.get("losses").get(stage1.get("losses").size() - 1).asDouble();
-    String[] mixes = {"all", "A", "all"};
-    for (int i = 0; i < 3; i++) {
-      var n = r.at("/stage2/" + i);
-      var losses = n.at("/validation/losses");
-      // The paired change is measured as the curve is: the seed alone, on the variant's mix.
-      assertEquals(losses.get(0).asDouble(), n.get("validationBefore").asDouble(), 1e-9, n.toString());
-      assertEquals(losses.get(losses.size() - 1).asDouble(), n.get("validationAfter").asDouble(),
-          1e-9, n.toString());
-      assertEquals(n.get("validationAfter").asDouble() - n.get("validationBefore").asDouble(),
-          n.get("validationChange").asDouble(), 1e-9);
-      assertEquals(mixes[i].equals("all") ? 60 : stage1Samples, n.get("validationSamples").asInt());
-      assertEquals(mixes[i].equals("all") ? 8 : 3, n.get("tasks").size(), n.get("tasks").toString());
-      assertEquals(i == 2, !n.has("weights"), "divergence only for evolution variants");
-      assertTrue(n.at("/validationChangeByTask/counting/samples").asInt() > 0);
-    }
-    // From the same Stage I weights: a variant on Stage I's mix starts where Stage I ended.
-    assertEquals(stage1End, r.at("/stage2/1/validationBefore").asDouble(), 1e-9);
-    // On Stage I's mix, the change on that mix is the variant's own change.
-    assertEquals(r.at("/stage2/1/validationChange").asDouble(),
-        r.at("/stage2/1/stage1MixValidationChange").asDouble(), 1e-12);
-  }
 }

@@ -3,16 +3,18 @@ package org.evomoe.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.evomoe.checkpoint.LoadOptions;
 import org.evomoe.checkpoint.Safetensors;
 import org.evomoe.checkpoint.SafetensorsFile;
 import org.evomoe.checkpoint.Tensor;
+import org.evomoe.examples.pipeline.DemoSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,11 +33,7 @@ class SparkTrainTest {
   @Test
   void trainOnSparkEqualsTheOneProcessRunWithTheSameGlobalBatch(@TempDir Path dir)
       throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"evomoe\"], \"settings\":"
-        + " {\"alignSteps\": 2, \"stage1Steps\": 4, \"stage2Steps\": 3, \"stage3Steps\": 3,"
-        + " \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12, \"dModel\": 32,"
-        + " \"ffnHidden\": 64, \"dVision\": 16, \"validationSamples\": 0}}");
+    Path cfg = config(dir, List.of("evomoe"), tiny(8).withSteps(2, 4, 3, 3));
     Path one = dir.resolve("one");
     Path spark = dir.resolve("spark");
     CliRun a = CliRun.of("train", "--config", cfg.toString(), "--out", one.toString());
@@ -73,11 +71,7 @@ class SparkTrainTest {
 
   @Test
   void cellsAsSparkTasksGiveTheNumbersAndModelsOfTheLocalRun(@TempDir Path dir) throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": [\"evomoe\"], \"settings\":"
-        + " {\"seeds\": 2, \"alignSteps\": 1, \"stage1Steps\": 2, \"stage2Steps\": 1,"
-        + " \"stage3Steps\": 1, \"batchSize\": 8, \"evalSamples\": 24, \"diagnosticSamples\": 12,"
-        + " \"dModel\": 32, \"ffnHidden\": 64, \"dVision\": 16, \"validationSamples\": 0}}");
+    Path cfg = config(dir, List.of("evomoe"), tiny(8).withSeeds(2).withSteps(1, 2, 1, 1));
     Path local = dir.resolve("local");
     CliRun a = CliRun.of("train", "--config", cfg.toString(), "--out", local.toString());
     assertEquals(0, a.code(), a.err());
@@ -146,8 +140,7 @@ class SparkTrainTest {
   @Test
   void withoutSparkOnTheClassPathSparkIsRefusedWithOneLineSayingHowToGetIt(@TempDir Path dir)
       throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": []}");
+    Path cfg = config(dir, List.of(), null);
     String cp = java.util.Arrays.stream(System.getProperty("java.class.path")
             .split(java.io.File.pathSeparator))
         .filter(e -> !e.contains("/org/apache/spark/") && !e.contains("/org/scala-lang/"))
@@ -169,12 +162,37 @@ class SparkTrainTest {
 
   @Test
   void shardsNeedSparkAndASampleEach(@TempDir Path dir) throws Exception {
-    Path cfg = dir.resolve("config.json");
-    Files.writeString(cfg, "{\"quick\": true, \"arms\": [], \"settings\": {\"batchSize\": 4}}");
+    Path cfg = config(dir, List.of(), tiny(4));
     CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("a").toString(),
         "--shards", "2").refused(2, "--shards needs --spark");
     CliRun.of("train", "--config", cfg.toString(), "--out", dir.resolve("b").toString(),
         "--spark", MASTER, "--shards", "5").refused(2, "--shards 5 exceeds the batch of 4");
+  }
+
+  /**
+   * The quick demo settings with a tiny model and batch: {@code batchSize} samples per step, d 32,
+   * SwiGLU hidden 64, vision width 16, 24 evaluation and 12 diagnostic samples, no validation.
+   */
+  private static DemoSettings tiny(int batchSize) {
+    DemoSettings q = DemoSettings.defaults(true);
+    return new DemoSettings(q.quick(), q.seed(), q.out(), q.dataDir(), batchSize, q.alignSteps(),
+        q.stage1Steps(), q.stage2Steps(), q.stage3Steps(), q.lr(), q.lrAfter(), 32, q.layers(),
+        q.heads(), q.kvHeads(), 64, q.experts(), 16, q.patch(), 24, 12, 0, q.validationEvery(),
+        q.seeds(), q.stage1Tasks(), q.armTasks());
+  }
+
+  /**
+   * Writes the {@code train --config} file ({@link TrainConfig}) of the quick defaults with {@code
+   * settings} over them (null: none) and the arms {@code arms}.
+   */
+  private static Path config(Path dir, List<String> arms, DemoSettings settings)
+      throws Exception {
+    Path cfg = dir.resolve("config.json");
+    // Null fields left out: the config reader refuses them (their defaults apply).
+    ObjectMapper nonNull = JSON.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    nonNull.writeValue(cfg.toFile(),
+        new TrainConfig(true, arms, settings == null ? null : nonNull.valueToTree(settings)));
+    return cfg;
   }
 
   static double maxDiff(Path a, Path b) throws Exception {

@@ -26,6 +26,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * layer on every row, two residual MoE layers (linear routers, top-k, load-balancing and z-loss)
  * and a linear head; loss: squared error over the counted rows (a masked mean, padding and the
  * first row of each sample excluded) plus the MoE layers' weighted losses.
+ *
+ * <p>Not core's {@code ToyModel} on purpose: sharding needs what that one lacks (two MoE layers with
+ * independent experts and configurable top-k, padding masks, a loss normalised by the global
+ * batch's counted rows, batches any shard can regenerate from (step, micro-batch, sample)).
  */
 final class ShardToy implements TunableModel {
   static final int D = 6;

@@ -29,9 +29,9 @@ public final class TransposedWeights {
    */
   public static final int MAX_ROWS = 8;
 
-  private static final ThreadLocal<float[][]> FLOAT_ACC = ThreadLocal.withInitial(() -> new float[4][0]);
+  private static final ThreadLocal<float[][]> FLOAT_ACC = ThreadLocal.withInitial(() -> new float[2][0]);
   private static final ThreadLocal<double[][]> DOUBLE_ACC =
-      ThreadLocal.withInitial(() -> new double[4][0]);
+      ThreadLocal.withInitial(() -> new double[2][0]);
 
   private final DataType type;
   private final int k;
@@ -211,19 +211,14 @@ public final class TransposedWeights {
   private void multiplyFloat(INDArray x, int m, INDArray[] outs, boolean single) {
     float[] xs = Scratch.floats(0, m * k);
     x.data().asNioFloat().get(Math.toIntExact(x.offset()), xs, 0, m * k);
-    float[][] acc = floatAcc(Math.min(m, 4));
-    for (int r0 = 0; r0 < m; r0 += 4) {
-      int rows = Math.min(4, m - r0);
+    float[][] acc = floatAcc(Math.min(m, 2));
+    for (int r0 = 0; r0 < m; r0 += 2) {
+      int rows = Math.min(2, m - r0);
       for (int r = 0; r < rows; r++) {
         Arrays.fill(acc[r], 0, n, 0f);
       }
-      if (rows == 4) {
-        rows4(xs, r0 * k, acc[0], acc[1], acc[2], acc[3]);
-      } else if (rows >= 2) {
+      if (rows == 2) {
         rows2(xs, r0 * k, acc[0], acc[1]);
-        if (rows == 3) {
-          rows1(xs, (r0 + 2) * k, acc[2]);
-        }
       } else {
         rows1(xs, r0 * k, acc[0]);
       }
@@ -245,42 +240,60 @@ public final class TransposedWeights {
     }
   }
 
-  private void rows1(float[] xs, int xo, float[] y0) {
-    for (int c = 0; c < k; c++) {
+  // The kernels below add the terms of each output in the order c = 0, 1, ..., K-1; a pass over
+  // several c writes y[j] + a0 w0[j] + a1 w1[j] + ..., which Java evaluates left to right, so the
+  // roundings are those of one addition per c. The passes are as wide as C2 (JDK 17) still
+  // vectorises: four c for one row, two c for two rows (docs/performance.md, "Decoding, fifth
+  // round").
+
+  private void rows1(float[] xs, int xo, float[] y) {
+    int c = 0;
+    for (; c + 3 < k; c += 4) {
+      float a0 = xs[xo + c];
+      float a1 = xs[xo + c + 1];
+      float a2 = xs[xo + c + 2];
+      float a3 = xs[xo + c + 3];
+      float[] w0 = f[c];
+      float[] w1 = f[c + 1];
+      float[] w2 = f[c + 2];
+      float[] w3 = f[c + 3];
+      for (int j = 0; j < n; j++) {
+        y[j] = y[j] + a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+      }
+    }
+    for (; c < k; c++) {
       float a0 = xs[xo + c];
       float[] w = f[c];
       for (int j = 0; j < n; j++) {
-        y0[j] += a0 * w[j];
+        y[j] = y[j] + a0 * w[j];
       }
     }
   }
 
   private void rows2(float[] xs, int xo, float[] y0, float[] y1) {
-    for (int c = 0; c < k; c++) {
+    int c = 0;
+    for (; c + 1 < k; c += 2) {
       float a0 = xs[xo + c];
-      float a1 = xs[xo + k + c];
-      float[] w = f[c];
+      float a1 = xs[xo + c + 1];
+      float b0 = xs[xo + k + c];
+      float b1 = xs[xo + k + c + 1];
+      float[] w0 = f[c];
+      float[] w1 = f[c + 1];
       for (int j = 0; j < n; j++) {
-        float v = w[j];
-        y0[j] += a0 * v;
-        y1[j] += a1 * v;
+        float v0 = w0[j];
+        float v1 = w1[j];
+        y0[j] = y0[j] + a0 * v0 + a1 * v1;
+        y1[j] = y1[j] + b0 * v0 + b1 * v1;
       }
     }
-  }
-
-  private void rows4(float[] xs, int xo, float[] y0, float[] y1, float[] y2, float[] y3) {
-    for (int c = 0; c < k; c++) {
+    if (c < k) {
       float a0 = xs[xo + c];
-      float a1 = xs[xo + k + c];
-      float a2 = xs[xo + 2 * k + c];
-      float a3 = xs[xo + 3 * k + c];
+      float b0 = xs[xo + k + c];
       float[] w = f[c];
       for (int j = 0; j < n; j++) {
         float v = w[j];
-        y0[j] += a0 * v;
-        y1[j] += a1 * v;
-        y2[j] += a2 * v;
-        y3[j] += a3 * v;
+        y0[j] = y0[j] + a0 * v;
+        y1[j] = y1[j] + b0 * v;
       }
     }
   }
@@ -288,19 +301,14 @@ public final class TransposedWeights {
   private void multiplyDouble(INDArray x, int m, INDArray[] outs, boolean single) {
     double[] xs = Scratch.doubles(0, m * k);
     x.data().asNioDouble().get(Math.toIntExact(x.offset()), xs, 0, m * k);
-    double[][] acc = doubleAcc(Math.min(m, 4));
-    for (int r0 = 0; r0 < m; r0 += 4) {
-      int rows = Math.min(4, m - r0);
+    double[][] acc = doubleAcc(Math.min(m, 2));
+    for (int r0 = 0; r0 < m; r0 += 2) {
+      int rows = Math.min(2, m - r0);
       for (int r = 0; r < rows; r++) {
         Arrays.fill(acc[r], 0, n, 0.0);
       }
-      if (rows == 4) {
-        rows4(xs, r0 * k, acc[0], acc[1], acc[2], acc[3]);
-      } else if (rows >= 2) {
+      if (rows == 2) {
         rows2(xs, r0 * k, acc[0], acc[1]);
-        if (rows == 3) {
-          rows1(xs, (r0 + 2) * k, acc[2]);
-        }
       } else {
         rows1(xs, r0 * k, acc[0]);
       }
@@ -322,47 +330,65 @@ public final class TransposedWeights {
     }
   }
 
-  private void rows1(double[] xs, int xo, double[] y0) {
-    for (int c = 0; c < k; c++) {
+  // The kernels below add the terms of each output in the order c = 0, 1, ..., K-1; a pass over
+  // several c writes y[j] + a0 w0[j] + a1 w1[j] + ..., which Java evaluates left to right, so the
+  // roundings are those of one addition per c. The passes are as wide as C2 (JDK 17) still
+  // vectorises: four c for one row, two c for two rows (docs/performance.md, "Decoding, fifth
+  // round").
+
+  private void rows1(double[] xs, int xo, double[] y) {
+    int c = 0;
+    for (; c + 3 < k; c += 4) {
+      double a0 = xs[xo + c];
+      double a1 = xs[xo + c + 1];
+      double a2 = xs[xo + c + 2];
+      double a3 = xs[xo + c + 3];
+      double[] w0 = d[c];
+      double[] w1 = d[c + 1];
+      double[] w2 = d[c + 2];
+      double[] w3 = d[c + 3];
+      for (int j = 0; j < n; j++) {
+        y[j] = y[j] + a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j];
+      }
+    }
+    for (; c < k; c++) {
       double a0 = xs[xo + c];
       double[] w = d[c];
       for (int j = 0; j < n; j++) {
-        y0[j] += a0 * w[j];
+        y[j] = y[j] + a0 * w[j];
       }
     }
   }
 
   private void rows2(double[] xs, int xo, double[] y0, double[] y1) {
-    for (int c = 0; c < k; c++) {
+    int c = 0;
+    for (; c + 1 < k; c += 2) {
       double a0 = xs[xo + c];
-      double a1 = xs[xo + k + c];
+      double a1 = xs[xo + c + 1];
+      double b0 = xs[xo + k + c];
+      double b1 = xs[xo + k + c + 1];
+      double[] w0 = d[c];
+      double[] w1 = d[c + 1];
+      for (int j = 0; j < n; j++) {
+        double v0 = w0[j];
+        double v1 = w1[j];
+        y0[j] = y0[j] + a0 * v0 + a1 * v1;
+        y1[j] = y1[j] + b0 * v0 + b1 * v1;
+      }
+    }
+    if (c < k) {
+      double a0 = xs[xo + c];
+      double b0 = xs[xo + k + c];
       double[] w = d[c];
       for (int j = 0; j < n; j++) {
         double v = w[j];
-        y0[j] += a0 * v;
-        y1[j] += a1 * v;
+        y0[j] = y0[j] + a0 * v;
+        y1[j] = y1[j] + b0 * v;
       }
     }
   }
 
-  private void rows4(double[] xs, int xo, double[] y0, double[] y1, double[] y2, double[] y3) {
-    for (int c = 0; c < k; c++) {
-      double a0 = xs[xo + c];
-      double a1 = xs[xo + k + c];
-      double a2 = xs[xo + 2 * k + c];
-      double a3 = xs[xo + 3 * k + c];
-      double[] w = d[c];
-      for (int j = 0; j < n; j++) {
-        double v = w[j];
-        y0[j] += a0 * v;
-        y1[j] += a1 * v;
-        y2[j] += a2 * v;
-        y3[j] += a3 * v;
-      }
-    }
-  }
-
-  /** Four accumulator rows of at least N floats, this thread's. */
+  /** Two accumulator rows of at least N floats, this thread's. */
   private float[][] floatAcc(int rows) {
     float[][] a = FLOAT_ACC.get();
     for (int r = 0; r < rows; r++) {

@@ -100,6 +100,33 @@ class TransposedWeightsTest {
     }
   }
 
+  /**
+   * The kernels take the input axis several columns per pass (four for one row, two for two rows)
+   * and then the columns left over: every input width from 1 to 9, with and without a remainder,
+   * and 1-7 rows (pairs and a single row), keep the ordered sum bit for bit.
+   */
+  @ParameterizedTest
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  void everyInputWidthKeepsTheOrderedSumWhateverIsLeftOverFromThePasses(DataType type) {
+    for (int k = 1; k <= 9; k++) {
+      INDArray[] ws = {normal(20 + k, type, 19, k), normal(40 + k, type, 2, k)};
+      INDArray[] bs = {normal(60 + k, type, 19), normal(80 + k, type, 2)};
+      TransposedWeights t = TransposedWeights.pack(ws, bs);
+      for (int m = 1; m <= 7; m++) {
+        // Inputs of large and small magnitudes, so that a different order of additions shows.
+        double[] scale = new double[k];
+        for (int c = 0; c < k; c++) {
+          scale[c] = Math.pow(10, c % 4);
+        }
+        INDArray x = normal(100 * k + m, type, m, k)
+            .mulRowVector(Nd4j.createFromArray(scale).castTo(type));
+        INDArray y = Nd4j.createUninitialized(type, m, 21);
+        t.multiply(x, y);
+        assertEquals(0.0, maxAbsDiff(y, naive(x, ws, bs)), "K " + k + ", rows " + m);
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   void aRowRangeViewIsReadAtItsOffset(DataType type) {

@@ -24,6 +24,10 @@ public final class KvCache {
 
   private final INDArray[] keys;
   private final INDArray[] values;
+  // The same rows as keys and values, as doubles in plain Java arrays [slices * capacity * dh]
+  // (the decoding attention kernel reads these instead of converting the buffers on every token).
+  private final double[][] keyRows;
+  private final double[][] valueRows;
   private int batch = -1;
   private int length;
 
@@ -34,6 +38,8 @@ public final class KvCache {
     }
     this.keys = new INDArray[numLayers];
     this.values = new INDArray[numLayers];
+    this.keyRows = new double[numLayers][];
+    this.valueRows = new double[numLayers][];
   }
 
   public int numLayers() {
@@ -60,6 +66,8 @@ public final class KvCache {
   public void clear() {
     Arrays.fill(keys, null);
     Arrays.fill(values, null);
+    Arrays.fill(keyRows, null);
+    Arrays.fill(valueRows, null);
     batch = -1;
     length = 0;
   }
@@ -104,9 +112,36 @@ public final class KvCache {
       int cap = Math.max(total, kb == null ? INITIAL_CAPACITY : 2 * (int) kb.size(1));
       keys[layer] = grow(kb, n, cap, dh, k);
       values[layer] = grow(values[layer], n, cap, dh, v);
+      keyRows[layer] = growRows(keyRows[layer], kb == null ? 0 : (int) kb.size(1), n, cap, dh);
+      valueRows[layer] = growRows(valueRows[layer], kb == null ? 0 : (int) kb.size(1), n, cap, dh);
     }
-    copyRows(k, keys[layer], length);
-    copyRows(v, values[layer], length);
+    copyRows(k, keys[layer], keyRows[layer], length);
+    copyRows(v, values[layer], valueRows[layer], length);
+  }
+
+  /**
+   * Layer {@code layer}'s keys as doubles, the same values and layout as {@link #keyBuffer}
+   * ([B * numKvHeads, capacity, dh] row-major; null when empty). Not to be modified.
+   */
+  double[] keyRows(int layer) {
+    return keyRows[checkLayer(layer)];
+  }
+
+  /** Layer {@code layer}'s values as doubles, as {@link #keyRows}. */
+  double[] valueRows(int layer) {
+    return valueRows[checkLayer(layer)];
+  }
+
+  /** {@code old} (slices of {@code oldCap} rows, the first L used) copied into slices of cap rows. */
+  private double[] growRows(double[] old, int oldCap, long n, int cap, long dh) {
+    double[] rows = new double[Math.toIntExact(n * cap * dh)];
+    if (old != null && length > 0) {
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(
+            old, (int) (i * oldCap * dh), rows, (int) (i * cap * dh), (int) (length * dh));
+      }
+    }
+    return rows;
   }
 
   /** Layer {@code layer}'s whole key buffer [B * numKvHeads, capacity, dh] (null when empty). */
@@ -119,8 +154,11 @@ public final class KvCache {
     return values[checkLayer(layer)];
   }
 
-  /** src [n, m, dh] into rows from .. from + m of every slice of buf [n, capacity, dh]. */
-  private static void copyRows(INDArray src, INDArray buf, int from) {
+  /**
+   * src [n, m, dh] into rows from .. from + m of every slice of buf [n, capacity, dh] and of its
+   * Java copy {@code rows}.
+   */
+  private static void copyRows(INDArray src, INDArray buf, double[] rows, int from) {
     INDArray s = Buffers.isDense(src) ? src : src.dup('c');
     int n = (int) s.size(0);
     int chunk = (int) (s.size(1) * s.size(2));
@@ -131,6 +169,7 @@ public final class KvCache {
     for (int i = 0; i < n; i++) {
       bs.read((long) i * chunk, row, 0, chunk);
       bb.write(i * sliceStride + from * buf.size(2), row, 0, chunk);
+      System.arraycopy(row, 0, rows, Math.toIntExact(i * sliceStride + from * buf.size(2)), chunk);
     }
   }
 

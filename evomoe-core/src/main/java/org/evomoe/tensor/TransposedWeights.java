@@ -100,13 +100,26 @@ public final class TransposedWeights {
     double[] row = new double[k];
     double[] b = biases == null ? null : new double[Arrays.stream(widths).max().orElse(0)];
     for (int i = 0; i < weights.length; i++) {
-      Buffers bw = Buffers.of(weights[i]);
-      for (int o = 0; o < widths[i]; o++) {
-        bw.read((long) o * k, row, 0, k);
-        for (int c = 0; c < k; c++) {
-          if (t.f != null) {
-            t.f[c][col + o] = (float) row[c]; // exact: the values are floats
-          } else {
+      if (t.f != null) {
+        // The weight in one read, then transposed a block of output rows at a time, so that each
+        // write pass fills whole cache lines of the K rows.
+        Buffers.requireDense(weights[i]);
+        float[] wf = new float[widths[i] * k];
+        weights[i].data().asNioFloat().get(Math.toIntExact(weights[i].offset()), wf, 0, wf.length);
+        for (int o0 = 0; o0 < widths[i]; o0 += 16) {
+          int o1 = Math.min(widths[i], o0 + 16);
+          for (int c = 0; c < k; c++) {
+            float[] dst = t.f[c];
+            for (int o = o0; o < o1; o++) {
+              dst[col + o] = wf[o * k + c];
+            }
+          }
+        }
+      } else {
+        Buffers bw = Buffers.of(weights[i]);
+        for (int o = 0; o < widths[i]; o++) {
+          bw.read((long) o * k, row, 0, k);
+          for (int c = 0; c < k; c++) {
             t.d[c][col + o] = row[c];
           }
         }

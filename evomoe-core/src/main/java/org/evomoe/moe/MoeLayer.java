@@ -16,7 +16,9 @@ import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.ScopedArrays;
 import org.evomoe.tensor.Threads;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,6 +67,7 @@ public final class MoeLayer implements Layer {
   private double zLoss;
   private double lossTokens; // T of the loss means: this forward's, or the batch totals'
   private double[] loadShares; // F_i of the load-balancing loss [E]
+  private final ScopedArrays scoped = new ScopedArrays(); // experts' inputs while decoding
 
   /**
    * @param router a router with {@code numExperts() == config.numExperts()}
@@ -333,10 +336,17 @@ public final class MoeLayer implements Layer {
     expertOut = new INDArray[e];
     INDArray[] xe = new INDArray[e];
     SwiGluFfn.ForwardArrays[] work = new SwiGluFfn.ForwardArrays[e];
+    // Decoding (a few rows in a FrozenWeights scope): every expert's arrays are kept for the
+    // scope and reused by the next forward (nothing here outlives it but the backward's state).
+    boolean reuse = t <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
     for (int i = 0; i < e; i++) {
       if (counts[i] > 0) {
-        xe[i] = Nd4j.createUninitialized(xc.dataType(), counts[i], config.dModel());
-        work[i] = experts.get(i).allocateForward(counts[i], xc.dataType());
+        xe[i] = reuse
+            ? scoped.get(i, xc.dataType(), counts[i], config.dModel())
+            : Nd4j.createUninitialized(xc.dataType(), counts[i], config.dModel());
+        work[i] = reuse
+            ? experts.get(i).reusableForward(counts[i], xc.dataType())
+            : experts.get(i).allocateForward(counts[i], xc.dataType());
       }
     }
     runExperts(counts, i -> {

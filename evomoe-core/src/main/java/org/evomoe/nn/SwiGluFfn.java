@@ -9,6 +9,7 @@ import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Products;
+import org.evomoe.tensor.ScopedArrays;
 import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,6 +33,7 @@ public final class SwiGluFfn implements Layer {
   private final Parameter down; // down_proj.weight [dModel, dHidden]
   private final FrozenDerived<TransposedWeights> frozenGateUp = new FrozenDerived<>();
   private final FrozenDerived<TransposedWeights> frozenDown = new FrozenDerived<>();
+  private final ScopedArrays scoped = new ScopedArrays(); // reusableForward's arrays
   // Cached by forward for backward:
   private INDArray x; // [T, dModel]
   private INDArray g; // x gate^T [T, dHidden]
@@ -131,6 +133,27 @@ public final class SwiGluFfn implements Layer {
         Nd4j.createUninitialized(type, t, dModel));
   }
 
+  /**
+   * The arrays of a forward over {@code t} rows, for a caller that holds none of them (the output
+   * included) beyond this FFN's next forward: inside a {@link FrozenWeights} scope and for 1 to
+   * {@link TransposedWeights#MAX_ROWS} FLOAT or DOUBLE rows (decoding) the arrays this FFN keeps
+   * for the scope, which its next such forward of t rows reuses ({@link ScopedArrays}); otherwise
+   * new ones, as {@link #allocateForward}.
+   */
+  public ForwardArrays reusableForward(long t, DataType type) {
+    if (!reusable(t, type)) {
+      return allocateForward(t, type);
+    }
+    return new ForwardArrays(scoped.get(0, type, t, dHidden), scoped.get(1, type, t, dHidden),
+        scoped.get(2, type, t, dHidden), scoped.get(3, type, t, dHidden),
+        scoped.get(4, type, t, dModel));
+  }
+
+  private static boolean reusable(long t, DataType type) {
+    return t > 0 && t <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type)
+        && ScopedArrays.available();
+  }
+
   /** Allocates the arrays of a backward over {@code t} rows on the calling thread (see {@link #allocateForward}). */
   public BackwardArrays allocateBackward(long t, DataType type) {
     return new BackwardArrays(
@@ -140,10 +163,21 @@ public final class SwiGluFfn implements Layer {
         Nd4j.createUninitialized(type, t, dHidden));
   }
 
-  /** x [T, dModel] -> y [T, dModel]. T may be 0. */
+  /**
+   * x [T, dModel] -> y [T, dModel], a new array. T may be 0. Inside a {@link FrozenWeights} scope
+   * the intermediate values of a few rows go to arrays kept for the scope ({@link
+   * #reusableForward}).
+   */
   public INDArray forward(INDArray x) {
     Shapes.requireMatrix(gate.name() + " input", x, dModel);
-    return forward(x, allocateForward(x.size(0), x.dataType()));
+    long t = x.size(0);
+    DataType type = x.dataType();
+    if (reusable(t, type)) {
+      ForwardArrays kept = reusableForward(t, type);
+      return forward(x, new ForwardArrays(kept.g(), kept.u(), kept.h(), kept.s(),
+          Nd4j.createUninitialized(type, t, dModel)));
+    }
+    return forward(x, allocateForward(t, type));
   }
 
   /**

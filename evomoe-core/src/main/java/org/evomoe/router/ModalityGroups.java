@@ -155,7 +155,7 @@ public final class ModalityGroups {
    */
   public INDArray map(INDArray src, int outCols,
       java.util.function.BiFunction<Modality, INDArray, INDArray> perModality) {
-    INDArray out = org.nd4j.linalg.factory.Nd4j.createUninitialized(src.dataType(), tokens(), outCols);
+    INDArray out = null; // created only when two modalities share the batch
     for (Modality m : modalities.all()) {
       if (count(m) == 0) {
         continue;
@@ -164,8 +164,11 @@ public final class ModalityGroups {
       if (isOnly(m)) {
         return block;
       }
+      if (out == null) {
+        out = Nd4j.createUninitialized(src.dataType(), tokens(), outCols);
+      }
       scatter(block, m, out);
     }
-    return out;
+    return out != null ? out : Nd4j.createUninitialized(src.dataType(), tokens(), outCols);
   }
 }

@@ -10,6 +10,7 @@ import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Products;
+import org.evomoe.tensor.ScopedArrays;
 import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -64,6 +65,7 @@ final class ModalityHypernetwork {
   private INDArray frozenDown; // as packedDown
   private INDArray frozenUp; // as packedUp
   private INDArray frozenAll; // as packedAll
+  private final ScopedArrays scoped = new ScopedArrays(); // forward's work arrays while decoding
   // The same three in the layout of the plain-Java products of a few rows (TransposedWeights),
   // built with them: forwards of at most TransposedWeights.MAX_ROWS rows in the scope use these.
   private TransposedWeights frozenDownRows; // y = z M
@@ -136,23 +138,25 @@ final class ModalityHypernetwork {
     this.order = contraction;
     this.z = z;
     this.pre = fc1.forward(z);
-    this.hid = Nd4j.createUninitialized(type, n, hp);
-    activate(pre, hid);
-    this.a = Nd4j.createUninitialized(type, n, 2 * r);
-    this.bMid = Nd4j.createUninitialized(type, n, r);
-    INDArray e = Nd4j.createUninitialized(type, n, m);
     packedDown = null; // the previous forward's, possibly a generation reusePacked closes
     packedUp = null;
     packedAll = null;
     boolean reuse = reusePacked(type, contraction);
-    // A few rows inside the scope (decoding): plain-Java products on the kept copies.
+    // A few rows inside the scope (decoding): plain-Java products on the kept copies, and the
+    // intermediate arrays (and e, which the router's phi reads before the next forward) kept for
+    // the scope instead of created per forward.
     boolean fewRows = reuse && n <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type);
+    this.hid = work(fewRows, 0, type, n, hp);
+    activate(pre, hid);
+    this.a = work(fewRows, 1, type, n, 2 * r);
+    this.bMid = work(fewRows, 2, type, n, r);
+    INDArray e = work(fewRows, 3, type, n, m);
     if (contraction == ThetaContraction.CONTRACTED) {
       packedDown = reuse ? frozenDown : packDown(type);
       packedUp = reuse ? frozenUp : packRows(type, downSize, m * r);
       packedAll = null;
-      q = Nd4j.createUninitialized(type, n, 2L * r * hp);
-      theta = Nd4j.createUninitialized(type, n, (long) m * r);
+      q = work(fewRows, 4, type, n, 2L * r * hp);
+      theta = work(fewRows, 5, type, n, (long) m * r);
       if (fewRows) {
         frozenDownRows.multiply(z, q);
         frozenUpRows.multiply(hid, theta);
@@ -166,7 +170,7 @@ final class ModalityHypernetwork {
       packedDown = null;
       packedUp = null;
       q = null;
-      theta = Nd4j.createUninitialized(type, n, p);
+      theta = work(fewRows, 6, type, n, p);
       if (fewRows) {
         frozenAllRows.multiply(hid, theta);
       } else {
@@ -175,6 +179,11 @@ final class ModalityHypernetwork {
       forwardMaterialised(n, e);
     }
     return e;
+  }
+
+  /** A [rows, cols] work array: kept for the scope ({@link ScopedArrays}) when {@code kept}, else new. */
+  private INDArray work(boolean kept, int slot, DataType type, long rows, long cols) {
+    return kept ? scoped.get(slot, type, rows, cols) : Nd4j.createUninitialized(type, rows, cols);
   }
 
   /**

@@ -10,6 +10,8 @@ import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Products;
+import org.evomoe.tensor.ScopedArrays;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -60,6 +62,7 @@ public final class MultiHeadAttention implements Layer {
   private final Linear o;
   private final QkvProjection qkv; // q, k and v as one product (training forward and backward)
   private final FusedAttention fused; // the training path for seqLen <= fusedMaxSeqLen
+  private final ScopedArrays scoped = new ScopedArrays(); // forwardCached's arrays while decoding
   private int fusedMaxSeqLen = FUSED_MAX_SEQ_LEN;
 
   // Cached by the training forward for backward:
@@ -236,31 +239,46 @@ public final class MultiHeadAttention implements Layer {
     INDArray kNew;
     INDArray vNew;
     INDArray qkvRows = qkv.frozenForward(x); // one product while the weights are frozen, else null
+    // Decoding (a few rows in a FrozenWeights scope): the head-layout arrays are kept for the
+    // scope and reused on every token; none of them leaves this forward.
+    DataType type = x.dataType();
+    boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
+    INDArray qDst = headArray(keep, 0, type, bh, group * newLen);
+    INDArray kDst = headArray(keep, 1, type, bh, newLen);
+    INDArray vDst = headArray(keep, 2, type, bh, newLen);
     if (qkvRows != null) {
       int qw = heads * headDim;
-      qhNew = toHeads(qkvRows, 0, batch, newLen, heads, pos, bh, group * newLen);
-      kNew = toHeads(qkvRows, qw, batch, newLen, kvHeads, pos, bh, newLen);
-      vNew = toHeads(qkvRows, qw + kvHeads * headDim, batch, newLen, kvHeads, null, bh, newLen);
+      qhNew = toHeads(qkvRows, 0, batch, newLen, heads, pos, qDst);
+      kNew = toHeads(qkvRows, qw, batch, newLen, kvHeads, pos, kDst);
+      vNew = toHeads(qkvRows, qw + kvHeads * headDim, batch, newLen, kvHeads, null, vDst);
     } else {
-      qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, bh, group * newLen);
-      kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, bh, newLen);
-      vNew = toHeads(v.forward(x), 0, batch, newLen, kvHeads, null, bh, newLen);
+      qhNew = toHeads(q.forward(x), 0, batch, newLen, heads, pos, qDst);
+      kNew = toHeads(k.forward(x), 0, batch, newLen, kvHeads, pos, kDst);
+      vNew = toHeads(v.forward(x), 0, batch, newLen, kvHeads, null, vDst);
     }
     cache.appendRows(layer, kNew, vNew);
     int total = offset + newLen;
     // A handful of query rows per slice: one Java pass over the cache buffers (scores, mask,
     // softmax, weighted values) costs less than the two batched products' dispatch.
-    INDArray oh = Nd4j.createUninitialized(qhNew.dataType(), bh, (long) group * newLen, headDim);
-    AttentionKernel.cachedForward(qhNew, cache.keyBuffer(layer), cache.valueBuffer(layer), total,
-        newLen, offset, scale, oh);
+    INDArray oh = headArray(keep, 3, type, bh, group * newLen);
+    AttentionKernel.cachedForward(qhNew, cache, layer, total, newLen, offset, scale, oh);
     probs = null; // a cached forward cannot be differentiated
     fused.clear();
     qh = null;
     kh = null;
     vh = null;
-    INDArray merged = Nd4j.createUninitialized(oh.dataType(), (long) batch * newLen, heads * headDim);
+    INDArray merged = keep
+        ? scoped.get(4, type, (long) batch * newLen, heads * headDim)
+        : Nd4j.createUninitialized(type, (long) batch * newLen, heads * headDim);
     fromHeads(oh, merged, 0, batch, newLen, heads, null);
     return o.forward(merged);
+  }
+
+  /** A [d0, d1, dh] array: kept for the scope ({@link ScopedArrays}) when {@code keep}, else new. */
+  private INDArray headArray(boolean keep, int slot, DataType type, long d0, long d1) {
+    return keep
+        ? scoped.get(slot, type, d0, d1, headDim)
+        : Nd4j.createUninitialized(type, d0, d1, headDim);
   }
 
   /** Throws unless a cache buffer is [bh, capacity >= offset, dh]. */
@@ -314,8 +332,14 @@ public final class MultiHeadAttention implements Layer {
    */
   private INDArray toHeads(INDArray src, int colOffset, int batch, int seq, int nh,
       int[] rotatePositions, int d0, int d1) {
+    return toHeads(src, colOffset, batch, seq, nh, rotatePositions,
+        Nd4j.createUninitialized(src.dataType(), d0, d1, headDim));
+  }
+
+  /** As above, into {@code dst} (dense, [d0, d1, dh], src's data type), which it returns. */
+  private INDArray toHeads(INDArray src, int colOffset, int batch, int seq, int nh,
+      int[] rotatePositions, INDArray dst) {
     INDArray s = src.isView() || src.ordering() != 'c' ? src.dup('c') : src;
-    INDArray dst = Nd4j.createUninitialized(src.dataType(), d0, d1, headDim);
     int width = nh * headDim;
     int srcWidth = (int) s.size(1);
     Buffers bs = Buffers.of(s);

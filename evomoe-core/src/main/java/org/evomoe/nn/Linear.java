@@ -83,8 +83,21 @@ public final class Linear implements Layer {
   /** x [T, in] -> y [T, out]. */
   public INDArray forward(INDArray x) {
     Shapes.requireMatrix(weight.name() + " input", x, in);
+    return forward(x, Nd4j.createUninitialized(x.dataType(), x.size(0), out));
+  }
+
+  /**
+   * As {@link #forward(INDArray)}, written into {@code y} (dense [T, out], x's data type), which
+   * it returns: for a caller that reuses its output arrays (decoding).
+   */
+  public INDArray forward(INDArray x, INDArray y) {
+    Shapes.requireMatrix(weight.name() + " input", x, in);
+    Shapes.requireShape(weight.name() + " output", y, x.size(0), out);
+    if (y.dataType() != x.dataType() || !Buffers.isDense(y)) {
+      throw new IllegalArgumentException(weight.name() + " output must be dense " + x.dataType()
+          + ", got " + y.dataType() + (Buffers.isDense(y) ? "" : " (not dense)"));
+    }
     this.x = x;
-    INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), out);
     if (FrozenWeights.currentId() == 0) {
       frozen.drop();
     } else if (x.size(0) <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(x.dataType())

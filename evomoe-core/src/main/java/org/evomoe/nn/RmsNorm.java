@@ -45,10 +45,23 @@ public final class RmsNorm implements Layer {
   /** x [T, dim] -> y [T, dim]. */
   public INDArray forward(INDArray x) {
     Shapes.requireMatrix(weight.name() + " input", x, dim);
+    return forward(x, Nd4j.createUninitialized(x.dataType(), x.size(0), dim));
+  }
+
+  /**
+   * As {@link #forward(INDArray)}, written into {@code y} (dense [T, dim], x's data type), which it
+   * returns: for a caller that reuses its output arrays (decoding).
+   */
+  public INDArray forward(INDArray x, INDArray y) {
+    Shapes.requireMatrix(weight.name() + " input", x, dim);
+    Shapes.requireShape(weight.name() + " output", y, x.size(0), dim);
+    if (y.dataType() != x.dataType() || !Buffers.isDense(y)) {
+      throw new IllegalArgumentException(weight.name() + " output must be dense " + x.dataType()
+          + ", got " + y.dataType() + (Buffers.isDense(y) ? "" : " (not dense)"));
+    }
     INDArray xd = x.isView() ? x.dup('c') : x;
     this.x = xd;
     int rows = (int) xd.size(0);
-    INDArray y = Nd4j.createUninitialized(xd.dataType(), rows, dim);
     double[] w = weightValues();
     double[] inv = new double[rows];
     Buffers bx = Buffers.of(xd);

@@ -137,7 +137,6 @@ final class ModalityHypernetwork {
     int n = (int) z.size(0);
     this.order = contraction;
     this.z = z;
-    this.pre = fc1.forward(z);
     packedDown = null; // the previous forward's, possibly a generation reusePacked closes
     packedUp = null;
     packedAll = null;
@@ -146,6 +145,7 @@ final class ModalityHypernetwork {
     // intermediate arrays (and e, which the router's phi reads before the next forward) kept for
     // the scope instead of created per forward.
     boolean fewRows = reuse && n <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type);
+    this.pre = fewRows ? fc1.forward(z, scoped.get(7, type, n, h)) : fc1.forward(z);
     this.hid = work(fewRows, 0, type, n, hp);
     activate(pre, hid);
     this.a = work(fewRows, 1, type, n, 2 * r);

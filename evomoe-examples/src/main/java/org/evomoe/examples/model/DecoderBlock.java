@@ -14,6 +14,8 @@ import org.evomoe.router.Modality;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.ScopedArrays;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -38,6 +40,7 @@ public final class DecoderBlock implements Layer {
   private final MultiHeadAttention attention;
   private final RmsNorm postAttentionNorm;
   private SwiGluFfn dense; // exactly one of dense and moe is set
+  private final ScopedArrays scoped = new ScopedArrays(); // forwardCached's arrays while decoding
   private MoeLayer moe;
 
   /** A freshly initialised layer with a dense FFN. */
@@ -170,8 +173,17 @@ public final class DecoderBlock implements Layer {
       INDArray z, int batch, int newLen, Modality[] modalities, KvCache cache) {
     Shapes.requireMatrix(prefix(index) + " input", z, dModel);
     Modality.validate(modalities, z.size(0));
-    INDArray a = attention.forwardCached(inputNorm.forward(z), batch, newLen, cache, index);
-    return residualFfn(z, a, modalities, TokenMask.allReal((int) z.size(0)), true);
+    // Decoding (a few rows in a FrozenWeights scope): the norms' and the attention's outputs go to
+    // arrays kept for the scope; only the block's output is new.
+    boolean keep = z.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available()
+        && Buffers.supports(z.dataType());
+    INDArray normed = keep
+        ? inputNorm.forward(z, scoped.get(0, z.dataType(), z.size(0), dModel))
+        : inputNorm.forward(z);
+    INDArray a = attention.forwardCached(normed, batch, newLen, cache, index,
+        keep ? scoped.get(1, z.dataType(), z.size(0), dModel) : null);
+    return residualFfn(z, a, modalities, TokenMask.allReal((int) z.size(0)), true,
+        keep ? scoped.get(2, z.dataType(), z.size(0), dModel) : null);
   }
 
   /**
@@ -180,6 +192,12 @@ public final class DecoderBlock implements Layer {
    */
   private INDArray residualFfn(INDArray z, INDArray attnOut, Modality[] modalities,
       TokenMask mask, boolean plainJavaAdds) {
+    return residualFfn(z, attnOut, modalities, mask, plainJavaAdds, null);
+  }
+
+  /** As above, the post-attention norm written into {@code normOut} unless it is null. */
+  private INDArray residualFfn(INDArray z, INDArray attnOut, Modality[] modalities,
+      TokenMask mask, boolean plainJavaAdds, INDArray normOut) {
     boolean java = plainJavaAdds && Buffers.isDense(attnOut) && Buffers.isDense(z)
         && Buffers.supports(z.dataType()) && z.dataType() == attnOut.dataType();
     INDArray mid = attnOut; // z' = z + Attn(Norm(z))
@@ -188,7 +206,7 @@ public final class DecoderBlock implements Layer {
     } else {
       mid.addi(z);
     }
-    INDArray h = postAttentionNorm.forward(mid);
+    INDArray h = normOut == null ? postAttentionNorm.forward(mid) : postAttentionNorm.forward(mid, normOut);
     INDArray f = moe != null ? moe.forward(h, modalities, mask) : dense.forward(h);
     if (java && Buffers.isDense(f) && f.dataType() == mid.dataType()) {
       Kernels.addInPlace(f, mid);

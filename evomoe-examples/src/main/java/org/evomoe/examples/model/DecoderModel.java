@@ -18,6 +18,8 @@ import org.evomoe.router.Router;
 import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parameter;
+import org.evomoe.tensor.ScopedArrays;
+import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -47,6 +49,7 @@ public final class DecoderModel implements Layer {
   private final RmsNorm norm;
   private final Linear lmHead; // weight [V, d]
   private DecoderInput input; // cached by the training forward; null after a cached forward
+  private final ScopedArrays scoped = new ScopedArrays(); // the cached forward's final norm
 
   private DecoderModel(ModelConfig config, DataType type, SplittableRandom rng) {
     this.config = config;
@@ -236,7 +239,12 @@ public final class DecoderModel implements Layer {
     }
     cache.advance(chunk.batch(), cache.length() + chunk.seqLen());
     this.input = null;
-    return lmHead.forward(norm.forward(x));
+    // Decoding: the final norm's output goes to an array kept for the FrozenWeights scope.
+    boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available()
+        && Buffers.supports(x.dataType());
+    return lmHead.forward(keep
+        ? norm.forward(x, scoped.get(0, x.dataType(), x.size(0), x.size(1)))
+        : norm.forward(x));
   }
 
   /**

@@ -222,6 +222,15 @@ public final class MultiHeadAttention implements Layer {
    * @return [B*newLen, d]
    */
   public INDArray forwardCached(INDArray x, int batch, int newLen, KvCache cache, int layer) {
+    return forwardCached(x, batch, newLen, cache, layer, null);
+  }
+
+  /**
+   * As {@link #forwardCached(INDArray, int, int, KvCache, int)}, the output written into {@code
+   * out} (dense [B*newLen, d], x's data type) unless it is null.
+   */
+  INDArray forwardCached(
+      INDArray x, int batch, int newLen, KvCache cache, int layer, INDArray out) {
     if (!config.causal()) {
       throw new IllegalStateException("a key/value cache needs causal attention");
     }
@@ -238,11 +247,12 @@ public final class MultiHeadAttention implements Layer {
     INDArray qhNew;
     INDArray kNew;
     INDArray vNew;
-    INDArray qkvRows = qkv.frozenForward(x); // one product while the weights are frozen, else null
-    // Decoding (a few rows in a FrozenWeights scope): the head-layout arrays are kept for the
-    // scope and reused on every token; none of them leaves this forward.
+    // Decoding (a few rows in a FrozenWeights scope): the projected rows and the head-layout
+    // arrays are kept for the scope and reused on every token; none of them leaves this forward.
     DataType type = x.dataType();
     boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
+    // One product while the weights are frozen, else null.
+    INDArray qkvRows = qkv.frozenForward(x, keep ? scoped.get(5, type, x.size(0), qkv.width()) : null);
     INDArray qDst = headArray(keep, 0, type, bh, group * newLen);
     INDArray kDst = headArray(keep, 1, type, bh, newLen);
     INDArray vDst = headArray(keep, 2, type, bh, newLen);
@@ -271,7 +281,7 @@ public final class MultiHeadAttention implements Layer {
         ? scoped.get(4, type, (long) batch * newLen, heads * headDim)
         : Nd4j.createUninitialized(type, (long) batch * newLen, heads * headDim);
     fromHeads(oh, merged, 0, batch, newLen, heads, null);
-    return o.forward(merged);
+    return out == null ? o.forward(merged) : o.forward(merged, out);
   }
 
   /** A [d0, d1, dh] array: kept for the scope ({@link ScopedArrays}) when {@code keep}, else new. */

@@ -102,6 +102,11 @@ final class QkvProjection {
    * outside a scope); outside a scope the kept copy is dropped.
    */
   INDArray frozenForward(INDArray x) {
+    return frozenForward(x, null);
+  }
+
+  /** As {@link #frozenForward(INDArray)}, into {@code out} (dense [T, nq + 2 nk]) unless null. */
+  INDArray frozenForward(INDArray x, INDArray out) {
     Shapes.requireMatrix(q.weight().name() + " input", x, d);
     if (FrozenWeights.currentId() == 0) {
       frozen.drop();
@@ -115,7 +120,7 @@ final class QkvProjection {
         new INDArray[] {q.weight().value(), k.weight().value(), v.weight().value()},
         bias ? new INDArray[] {q.bias().value(), k.bias().value(), v.bias().value()} : null));
     INDArray xd = Buffers.isDense(x) ? x : x.dup('c');
-    INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), width);
+    INDArray y = out != null ? out : Nd4j.createUninitialized(x.dataType(), x.size(0), width);
     t.multiply(xd, y);
     return y;
   }

@@ -181,7 +181,7 @@ final class ModalityHypernetwork {
     return e;
   }
 
-  /** A [rows, cols] work array: kept for the scope ({@link ScopedArrays}) when {@code kept}, else new. */
+  /** A [rows, cols] work array: kept for the scope ({@link ScopedArrays}) when asked, else new. */
   private INDArray work(boolean kept, int slot, DataType type, long rows, long cols) {
     return kept ? scoped.get(slot, type, rows, cols) : Nd4j.createUninitialized(type, rows, cols);
   }

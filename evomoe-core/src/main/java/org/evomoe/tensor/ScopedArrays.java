@@ -27,7 +27,8 @@ public final class ScopedArrays {
   private record Key(int slot, DataType type, long[] shape) {
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.slot == slot && k.type == type && Arrays.equals(k.shape, shape);
+      return o instanceof Key k && k.slot == slot && k.type == type
+          && Arrays.equals(k.shape, shape);
     }
 
     @Override
@@ -39,7 +40,7 @@ public final class ScopedArrays {
   private long scope; // FrozenWeights id of the kept arrays; 0 = none
   private final Map<Key, INDArray> arrays = new HashMap<>();
 
-  /** Whether a {@link FrozenWeights} scope is open on this thread, so that {@link #get} may be called. */
+  /** Whether a {@link FrozenWeights} scope is open on this thread ({@link #get} may be called). */
   public static boolean available() {
     return FrozenWeights.currentId() != 0;
   }

@@ -29,7 +29,8 @@ public final class TransposedWeights {
    */
   public static final int MAX_ROWS = 8;
 
-  private static final ThreadLocal<float[][]> FLOAT_ACC = ThreadLocal.withInitial(() -> new float[2][0]);
+  private static final ThreadLocal<float[][]> FLOAT_ACC =
+      ThreadLocal.withInitial(() -> new float[2][0]);
   private static final ThreadLocal<double[][]> DOUBLE_ACC =
       ThreadLocal.withInitial(() -> new double[2][0]);
 

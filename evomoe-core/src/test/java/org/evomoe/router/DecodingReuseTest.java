@@ -6,6 +6,7 @@ import static org.evomoe.router.ModalityLinearRouterTest.mixed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import java.util.SplittableRandom;
 import org.evomoe.moe.MoeConfig;
 import org.evomoe.moe.MoeLayer;
 import org.evomoe.moe.RoutingConfig;
@@ -38,8 +39,8 @@ class DecodingReuseTest {
         new RoutingConfig(topK, topK > 1, 0.3, 0.001, org.evomoe.router.RouterKind.LINEAR));
     MoeLayer scoped = RoutersInMoeLayerTest.moe(kind, c, 70 + topK);
     MoeLayer twin = RoutersInMoeLayerTest.moe(kind, c, 70 + topK);
-    SwiGluFfn ffn = new SwiGluFfn("ffn", 6, 8, DataType.DOUBLE, new java.util.SplittableRandom(3));
-    SwiGluFfn ffnTwin = new SwiGluFfn("ffn", 6, 8, DataType.DOUBLE, new java.util.SplittableRandom(3));
+    SwiGluFfn ffn = new SwiGluFfn("ffn", 6, 8, DataType.DOUBLE, new SplittableRandom(3));
+    SwiGluFfn ffnTwin = new SwiGluFfn("ffn", 6, 8, DataType.DOUBLE, new SplittableRandom(3));
     int rows = 4;
     Modality[] tags = mixed(rows);
     INDArray[] xs = {normal(1, rows, 6), normal(2, rows, 6), normal(3, rows, 6)};

@@ -206,7 +206,9 @@ public final class DecoderBlock implements Layer {
     } else {
       mid.addi(z);
     }
-    INDArray h = normOut == null ? postAttentionNorm.forward(mid) : postAttentionNorm.forward(mid, normOut);
+    INDArray h = normOut == null
+        ? postAttentionNorm.forward(mid)
+        : postAttentionNorm.forward(mid, normOut);
     INDArray f = moe != null ? moe.forward(h, modalities, mask) : dense.forward(h);
     if (java && Buffers.isDense(f) && f.dataType() == mid.dataType()) {
       Kernels.addInPlace(f, mid);

@@ -132,7 +132,7 @@ public final class KvCache {
     return valueRows[checkLayer(layer)];
   }
 
-  /** {@code old} (slices of {@code oldCap} rows, the first L used) copied into slices of cap rows. */
+  /** {@code old} (slices of oldCap rows, the first L used) copied into slices of cap rows. */
   private double[] growRows(double[] old, int oldCap, long n, int cap, long dh) {
     double[] rows = new double[Math.toIntExact(n * cap * dh)];
     if (old != null && length > 0) {

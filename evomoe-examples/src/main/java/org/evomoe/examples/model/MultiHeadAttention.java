@@ -252,7 +252,8 @@ public final class MultiHeadAttention implements Layer {
     DataType type = x.dataType();
     boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
     // One product while the weights are frozen, else null.
-    INDArray qkvRows = qkv.frozenForward(x, keep ? scoped.get(5, type, x.size(0), qkv.width()) : null);
+    INDArray qkvRows =
+        qkv.frozenForward(x, keep ? scoped.get(5, type, x.size(0), qkv.width()) : null);
     INDArray qDst = headArray(keep, 0, type, bh, group * newLen);
     INDArray kDst = headArray(keep, 1, type, bh, newLen);
     INDArray vDst = headArray(keep, 2, type, bh, newLen);
@@ -284,7 +285,7 @@ public final class MultiHeadAttention implements Layer {
     return out == null ? o.forward(merged) : o.forward(merged, out);
   }
 
-  /** A [d0, d1, dh] array: kept for the scope ({@link ScopedArrays}) when {@code keep}, else new. */
+  /** A [d0, d1, dh] array: kept for the scope ({@link ScopedArrays}) when asked, else new. */
   private INDArray headArray(boolean keep, int slot, DataType type, long d0, long d1) {
     return keep
         ? scoped.get(slot, type, d0, d1, headDim)

@@ -29,10 +29,9 @@ class RegimeConfigFilesTest {
     }
     assertFalse(files.isEmpty(), "no *.train.json in " + dir);
     for (Path f : files) {
-      String where = "--config " + f;
-      TrainConfig tc = StrictJson.bind(StrictJson.readObject(f, "--config"), TrainConfig.class,
-          where, "");
-      DemoSettings s = TrainCommand.settings(tc, where);
+      Bound b = bind(f);
+      TrainConfig tc = b.config();
+      DemoSettings s = b.settings();
       if (tc.arms() != null) {
         for (String a : tc.arms()) {
           assertNotNull(Arm.of(a), a);
@@ -45,15 +44,46 @@ class RegimeConfigFilesTest {
 
   @Test
   void theOneMixFileGivesThePreviousStudy() throws Exception {
-    Path f = docs().resolve("regime/one-mix.train.json");
-    String where = "--config " + f;
-    TrainConfig tc = StrictJson.bind(StrictJson.readObject(f, "--config"), TrainConfig.class,
-        where, "");
-    DemoSettings s = TrainCommand.settings(tc, where);
+    Bound b = bind(docs().resolve("regime/one-mix.train.json"));
+    TrainConfig tc = b.config();
+    DemoSettings s = b.settings();
     DemoSettings before = DemoSettings.study(false).withTasks(TaskMix.all(), TaskMix.all())
         .withSteps(s.alignSteps(), 700, s.stage2Steps(), s.stage3Steps()).withOut(s.out());
     assertEquals(before, s);
     assertEquals(Arm.values().length, tc.arms().size());
+  }
+
+  @Test
+  void theDemo721eb99FileGivesTheDemoAsItWasBeforeTheSpeedWork() throws Exception {
+    // docs/performance.md, "The demo before and after the speed work": the demo's defaults at
+    // commit 721eb99 (one seed; alignment 100, Stage I 700, arms 250 + 250 steps, all on every
+    // task; lr 3e-3 then 1e-3; validation on 256 samples every 50 steps), run by today's build.
+    Bound b = bind(docs().resolve("regime/demo-721eb99.train.json"));
+    TrainConfig tc = b.config();
+    DemoSettings s = b.settings();
+    assertEquals(List.of("dense", "moe-llava", "evomoe"), tc.arms());
+    assertEquals(1, s.seeds());
+    assertEquals(List.of(100, 700, 250, 250),
+        List.of(s.alignSteps(), s.stage1Steps(), s.stage2Steps(), s.stage3Steps()));
+    assertEquals(3e-3, s.lr());
+    assertEquals(1e-3, s.lrAfter());
+    assertEquals(256, s.validationSamples());
+    assertEquals(50, s.validationEvery());
+    assertEquals(TaskMix.all(), s.stage1Tasks());
+    assertEquals(TaskMix.all(), s.armTasks());
+    DemoSettings model = DemoSettings.defaults(false);
+    assertEquals(List.of(model.dModel(), model.layers(), model.ffnHidden(), model.experts()),
+        List.of(s.dModel(), s.layers(), s.ffnHidden(), s.experts()), "the demo's model");
+  }
+
+  /** A config file as {@code train --config} reads it, and the settings it gives. */
+  private record Bound(TrainConfig config, DemoSettings settings) {}
+
+  private static Bound bind(Path f) throws Exception {
+    String where = "--config " + f;
+    TrainConfig tc = StrictJson.bind(StrictJson.readObject(f, "--config"), TrainConfig.class,
+        where, "");
+    return new Bound(tc, TrainCommand.settings(tc, where));
   }
 
   private static Path docs() {

@@ -18,7 +18,6 @@ import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.ScopedArrays;
 import org.evomoe.tensor.Threads;
-import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -338,7 +337,7 @@ public final class MoeLayer implements Layer {
     SwiGluFfn.ForwardArrays[] work = new SwiGluFfn.ForwardArrays[e];
     // Decoding (a few rows in a FrozenWeights scope): every expert's arrays are kept for the
     // scope and reused by the next forward (nothing here outlives it but the backward's state).
-    boolean reuse = t <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
+    boolean reuse = ScopedArrays.keeps(t, xc.dataType());
     for (int i = 0; i < e; i++) {
       if (counts[i] > 0) {
         xe[i] = reuse

@@ -150,8 +150,7 @@ public final class SwiGluFfn implements Layer {
   }
 
   private static boolean reusable(long t, DataType type) {
-    return t > 0 && t <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type)
-        && ScopedArrays.available();
+    return ScopedArrays.keeps(t, type);
   }
 
   /** Allocates the arrays of a backward over {@code t} rows on the calling thread (see {@link #allocateForward}). */

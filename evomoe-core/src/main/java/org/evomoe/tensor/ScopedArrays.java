@@ -46,6 +46,16 @@ public final class ScopedArrays {
   }
 
   /**
+   * Whether a forward of {@code rows} rows of {@code type} keeps its work arrays here: the
+   * decoding case, the one rule every layer applies. A scope is open on this thread, and the rows
+   * are 1 to {@link TransposedWeights#MAX_ROWS} of a type the plain-Java products take.
+   */
+  public static boolean keeps(long rows, DataType type) {
+    return rows >= 1 && rows <= TransposedWeights.MAX_ROWS && TransposedWeights.supports(type)
+        && available();
+  }
+
+  /**
    * The array of this slot, type and shape for the open scope, created now on the scope's first
    * call (dense c-order, outside every workspace, contents undefined).
    *

@@ -44,4 +44,16 @@ class ScopedArraysTest {
     assertFalse(ScopedArrays.available());
     assertThrows(IllegalStateException.class, () -> s.get(0, DataType.FLOAT, 2, 3));
   }
+
+  @Test
+  void keepsOnlyAFewRowsOfAFloatOrDoubleInsideAScope() {
+    assertFalse(ScopedArrays.keeps(1, DataType.FLOAT), "no scope");
+    try (FrozenWeights ignored = FrozenWeights.open()) {
+      assertTrue(ScopedArrays.keeps(1, DataType.FLOAT));
+      assertTrue(ScopedArrays.keeps(TransposedWeights.MAX_ROWS, DataType.DOUBLE));
+      assertFalse(ScopedArrays.keeps(TransposedWeights.MAX_ROWS + 1, DataType.FLOAT), "too many rows");
+      assertFalse(ScopedArrays.keeps(0, DataType.FLOAT), "no rows");
+      assertFalse(ScopedArrays.keeps(1, DataType.HALF), "a type the Java products do not take");
+    }
+  }
 }

@@ -15,7 +15,6 @@ import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Kernels;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.ScopedArrays;
-import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -175,8 +174,7 @@ public final class DecoderBlock implements Layer {
     Modality.validate(modalities, z.size(0));
     // Decoding (a few rows in a FrozenWeights scope): the norms' and the attention's outputs go to
     // arrays kept for the scope; only the block's output is new.
-    boolean keep = z.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available()
-        && Buffers.supports(z.dataType());
+    boolean keep = ScopedArrays.keeps(z.size(0), z.dataType());
     INDArray normed = keep
         ? inputNorm.forward(z, scoped.get(0, z.dataType(), z.size(0), dModel))
         : inputNorm.forward(z);

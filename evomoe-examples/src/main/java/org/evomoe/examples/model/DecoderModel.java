@@ -19,7 +19,6 @@ import org.evomoe.tensor.Buffers;
 import org.evomoe.tensor.Init;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.ScopedArrays;
-import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -240,8 +239,7 @@ public final class DecoderModel implements Layer {
     cache.advance(chunk.batch(), cache.length() + chunk.seqLen());
     this.input = null;
     // Decoding: the final norm's output goes to an array kept for the FrozenWeights scope.
-    boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available()
-        && Buffers.supports(x.dataType());
+    boolean keep = ScopedArrays.keeps(x.size(0), x.dataType());
     return lmHead.forward(keep
         ? norm.forward(x, scoped.get(0, x.dataType(), x.size(0), x.size(1)))
         : norm.forward(x));

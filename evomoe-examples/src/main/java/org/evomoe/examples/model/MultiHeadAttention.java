@@ -11,7 +11,6 @@ import org.evomoe.tensor.Parallel;
 import org.evomoe.tensor.Parameter;
 import org.evomoe.tensor.Products;
 import org.evomoe.tensor.ScopedArrays;
-import org.evomoe.tensor.TransposedWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -250,7 +249,7 @@ public final class MultiHeadAttention implements Layer {
     // Decoding (a few rows in a FrozenWeights scope): the projected rows and the head-layout
     // arrays are kept for the scope and reused on every token; none of them leaves this forward.
     DataType type = x.dataType();
-    boolean keep = x.size(0) <= TransposedWeights.MAX_ROWS && ScopedArrays.available();
+    boolean keep = ScopedArrays.keeps(x.size(0), type);
     // One product while the weights are frozen, else null.
     INDArray qkvRows =
         qkv.frozenForward(x, keep ? scoped.get(5, type, x.size(0), qkv.width()) : null);

@@ -92,11 +92,7 @@ public final class Linear implements Layer {
    */
   public INDArray forward(INDArray x, INDArray y) {
     Shapes.requireMatrix(weight.name() + " input", x, in);
-    Shapes.requireShape(weight.name() + " output", y, x.size(0), out);
-    if (y.dataType() != x.dataType() || !Buffers.isDense(y)) {
-      throw new IllegalArgumentException(weight.name() + " output must be dense " + x.dataType()
-          + ", got " + y.dataType() + (Buffers.isDense(y) ? "" : " (not dense)"));
-    }
+    Shapes.requireOutput(weight.name() + " output", y, x, x.size(0), out);
     this.x = x;
     if (FrozenWeights.currentId() == 0) {
       frozen.drop();

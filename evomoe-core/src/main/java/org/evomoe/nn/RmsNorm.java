@@ -54,11 +54,7 @@ public final class RmsNorm implements Layer {
    */
   public INDArray forward(INDArray x, INDArray y) {
     Shapes.requireMatrix(weight.name() + " input", x, dim);
-    Shapes.requireShape(weight.name() + " output", y, x.size(0), dim);
-    if (y.dataType() != x.dataType() || !Buffers.isDense(y)) {
-      throw new IllegalArgumentException(weight.name() + " output must be dense " + x.dataType()
-          + ", got " + y.dataType() + (Buffers.isDense(y) ? "" : " (not dense)"));
-    }
+    Shapes.requireOutput(weight.name() + " output", y, x, x.size(0), dim);
     INDArray xd = x.isView() ? x.dup('c') : x;
     this.x = xd;
     int rows = (int) xd.size(0);

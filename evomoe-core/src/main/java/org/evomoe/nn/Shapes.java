@@ -1,6 +1,7 @@
 package org.evomoe.nn;
 
 import java.util.Arrays;
+import org.evomoe.tensor.Buffers;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Argument checks shared by the layers; every failure names the argument and the shape. */
@@ -30,6 +31,18 @@ public final class Shapes {
               + Arrays.toString(shape)
               + ", got "
               + Arrays.toString(a.shape()));
+    }
+  }
+
+  /**
+   * Requires a caller's output array for a forward of {@code input}: exactly {@code [rows, cols]},
+   * the input's data type, dense c-order (it is written through its buffer).
+   */
+  public static void requireOutput(String what, INDArray y, INDArray input, long rows, long cols) {
+    requireShape(what, y, rows, cols);
+    if (y.dataType() != input.dataType() || !Buffers.isDense(y)) {
+      throw new IllegalArgumentException(what + " must be dense " + input.dataType() + ", got "
+          + y.dataType() + (Buffers.isDense(y) ? "" : " (not dense)"));
     }
   }
 

@@ -344,11 +344,7 @@ public final class TransposedWeights {
     }
   }
 
-  // The kernels below add the terms of each output in the order c = 0, 1, ..., K-1; a pass over
-  // several c writes y[j] + a0 w0[j] + a1 w1[j] + ..., which Java evaluates left to right, so the
-  // roundings are those of one addition per c. The passes are as wide as C2 (JDK 17) still
-  // vectorises: four c for one row, two c for two rows (docs/performance.md, "Decoding, fifth
-  // round").
+  // The double kernels: the float ones above, in double (the same order of additions).
 
   private void rows1(double[] xs, int xo, double[] y) {
     int c = 0;
